@@ -1,0 +1,115 @@
+/*
+ * builtin: the command table and the dispatcher. Every command gets a
+ * cleared error, `-h`/`--help` answered from its usage text, and the
+ * exit codes of DESIGN.md. Adding a command is one row here and one
+ * cmd_<name>.c file.
+ */
+#include "reconciler/builtin/builtin.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+
+static const struct builtin builtins[] = {
+	{ "validate", cmd_validate, "check pool specs (files, or a git repository at a ref)",
+	  "usage: pcdr validate [--repo PATH|URL] [--ref REF] [--path DIR] [FILE...]\n"
+	  "\n"
+	  "Parse and validate pcdr/v1 pool specs. With FILE arguments, read those\n"
+	  "files. With --repo, read every DIR/*.yaml (default pools/) from the tree of\n"
+	  "the commit REF resolves to (default HEAD), never from the work tree.\n"
+	  "Every problem is reported as FILE:LINE:COL: message, with a hint.\n"
+	  "\n"
+	  "  --repo PATH|URL   a local repository, or a remote to clone into the cache\n"
+	  "  --ref REF         branch, tag or commit (default HEAD)\n"
+	  "  --path DIR        folder of pool specs in the repository (default pools)\n"
+	  "  --cache DIR       where remote repositories are cloned\n"
+	  "                    (default $XDG_CACHE_HOME/pcdr or ~/.cache/pcdr)\n"
+	  "\n"
+	  "Exit status: 0 every spec is valid, 1 a spec is invalid or unreadable,\n"
+	  "129 usage error.\n",
+	  0 },
+	{ "version", cmd_version, "print pcdr's version",
+	  "usage: pcdr version\n\nPrint the version of pcdr and of the libraries it uses.\n", 0 },
+	{ "help", cmd_help, "show help for pcdr or one command",
+	  "usage: pcdr help [COMMAND]\n", 0 },
+};
+
+const struct builtin *builtin_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+static void builtin_list(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: pcdr [--version] [--help] <command> [<args>]\n\n"
+	      "pcdr reconciles the high availability and disaster recovery of a\n"
+	      "Persistent Chat pool with the spec committed to git.\n\n"
+	      "commands:\n", out);
+	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!builtins[i].hidden)
+			fprintf(out, "   %-10s %s\n", builtins[i].name, builtins[i].summary);
+	fputs("\nSee 'pcdr help <command>' for one command's options.\n", out);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct builtin *b;
+
+	if (argc < 2) {
+		builtin_list(stdout);
+		return PCDR_EXIT_OK;
+	}
+	b = builtin_find(argv[1]);
+	if (!b) {
+		fprintf(stderr, "pcdr: '%s' is not a pcdr command. See 'pcdr help'.\n", argv[1]);
+		return PCDR_EXIT_USAGE;
+	}
+	fputs(b->usage, stdout);
+	return PCDR_EXIT_OK;
+}
+
+static int builtin_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+int builtin_main(int argc, char **argv)
+{
+	const struct builtin *b;
+
+	if (argc < 2) {
+		builtin_list(stderr);
+		return PCDR_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	b = builtin_find(argv[1]);
+	if (!b) {
+		fprintf(stderr, "pcdr: '%s' is not a pcdr command. See 'pcdr help'.\n", argv[1]);
+		return PCDR_EXIT_USAGE;
+	}
+	if (builtin_wants_help(argc - 1, argv + 1)) {
+		fputs(b->usage, stdout);
+		return PCDR_EXIT_OK;
+	}
+	err_clear();
+	return b->fn(argc - 1, argv + 1);
+}
