@@ -42,8 +42,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages for the conformance (tedious) and schema (ajv) tests.
-if [ -f tests/package.json ] && [ ! -d tests/node_modules/tedious ] || \
-   [ -f tests/package.json ] && [ ! -d tests/node_modules/ajv ]; then
+need_npm=0
+for m in tedious ajv yaml; do [ -d "tests/node_modules/$m" ] || need_npm=1; done
+if [ "$need_npm" = 1 ]; then
 	echo "make deps: npm install in tests/"
 	(cd tests && npm install --no-audit --no-fund --silent >/dev/null)
 fi
