@@ -37,6 +37,7 @@ struct gitsrc_options {
 
 #define GITSRC_OPTIONS_INIT { NULL }
 
+/* Author, email and subject are printable: control characters become '?'. */
 struct gitsrc_commit {
 	char id[41];          /* full hex id */
 	char short_id[41];    /* unique abbreviation, 7 characters or more */
@@ -86,7 +87,8 @@ const char *gitsrc_cache_path(const struct gitsrc *src);
  * the commit `ref` resolves to (NULL: HEAD). Free with gitsrc_specs_free.
  * Errors: ERR_NOTFOUND (ref not found, or no such folder at that
  * commit), ERR_INVALID (ref ambiguous or not a commit, a bad `dir`, an
- * entry *.yaml that is not a regular file), ERR_LIMIT (a file over
+ * entry *.yaml that is not a regular file or whose name has control
+ * characters), ERR_LIMIT (a file over
  * SPEC_MAX_BYTES).
  */
 int gitsrc_read(struct gitsrc_specs **out, struct gitsrc *src, const char *ref, const char *dir);

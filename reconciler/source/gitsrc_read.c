@@ -6,7 +6,9 @@
  *
  * It reads no work tree and no index, so uncommitted edits are never
  * seen, and it does not recurse into sub-folders of DIR or parse YAML.
- * Names starting with '.' are skipped, as a shell's *.yaml would.
+ * Names starting with '.' are skipped, as a shell's *.yaml would; a name
+ * with control characters is refused, and control characters in the
+ * commit's author and subject become '?', so all of it prints safely.
  */
 #include "reconciler/source/gitsrc.h"
 #include "reconciler/source/gitsrc_int.h"
@@ -75,6 +77,26 @@ static void gitsrc_format_date(char *out, size_t size, int64_t when, int offset)
 		 abs_off % 60);
 }
 
+/* A copy with control characters (a terminal escape in a commit message)
+ * replaced by '?', so printing it is safe. */
+static char *gitsrc_printable(struct arena *a, const char *s)
+{
+	char *copy = arena_strdup(a, s);
+
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return copy;
+}
+
+static int gitsrc_has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int gitsrc_describe(struct gitsrc_specs *specs, git_commit *commit)
 {
 	const git_signature *author = git_commit_author(commit);
@@ -87,12 +109,12 @@ static int gitsrc_describe(struct gitsrc_specs *specs, git_commit *commit)
 		return gitsrc_git_err(ERR_IO, NULL, "cannot abbreviate commit '%s'", c->id);
 	snprintf(c->short_id, sizeof(c->short_id), "%s", short_id.ptr);
 	git_buf_dispose(&short_id);
-	c->author = arena_strdup(&specs->arena, author->name);
-	c->email = arena_strdup(&specs->arena, author->email);
+	c->author = gitsrc_printable(&specs->arena, author->name);
+	c->email = gitsrc_printable(&specs->arena, author->email);
 	c->time = author->when.time;
 	c->offset = author->when.offset;
 	gitsrc_format_date(c->date, sizeof(c->date), c->time, c->offset);
-	c->subject = arena_strdup(&specs->arena, summary ? summary : "");
+	c->subject = gitsrc_printable(&specs->arena, summary ? summary : "");
 	return 0;
 }
 
@@ -247,7 +269,12 @@ static int gitsrc_read_dir(struct gitsrc_specs *specs, struct gitsrc *src, git_t
 					   ? arena_sprintf(&specs->arena, "%s/%s", specs->dir, name)
 					   : arena_strdup(&specs->arena, name);
 
-		error = gitsrc_read_entry(specs, src, entries.items[i], path);
+		if (gitsrc_has_control(path))
+			error = err_set(ERR_INVALID,
+					"a file name in '%s/' at commit %s has control characters",
+					specs->dir, specs->commit.short_id);
+		else
+			error = gitsrc_read_entry(specs, src, entries.items[i], path);
 	}
 	vec_free(&entries);
 	return error;

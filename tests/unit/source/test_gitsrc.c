@@ -218,6 +218,18 @@ static void test_gitsrc__reports_author_date_and_subject(void **state)
 	assert_int_equal(specs->n_files, 1);
 	assert_string_equal(specs->files[0].path, "x.yaml");
 	gitsrc_specs_free(specs);
+
+	/* a terminal escape in a commit message is not passed on */
+	write_file(repo, "x.yaml", "y\n");
+	commit_all(repo, "\033[2J\033[31mred");
+	specs = read_ok(src, NULL, "");
+	assert_string_equal(specs->commit.subject, "?[2J?[31mred");
+	gitsrc_specs_free(specs);
+	/* nor a file name with a newline in it */
+	write_file(repo, "evil\nname.yaml", "z\n");
+	commit_all(repo, "Odd name");
+	assert_int_equal(read_error(src, NULL, ""), ERR_INVALID);
+	assert_non_null(strstr(err_last(), "control characters"));
 	gitsrc_free(src);
 }
 
