@@ -21,6 +21,7 @@
 #define SPEC_MAX_BYTES (1024 * 1024)   /* one spec file */
 #define SPEC_MAX_NODES 100000          /* YAML nodes in one file */
 #define SPEC_MAX_DEPTH 64
+#define SPEC_MAX_DIAGS 100             /* diagnostics kept per file */
 
 struct spec_pos {
 	const char *file;
@@ -81,6 +82,8 @@ struct spec_pool {
 	struct spec_policy policy;
 	enum spec_pool_state state; /* derived, never written in the spec */
 	struct spec_pos pos;
+	struct spec_pos name_pos;     /* of metadata.name */
+	struct spec_pos identity_pos; /* of spec.pool */
 };
 
 struct spec_diag {
@@ -96,9 +99,11 @@ struct spec_set {
 	struct spec_diag *diags;   /* every problem found, in load order */
 	size_t n_diags;
 	size_t cap_pools, cap_diags;
+	size_t load_first_diag;    /* first diagnostic of the file being loaded */
+	size_t load_dropped;       /* diagnostics past SPEC_MAX_DIAGS in that file */
 };
 
-/* A new, empty set; free with spec_set_free. */
+/* A new, empty set; free with spec_set_release. */
 void spec_set_init(struct spec_set *set);
 void spec_set_release(struct spec_set *set);
 
