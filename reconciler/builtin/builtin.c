@@ -13,17 +13,27 @@
 
 static const struct builtin builtins[] = {
 	{ "validate", cmd_validate, "check pool specs (files, or a git repository at a ref)",
-	  "usage: pcdr validate [--repo PATH|URL] [--ref REF] [--path DIR] [FILE...]\n"
+	  "usage: pcdr validate [--repo PATH|URL] [--ref REF] [--path DIR] [--cache DIR]\n"
+	  "                     [FILE...]\n"
 	  "\n"
 	  "Parse and validate pcdr/v1 pool specs. With FILE arguments, read those\n"
 	  "files. With --repo, read every DIR/*.yaml (default pools/) from the tree of\n"
-	  "the commit REF resolves to (default HEAD), never from the work tree.\n"
-	  "Every problem is reported as FILE:LINE:COL: message, with a hint.\n"
+	  "the commit REF resolves to (default HEAD), never from the work tree, and\n"
+	  "print that commit first:\n"
+	  "    commit 1a2b3c4 (Alice Martin, 2026-11-28): Fail over to dc2\n"
+	  "Each valid pool prints one line:\n"
+	  "    ok: atl-pchat (primary dc1, pool state Normal)\n"
+	  "Those lines go to stdout. Every problem goes to stderr as\n"
+	  "FILE:LINE:COL: message, with a hint; with --repo, FILE is the path inside\n"
+	  "the repository at that commit (pools/atl-pchat.yaml).\n"
 	  "\n"
-	  "  --repo PATH|URL   a local repository, or a remote to clone into the cache\n"
-	  "  --ref REF         branch, tag or commit (default HEAD)\n"
+	  "  --repo PATH|URL   a local repository (work tree or bare), or a URL\n"
+	  "                    (file://, https://, ssh://) cloned into the cache and\n"
+	  "                    fetched again on every run\n"
+	  "  --ref REF         branch, tag, commit id or revision such as HEAD~1\n"
+	  "                    (default HEAD; for a URL, branches are the remote's)\n"
 	  "  --path DIR        folder of pool specs in the repository (default pools)\n"
-	  "  --cache DIR       where remote repositories are cloned\n"
+	  "  --cache DIR       where URLs are cloned\n"
 	  "                    (default $XDG_CACHE_HOME/pcdr or ~/.cache/pcdr)\n"
 	  "\n"
 	  "Exit status: 0 every spec is valid, 1 a spec is invalid or unreadable,\n"
@@ -98,7 +108,7 @@ int builtin_main(int argc, char **argv)
 		return PCDR_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return cmd_help(1, argv);
+		return cmd_help(argc - 1, argv + 1); /* `pcdr --help validate` too */
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv + 1);
 	b = builtin_find(argv[1]);
