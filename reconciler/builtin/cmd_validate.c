@@ -43,7 +43,7 @@ __attribute__((format(printf, 1, 2))) static int validate_usage(const char *fmt,
 		const char *end = strstr(self->usage, "\n\n");
 
 		fprintf(stderr, "%.*s\n", end ? (int)(end - self->usage) : (int)strlen(self->usage),
-			self->usage);
+		        self->usage);
 	}
 	fputs("See 'pcdr help validate'.\n", stderr);
 	return PCDR_EXIT_USAGE;
@@ -52,8 +52,8 @@ __attribute__((format(printf, 1, 2))) static int validate_usage(const char *fmt,
 /* "--name VALUE" or "--name=VALUE" for the four options that take one. */
 static int validate_option(struct validate_args *args, int argc, char **argv, int *i)
 {
-	static const char *const names[] = { "repo", "ref", "path", "cache" };
-	const char **slots[] = { &args->repo, &args->ref, &args->path, &args->cache };
+	static const char *const names[] = {"repo", "ref", "path", "cache"};
+	const char **slots[] = {&args->repo, &args->ref, &args->path, &args->cache};
 	const char *opt = argv[*i] + 2;
 	const char *eq = strchr(opt, '=');
 	size_t len = eq ? (size_t)(eq - opt) : strlen(opt);
@@ -123,12 +123,12 @@ static int validate_load_repo(struct spec_set *set, const struct validate_args *
 	fflush(stdout);
 	if (!specs->n_files) {
 		fprintf(stderr, "pcdr validate: no *.yaml in '%s/' at commit %s\n",
-			*specs->dir ? specs->dir : ".", specs->commit.short_id);
+		        *specs->dir ? specs->dir : ".", specs->commit.short_id);
 		goto done;
 	}
 	for (size_t i = 0; i < specs->n_files; i++)
 		spec_set_load_buffer(set, specs->files[i].path, specs->files[i].data,
-				     specs->files[i].len);
+		                     specs->files[i].len);
 	rc = 0;
 done:
 	gitsrc_specs_free(specs);
@@ -183,13 +183,13 @@ static void validate_report(const struct spec_set *set)
 	}
 	if (set->n_diags)
 		fprintf(stderr, "pcdr validate: %zu problem%s found\n", set->n_diags,
-			set->n_diags == 1 ? "" : "s");
+		        set->n_diags == 1 ? "" : "s");
 	strbuf_release(&line);
 }
 
 int cmd_validate(int argc, char **argv)
 {
-	struct validate_args args = { 0 };
+	struct validate_args args = {0};
 	struct spec_set set;
 	int rc;
 
