@@ -6,6 +6,9 @@
  * means the remote's branch as of this fetch and HEAD follows the
  * remote's default branch. Reading the tree is in gitsrc_read.c.
  *
+ * An ssh server's host key must be in known_hosts (gitsrc_hostkey.c);
+ * TLS certificates are libgit2's to check.
+ *
  * It never checks out, never pushes, and never stores a password: the
  * cache's config records the password-free URL (pcdr.url) and the remote
  * used to fetch exists in memory only.
@@ -27,13 +30,13 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define GITSRC_REMOTE "origin"
+#define GITSRC_REMOTE  "origin"
 #define GITSRC_URL_KEY "pcdr.url" /* the password-free URL a cache folder mirrors */
 
 static const char *const gitsrc_fetchspecs[] = {
-	"+refs/heads/*:refs/heads/*",
-	"+refs/heads/*:refs/remotes/" GITSRC_REMOTE "/*",
-	"+refs/tags/*:refs/tags/*",
+        "+refs/heads/*:refs/heads/*",
+        "+refs/heads/*:refs/remotes/" GITSRC_REMOTE "/*",
+        "+refs/tags/*:refs/tags/*",
 };
 
 static pthread_once_t gitsrc_once = PTHREAD_ONCE_INIT;
@@ -139,6 +142,30 @@ static char *gitsrc_password(const char *url)
 	return xstrndup(colon + 1, (size_t)(at - colon - 1));
 }
 
+int gitsrc_url_port(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *host, *colon;
+	long port = 0;
+
+	if (!auth)
+		return 0; /* user@host:path has no port */
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	host = auth;
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			host = p + 1;
+	if (*host == '[') /* [::1]:2222 */
+		host = memchr(host, ']', (size_t)(end - host));
+	colon = host ? memchr(host, ':', (size_t)(end - host)) : NULL;
+	for (const char *p = colon ? colon + 1 : end; p < end; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	return port <= 65535 ? (int)port : 0;
+}
+
 char *gitsrc_redact(const char *url)
 {
 	const char *auth, *end, *at = NULL, *colon;
@@ -177,7 +204,7 @@ static void gitsrc_put_name(struct strbuf *sb, const char *url)
 	for (size_t i = start; i < len && n < 40; i++, n++) {
 		char c = url[i];
 		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+		           (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 
 		strbuf_putc(sb, keep ? c : '-');
 	}
@@ -219,7 +246,7 @@ int gitsrc_default_cache_dir(char **out)
 		strbuf_printf(&sb, "%s/.cache/pcdr", home);
 	else
 		return err_set(ERR_NOTFOUND,
-			       "no cache folder: set XDG_CACHE_HOME or HOME, or give --cache");
+		               "no cache folder: set XDG_CACHE_HOME or HOME, or give --cache");
 	*out = strbuf_detach(&sb, NULL);
 	return 0;
 }
@@ -261,7 +288,7 @@ static int gitsrc_open_local(struct gitsrc *src, const char *path)
 	rc = git_repository_open_ext(&src->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (rc == GIT_ENOTFOUND)
 		return err_set(ERR_NOTFOUND, "repository '%s' not found: not a git repository",
-			       path);
+		               path);
 	if (rc < 0)
 		return gitsrc_git_err(ERR_IO, NULL, "cannot open repository '%s'", path);
 	return 0;
@@ -280,7 +307,7 @@ static int gitsrc_cache_create(git_repository **out, const char *path, const cha
 	if (git_repository_config(&cfg, *out) < 0 ||
 	    git_config_set_string(cfg, GITSRC_URL_KEY, shown) < 0)
 		error = gitsrc_git_err(ERR_IO, NULL, "cannot configure cache repository '%s'",
-				       path);
+		                       path);
 done:
 	git_config_free(cfg);
 	return error;
@@ -296,12 +323,12 @@ static int gitsrc_cache_check(git_repository *repo, const char *path, const char
 	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
 	    git_config_get_string_buf(&url, cfg, GITSRC_URL_KEY) < 0) {
 		error = gitsrc_git_err(ERR_CONFLICT, NULL,
-				       "cache folder '%s' was not made by pcdr (remove it)", path);
+		                       "cache folder '%s' was not made by pcdr (remove it)", path);
 		goto done;
 	}
 	if (strcmp(url.ptr, shown))
 		error = err_set(ERR_CONFLICT, "cache folder '%s' holds '%s', not '%s' (remove it)",
-				path, url.ptr, shown);
+		                path, url.ptr, shown);
 done:
 	git_buf_dispose(&url);
 	git_config_free(cfg);
@@ -318,8 +345,7 @@ static int gitsrc_rm_entry(const char *path, const struct stat *st, int flag, st
 
 /* Open (or create) the cache repository of `shown`, the redacted URL.
  * *created says whether it is new (and can go if the first fetch fails). */
-static int gitsrc_cache_open(struct gitsrc *src, const char *root, const char *shown,
-			     int *created)
+static int gitsrc_cache_open(struct gitsrc *src, const char *root, const char *shown, int *created)
 {
 	char *name = gitsrc_cache_name(shown);
 	struct strbuf path = STRBUF_INIT;
@@ -336,11 +362,11 @@ static int gitsrc_cache_open(struct gitsrc *src, const char *root, const char *s
 		goto done;
 	}
 	if (git_repository_open_ext(&src->repo, src->cache_path,
-				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
-				    NULL) < 0) {
+	                            GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+	                            NULL) < 0) {
 		error = gitsrc_git_err(ERR_IO, NULL,
-				       "cache folder '%s' is not a usable repository (remove it)",
-				       src->cache_path);
+		                       "cache folder '%s' is not a usable repository (remove it)",
+		                       src->cache_path);
 		goto done;
 	}
 	error = gitsrc_cache_check(src->repo, src->cache_path, shown);
@@ -350,25 +376,49 @@ done:
 	return error;
 }
 
-struct gitsrc_auth {
-	int attempts;
+struct gitsrc_fetch_ctx {
+	int attempts;            /* credentials asked for */
+	int port;                /* of the URL, 0 for the default */
+	const char *known_hosts; /* NULL: the user's and the system's */
+	int hostkey_error;       /* why the host key was refused, or 0 */
 };
 
 /* ssh: the agent, once. https: libgit2 uses user:password@ from the URL
  * itself; anything else is refused rather than prompted for. */
 static int gitsrc_credentials(git_credential **out, const char *url, const char *user,
-			      unsigned int allowed, void *payload)
+                              unsigned int allowed, void *payload)
 {
-	struct gitsrc_auth *auth = payload;
+	struct gitsrc_fetch_ctx *ctx = payload;
 
 	(void)url;
-	if (auth->attempts++ > 0)
+	if (ctx->attempts++ > 0)
 		return GIT_PASSTHROUGH;
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user ? user : "git");
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)
 		return git_credential_ssh_key_from_agent(out, user ? user : "git");
 	return GIT_PASSTHROUGH;
+}
+
+/* ssh: the server's key must be in known_hosts. TLS: libgit2's verdict. */
+static int gitsrc_certificate_check(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct gitsrc_fetch_ctx *ctx = payload;
+	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+
+	(void)valid;
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return GIT_PASSTHROUGH;
+	if (!(hk->type & GIT_CERT_SSH_RAW))
+		ctx->hostkey_error = err_set(ERR_IO, "the ssh server '%s' sent no host key", host);
+	else
+		ctx->hostkey_error =
+		        gitsrc_hostkey_check(host, ctx->port, (const unsigned char *)hk->hostkey,
+		                             hk->hostkey_len, ctx->known_hosts);
+	if (ctx->hostkey_error == 0)
+		return 0;
+	git_error_set_str(GIT_ERROR_SSH, err_last());
+	return GIT_ECERTIFICATE;
 }
 
 /* Point HEAD at the remote's default branch, when it has one. */
@@ -399,26 +449,29 @@ static int gitsrc_remote(git_remote **out, git_repository *repo, const char *url
 	return git_remote_create_with_opts(out, url, &opts);
 }
 
-static int gitsrc_fetch(struct gitsrc *src, const char *url, const char *secret)
+static int gitsrc_fetch(struct gitsrc *src, const char *url, const char *secret,
+                        const char *known_hosts)
 {
-	git_strarray specs = { (char **)gitsrc_fetchspecs,
-			       sizeof(gitsrc_fetchspecs) / sizeof(gitsrc_fetchspecs[0]) };
+	git_strarray specs = {(char **)gitsrc_fetchspecs,
+	                      sizeof(gitsrc_fetchspecs) / sizeof(gitsrc_fetchspecs[0])};
+	struct gitsrc_fetch_ctx ctx = {0, gitsrc_url_port(url), known_hosts, 0};
 	git_fetch_options fo;
-	struct gitsrc_auth auth = { 0 };
 	git_remote *remote = NULL;
 	int error = 0;
 
 	/* the _INIT macros leave fields out, which -Wextra refuses */
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.callbacks.credentials = gitsrc_credentials;
-	fo.callbacks.payload = &auth;
+	fo.callbacks.certificate_check = gitsrc_certificate_check;
+	fo.callbacks.payload = &ctx;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE; /* the refspec fetches them */
 	if (gitsrc_remote(&remote, src->repo, url) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
 	    git_remote_download(remote, &specs, &fo) < 0 ||
 	    git_remote_update_tips(remote, &fo.callbacks, 0, fo.download_tags, "pcdr: fetch") < 0 ||
 	    git_remote_prune(remote, &fo.callbacks) < 0) {
-		error = gitsrc_git_err(ERR_IO, secret, "cannot fetch '%s'", src->location);
+		error = gitsrc_git_err(ctx.hostkey_error ? ctx.hostkey_error : ERR_IO, secret,
+		                       "cannot fetch '%s'", src->location);
 		goto done;
 	}
 	error = gitsrc_follow_head(src->repo, remote, src->location);
@@ -429,8 +482,9 @@ done:
 	return error;
 }
 
-static int gitsrc_open_url(struct gitsrc *src, const char *url, const char *cache_dir)
+static int gitsrc_open_url(struct gitsrc *src, const char *url, const struct gitsrc_options *opts)
 {
+	const char *cache_dir = opts ? opts->cache_dir : NULL;
 	char *root = NULL, *secret = gitsrc_password(url);
 	int created = 0;
 	int error;
@@ -441,7 +495,7 @@ static int gitsrc_open_url(struct gitsrc *src, const char *url, const char *cach
 		goto done;
 	if ((error = gitsrc_cache_open(src, root, src->location, &created)) < 0)
 		goto done;
-	error = gitsrc_fetch(src, url, secret);
+	error = gitsrc_fetch(src, url, secret, opts ? opts->known_hosts : NULL);
 done:
 	if (error < 0 && created) {
 		/* a failed first clone leaves no half-made folder behind */
@@ -470,7 +524,7 @@ int gitsrc_open(struct gitsrc **out, const char *location, const struct gitsrc_o
 	src = xcalloc(1, sizeof(*src));
 	src->location = gitsrc_redact(location);
 	if (gitsrc_is_url(location))
-		error = gitsrc_open_url(src, location, opts ? opts->cache_dir : NULL);
+		error = gitsrc_open_url(src, location, opts);
 	else
 		error = gitsrc_open_local(src, location);
 	if (error < 0)

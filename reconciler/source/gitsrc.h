@@ -12,9 +12,8 @@
  * is removed from every message and never written to the cache's config.
  * libgit2 is initialized once per process and shut down at exit.
  *
- * Limitation (libgit2 1.5): ssh host keys are not checked against
- * known_hosts by libgit2 itself; use file:// or https:// where that
- * matters until the audit issue adds a certificate check.
+ * libgit2 1.5 does not check ssh host keys itself: gitsrc does, against
+ * known_hosts, and refuses an unknown host or a changed key.
  */
 #ifndef PCDR_SOURCE_GITSRC_H
 #define PCDR_SOURCE_GITSRC_H
@@ -33,33 +32,38 @@ struct gitsrc_options {
 	/* Where remote repositories are cloned. NULL: $XDG_CACHE_HOME/pcdr,
 	 * or ~/.cache/pcdr. Created (mode 0700) when missing. */
 	const char *cache_dir;
+	/* ssh host keys are checked against this file. NULL:
+	 * ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts. */
+	const char *known_hosts;
 };
 
-#define GITSRC_OPTIONS_INIT { NULL }
+/* clang-format off */
+#define GITSRC_OPTIONS_INIT { NULL, NULL }
+/* clang-format on */
 
 /* Author, email and subject are printable: control characters become '?'. */
 struct gitsrc_commit {
-	char id[41];          /* full hex id */
-	char short_id[41];    /* unique abbreviation, 7 characters or more */
-	const char *author;   /* author name */
-	const char *email;    /* author email */
-	int64_t time;         /* author time, seconds since the epoch */
-	int offset;           /* author's UTC offset in minutes */
-	char date[32];        /* author time in its offset: "2026-11-28 14:02:11 +0100" */
-	const char *subject;  /* first paragraph of the message, one line */
+	char id[41];         /* full hex id */
+	char short_id[41];   /* unique abbreviation, 7 characters or more */
+	const char *author;  /* author name */
+	const char *email;   /* author email */
+	int64_t time;        /* author time, seconds since the epoch */
+	int offset;          /* author's UTC offset in minutes */
+	char date[32];       /* author time in its offset: "2026-11-28 14:02:11 +0100" */
+	const char *subject; /* first paragraph of the message, one line */
 };
 
 struct gitsrc_file {
-	const char *path;     /* "pools/atl-pchat.yaml", relative to the repository root */
-	const char *data;     /* contents, NUL-terminated (data[len] == 0) */
+	const char *path; /* "pools/atl-pchat.yaml", relative to the repository root */
+	const char *data; /* contents, NUL-terminated (data[len] == 0) */
 	size_t len;
 };
 
 struct gitsrc_specs {
-	struct arena arena;          /* owns every string and file below */
+	struct arena arena; /* owns every string and file below */
 	struct gitsrc_commit commit;
-	const char *dir;             /* the folder read, "pools" */
-	struct gitsrc_file *files;   /* DIR/ *.yaml, sorted by name */
+	const char *dir;           /* the folder read, "pools" */
+	struct gitsrc_file *files; /* DIR/ *.yaml, sorted by name */
 	size_t n_files;
 };
 

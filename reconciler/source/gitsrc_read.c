@@ -34,24 +34,24 @@ static int gitsrc_resolve(git_commit **out, struct gitsrc *src, const char *ref)
 
 	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EUNBORNBRANCH) {
 		error = err_set(ERR_NOTFOUND, "ref '%s' not found in '%s'%s", ref, src->location,
-				git_repository_head_unborn(src->repo) == 1
-					? " (the repository has no commits)"
-					: "");
+		                git_repository_head_unborn(src->repo) == 1
+		                        ? " (the repository has no commits)"
+		                        : "");
 		goto done;
 	}
 	if (rc == GIT_EAMBIGUOUS) {
 		error = err_set(ERR_INVALID, "ref '%s' is ambiguous in '%s': give more of the id",
-				ref, src->location);
+		                ref, src->location);
 		goto done;
 	}
 	if (rc < 0) {
 		error = gitsrc_git_err(ERR_IO, NULL, "cannot resolve '%s' in '%s'", ref,
-				       src->location);
+		                       src->location);
 		goto done;
 	}
 	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = err_set(ERR_INVALID, "ref '%s' names a %s, not a commit", ref,
-				git_object_type2string(git_object_type(obj)));
+		                git_object_type2string(git_object_type(obj)));
 		goto done;
 	}
 	*out = (git_commit *)peeled;
@@ -74,7 +74,7 @@ static void gitsrc_format_date(char *out, size_t size, int64_t when, int offset)
 		return;
 	}
 	snprintf(out + n, size - n, " %c%02d%02d", offset < 0 ? '-' : '+', abs_off / 60,
-		 abs_off % 60);
+	         abs_off % 60);
 }
 
 /* A copy with control characters (a terminal escape in a commit message)
@@ -145,8 +145,8 @@ static char *gitsrc_clean_dir(struct arena *a, const char *dir)
 	return arena_strndup(a, dir, len);
 }
 
-static int gitsrc_subtree(git_tree **out, struct gitsrc *src, git_commit *commit,
-			  const char *dir, const char *short_id)
+static int gitsrc_subtree(git_tree **out, struct gitsrc *src, git_commit *commit, const char *dir,
+                          const char *short_id)
 {
 	git_tree *root = NULL;
 	git_tree_entry *entry = NULL;
@@ -164,17 +164,17 @@ static int gitsrc_subtree(git_tree **out, struct gitsrc *src, git_commit *commit
 	rc = git_tree_entry_bypath(&entry, root, dir);
 	if (rc == GIT_ENOTFOUND) {
 		error = err_set(ERR_NOTFOUND, "no folder '%s/' at commit %s in '%s'", dir, short_id,
-				src->location);
+		                src->location);
 		goto done;
 	}
 	if (rc < 0 || git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
 		error = err_set(ERR_NOTFOUND, "'%s' is not a folder at commit %s in '%s'", dir,
-				short_id, src->location);
+		                short_id, src->location);
 		goto done;
 	}
 	if (git_tree_lookup(out, src->repo, git_tree_entry_id(entry)) < 0)
 		error = gitsrc_git_err(ERR_IO, NULL, "cannot read '%s/' at commit %s", dir,
-				       short_id);
+		                       short_id);
 done:
 	git_tree_entry_free(entry);
 	git_tree_free(root);
@@ -190,7 +190,7 @@ static int gitsrc_is_spec_name(const char *name)
 
 /* Refuse anything but a regular blob under the cap, then load it. */
 static int gitsrc_read_entry(struct gitsrc_specs *specs, struct gitsrc *src,
-			     const git_tree_entry *entry, const char *path)
+                             const git_tree_entry *entry, const char *path)
 {
 	const char *sid = specs->commit.short_id;
 	const char *what = NULL;
@@ -206,14 +206,22 @@ static int gitsrc_read_entry(struct gitsrc_specs *specs, struct gitsrc *src,
 	case GIT_FILEMODE_BLOB:
 	case GIT_FILEMODE_BLOB_EXECUTABLE:
 		break;
-	case GIT_FILEMODE_LINK: what = "a symbolic link"; break;
-	case GIT_FILEMODE_COMMIT: what = "a submodule"; break;
-	case GIT_FILEMODE_TREE: what = "a folder"; break;
-	default: what = "not a regular file"; break;
+	case GIT_FILEMODE_LINK:
+		what = "a symbolic link";
+		break;
+	case GIT_FILEMODE_COMMIT:
+		what = "a submodule";
+		break;
+	case GIT_FILEMODE_TREE:
+		what = "a folder";
+		break;
+	default:
+		what = "not a regular file";
+		break;
 	}
 	if (what)
 		return err_set(ERR_INVALID, "'%s' at commit %s is %s: a pool spec must be a file",
-			       path, sid, what);
+		               path, sid, what);
 	if (git_repository_odb(&odb, src->repo) < 0 ||
 	    git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry)) < 0) {
 		error = gitsrc_git_err(ERR_IO, NULL, "cannot read '%s' at commit %s", path, sid);
@@ -221,7 +229,7 @@ static int gitsrc_read_entry(struct gitsrc_specs *specs, struct gitsrc *src,
 	}
 	if (size > SPEC_MAX_BYTES) {
 		error = err_set(ERR_LIMIT, "'%s' at commit %s is %zu bytes, over the limit of %d",
-				path, sid, size, SPEC_MAX_BYTES);
+		                path, sid, size, SPEC_MAX_BYTES);
 		goto done;
 	}
 	if (git_blob_lookup(&blob, src->repo, git_tree_entry_id(entry)) < 0) {
@@ -261,18 +269,18 @@ static int gitsrc_read_dir(struct gitsrc_specs *specs, struct gitsrc *src, git_t
 	}
 	if (entries.len)
 		qsort(entries.items, entries.len, sizeof(entries.items[0]), gitsrc_cmp_name);
-	specs->files = arena_calloc(&specs->arena, entries.len ? entries.len : 1,
-				    sizeof(specs->files[0]));
+	specs->files =
+	        arena_calloc(&specs->arena, entries.len ? entries.len : 1, sizeof(specs->files[0]));
 	for (size_t i = 0; i < entries.len && !error; i++) {
 		const char *name = git_tree_entry_name(entries.items[i]);
 		const char *path = *specs->dir
-					   ? arena_sprintf(&specs->arena, "%s/%s", specs->dir, name)
-					   : arena_strdup(&specs->arena, name);
+		                           ? arena_sprintf(&specs->arena, "%s/%s", specs->dir, name)
+		                           : arena_strdup(&specs->arena, name);
 
 		if (gitsrc_has_control(path))
 			error = err_set(ERR_INVALID,
-					"a file name in '%s/' at commit %s has control characters",
-					specs->dir, specs->commit.short_id);
+			                "a file name in '%s/' at commit %s has control characters",
+			                specs->dir, specs->commit.short_id);
 		else
 			error = gitsrc_read_entry(specs, src, entries.items[i], path);
 	}
@@ -293,7 +301,7 @@ int gitsrc_read(struct gitsrc_specs **out, struct gitsrc *src, const char *ref, 
 	specs->dir = gitsrc_clean_dir(&specs->arena, dir ? dir : GITSRC_DEFAULT_DIR);
 	if (!specs->dir) {
 		error = err_set(ERR_INVALID, "bad folder '%s': give a path inside the repository",
-				dir);
+		                dir);
 		goto done;
 	}
 	if ((error = gitsrc_resolve(&commit, src, ref)) < 0 ||

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "reconciler/source/gitsrc.h"
+#include "reconciler/source/gitsrc_int.h"
 #include "specs/spec.h"
 #include "util/err.h"
 #include "util/strbuf.h"
@@ -86,10 +87,10 @@ static int git_run(const char *dir, struct strbuf *out, const char *const *argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-#define GIT(dir, ...)                                                                      \
-	do {                                                                               \
-		const char *git_argv_[] = { __VA_ARGS__, NULL };                           \
-		assert_int_equal(git_run((dir), NULL, git_argv_), 0);                      \
+#define GIT(dir, ...)                                                                              \
+	do {                                                                                       \
+		const char *git_argv_[] = {__VA_ARGS__, NULL};                                     \
+		assert_int_equal(git_run((dir), NULL, git_argv_), 0);                              \
 	} while (0)
 
 /* A new folder tmp_root/<name>, made a repository on branch main. */
@@ -213,7 +214,7 @@ static void test_gitsrc__reports_author_date_and_subject(void **state)
 	assert_int_equal(strlen(specs->commit.id), 40);
 	assert_true(strlen(specs->commit.short_id) >= 7);
 	assert_memory_equal(specs->commit.id, specs->commit.short_id,
-			    strlen(specs->commit.short_id));
+	                    strlen(specs->commit.short_id));
 	/* the root folder: x.yaml at the top level */
 	assert_int_equal(specs->n_files, 1);
 	assert_string_equal(specs->files[0].path, "x.yaml");
@@ -316,7 +317,7 @@ static void test_gitsrc__ref_not_found(void **state)
 	assert_string_equal(err_last(), want);
 	assert_int_equal(read_error(src, "HEAD~5", NULL), ERR_NOTFOUND);
 	assert_int_equal(read_error(src, "0000000000000000000000000000000000000001", NULL),
-			 ERR_NOTFOUND);
+	                 ERR_NOTFOUND);
 	gitsrc_free(src);
 	src = open_ok(new_repo("empty"), NULL);
 	assert_int_equal(read_error(src, NULL, NULL), ERR_NOTFOUND);
@@ -367,7 +368,7 @@ static void test_gitsrc__refuses_entries_that_are_not_files(void **state)
 	char target[400], link[400];
 	struct gitsrc *src;
 	struct strbuf id = STRBUF_INIT;
-	const char *rev[] = { "rev-parse", "HEAD", NULL };
+	const char *rev[] = {"rev-parse", "HEAD", NULL};
 
 	(void)state;
 	src = open_ok(repo, NULL);
@@ -594,6 +595,132 @@ static void test_gitsrc__default_cache_dir_follows_xdg(void **state)
 	free(home);
 }
 
+/* ---- ssh host keys ---------------------------------------------------- */
+
+/* Run argv (no shell), output discarded; it must exit 0. */
+static void run_quietly(const char *const *argv)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int b64_value(char c)
+{
+	const char *digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(digits, c) : NULL;
+
+	return p ? (int)(p - digits) : -1;
+}
+
+/* A new ed25519 key `name` in tmp_root: its base64 blob and raw bytes. */
+static size_t new_host_key(const char *name, char *b64, size_t b64_size, unsigned char *raw)
+{
+	char path[300], pub[310], line[512];
+	const char *keygen[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path, NULL};
+	unsigned acc = 0;
+	int bits = 0;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp_root, name);
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	run_quietly(keygen);
+	f = fopen(pub, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(sscanf(line, "%*s %400s", b64), 1);
+	assert_true(strlen(b64) < b64_size);
+	for (const char *p = b64; *p && *p != '='; p++) {
+		acc = (acc << 6) | (unsigned)b64_value(*p);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			raw[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return n;
+}
+
+static void test_gitsrc__ssh_host_keys_are_checked_against_known_hosts(void **state)
+{
+	char a64[512], b64[512], known[300], text[2048];
+	unsigned char a[300], b[300];
+	size_t alen = new_host_key("key-a", a64, sizeof(a64), a);
+	size_t blen = new_host_key("key-b", b64, sizeof(b64), b);
+	const char *host = "git.litwareinc.com";
+	FILE *f;
+
+	(void)state;
+	snprintf(known, sizeof(known), "%s/known_hosts", tmp_root);
+	snprintf(text, sizeof(text),
+	         "# comment\n"
+	         "%s,10.0.0.5 ssh-ed25519 %s\n"
+	         "[%s]:2222 ssh-ed25519 %s\n",
+	         host, a64, host, b64);
+	write_file(tmp_root, "known_hosts", text);
+	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), 0);
+	assert_int_equal(gitsrc_hostkey_check(host, 22, a, alen, known), 0);
+	assert_int_equal(gitsrc_hostkey_check("10.0.0.5", 0, a, alen, known), 0);
+	assert_int_equal(gitsrc_hostkey_check(host, 2222, b, blen, known), 0);
+	assert_int_equal(gitsrc_hostkey_check(host, 0, b, blen, known), ERR_CONFLICT);
+	assert_non_null(strstr(err_last(), "'git.litwareinc.com' does not match known_hosts"));
+	assert_int_equal(gitsrc_hostkey_check(host, 2222, a, alen, known), ERR_CONFLICT);
+	assert_non_null(strstr(err_last(), "'[git.litwareinc.com]:2222'"));
+	assert_int_equal(gitsrc_hostkey_check("evil.example", 0, a, alen, known), ERR_NOTFOUND);
+	assert_string_equal(err_last(), "'evil.example' is not in known_hosts: check its host key "
+	                                "fingerprint, then add it (ssh-keyscan)");
+
+	/* hashed entries, as ssh writes them with HashKnownHosts */
+	{
+		const char *hash[] = {"ssh-keygen", "-H", "-f", known, NULL};
+
+		run_quietly(hash);
+	}
+	f = fopen(known, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_null(strstr(text, host)); /* really hashed */
+	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), 0);
+	assert_int_equal(gitsrc_hostkey_check(host, 0, b, blen, known), ERR_CONFLICT);
+
+	/* a revoked key is refused even where it is also listed */
+	snprintf(text, sizeof(text), "%s ssh-ed25519 %s\n@revoked * ssh-ed25519 %s\n", host, a64,
+	         a64);
+	write_file(tmp_root, "known_hosts", text);
+	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), ERR_CONFLICT);
+	assert_non_null(strstr(err_last(), "revoked"));
+	/* no known_hosts at all: unknown */
+	snprintf(known, sizeof(known), "%s/no-such-known-hosts", tmp_root);
+	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), ERR_NOTFOUND);
+}
+
+static void test_gitsrc__url_ports(void **state)
+{
+	(void)state;
+	assert_int_equal(gitsrc_url_port("ssh://git@host:2222/specs.git"), 2222);
+	assert_int_equal(gitsrc_url_port("ssh://host/specs.git"), 0);
+	assert_int_equal(gitsrc_url_port("ssh://a:b@host:22/x"), 22);
+	assert_int_equal(gitsrc_url_port("ssh://git@[::1]:2200/x"), 2200);
+	assert_int_equal(gitsrc_url_port("ssh://git@[::1]/x"), 0);
+	assert_int_equal(gitsrc_url_port("git@host:specs.git"), 0);
+	assert_int_equal(gitsrc_url_port("https://host:99999/x"), 0);
+	assert_int_equal(gitsrc_url_port("https://host:12ab/x"), 0);
+}
+
 /* ---- fixture -------------------------------------------------------- */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -610,7 +737,7 @@ static int setup(void **state)
 
 	(void)state;
 	snprintf(tmp_root, sizeof(tmp_root), "%s/pcdr-gitsrc.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmp_root))
 		return -1;
 	snprintf(home, sizeof(home), "%s/home", tmp_root);
@@ -638,19 +765,21 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gitsrc__reads_the_commit_not_the_work_tree),
-		cmocka_unit_test(test_gitsrc__reports_author_date_and_subject),
-		cmocka_unit_test(test_gitsrc__reads_only_yaml_files_sorted_by_name),
-		cmocka_unit_test(test_gitsrc__tags_and_abbreviated_ids_resolve),
-		cmocka_unit_test(test_gitsrc__ref_not_found),
-		cmocka_unit_test(test_gitsrc__repository_missing),
-		cmocka_unit_test(test_gitsrc__no_pools_folder),
-		cmocka_unit_test(test_gitsrc__refuses_entries_that_are_not_files),
-		cmocka_unit_test(test_gitsrc__refuses_files_over_the_cap),
-		cmocka_unit_test(test_gitsrc__clones_a_remote_then_fetches),
-		cmocka_unit_test(test_gitsrc__fetch_failure_names_the_url_without_password),
-		cmocka_unit_test(test_gitsrc__urls_are_redacted_and_named),
-		cmocka_unit_test(test_gitsrc__default_cache_dir_follows_xdg),
+	        cmocka_unit_test(test_gitsrc__reads_the_commit_not_the_work_tree),
+	        cmocka_unit_test(test_gitsrc__reports_author_date_and_subject),
+	        cmocka_unit_test(test_gitsrc__reads_only_yaml_files_sorted_by_name),
+	        cmocka_unit_test(test_gitsrc__tags_and_abbreviated_ids_resolve),
+	        cmocka_unit_test(test_gitsrc__ref_not_found),
+	        cmocka_unit_test(test_gitsrc__repository_missing),
+	        cmocka_unit_test(test_gitsrc__no_pools_folder),
+	        cmocka_unit_test(test_gitsrc__refuses_entries_that_are_not_files),
+	        cmocka_unit_test(test_gitsrc__refuses_files_over_the_cap),
+	        cmocka_unit_test(test_gitsrc__clones_a_remote_then_fetches),
+	        cmocka_unit_test(test_gitsrc__fetch_failure_names_the_url_without_password),
+	        cmocka_unit_test(test_gitsrc__urls_are_redacted_and_named),
+	        cmocka_unit_test(test_gitsrc__default_cache_dir_follows_xdg),
+	        cmocka_unit_test(test_gitsrc__ssh_host_keys_are_checked_against_known_hosts),
+	        cmocka_unit_test(test_gitsrc__url_ports),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
