@@ -410,11 +410,16 @@ int yamltree_parse(struct yamltree_node **out, struct arena *arena, const char *
 	*out = NULL;
 	if ((error = tree_check_bytes(&c)) < 0)
 		return ERR_INVALID;
+	if (c.len >= 3 && memcmp(c.data, "\xef\xbb\xbf", 3) == 0) {
+		/* libyaml skips a byte order mark only when it guesses the encoding */
+		c.data += 3;
+		c.len -= 3;
+	}
 	if (!yaml_parser_initialize(&c.parser)) {
 		fprintf(stderr, "fatal: out of memory in libyaml\n");
 		abort();
 	}
-	yaml_parser_set_input_string(&c.parser, (const unsigned char *)data, len);
+	yaml_parser_set_input_string(&c.parser, (const unsigned char *)c.data, c.len);
 	yaml_parser_set_encoding(&c.parser, YAML_UTF8_ENCODING);
 	error = tree_document(&c, &root);
 	yaml_parser_delete(&c.parser);
