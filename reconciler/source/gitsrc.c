@@ -17,6 +17,7 @@
 #include "reconciler/source/gitsrc_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
 #include <pthread.h>
@@ -24,7 +25,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "util/strbuf.h"
@@ -335,6 +338,33 @@ done:
 	return error;
 }
 
+/* Hold `root`/NAME.lock while creating or fetching the cache folder, so
+ * two pcdr processes (a watch loop and a validate) never fetch into one
+ * repository at once. The lock goes with the descriptor. */
+static int gitsrc_cache_lock(int *fd, const char *root, const char *shown)
+{
+	char *name = gitsrc_cache_name(shown);
+	struct strbuf path = STRBUF_INIT;
+	int error;
+
+	if ((error = gitsrc_mkdirs(root)) < 0)
+		goto done;
+	strbuf_printf(&path, "%s/%s.lock", root, name);
+	*fd = open(strbuf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		error = err_set_errno(ERR_IO, "cannot open '%s'", strbuf_cstr(&path));
+		goto done;
+	}
+	while ((error = flock(*fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (error < 0)
+		error = err_set_errno(ERR_IO, "cannot lock '%s'", strbuf_cstr(&path));
+done:
+	free(name);
+	strbuf_release(&path);
+	return error;
+}
+
 static int gitsrc_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -486,14 +516,15 @@ static int gitsrc_open_url(struct gitsrc *src, const char *url, const struct git
 {
 	const char *cache_dir = opts ? opts->cache_dir : NULL;
 	char *root = NULL, *secret = gitsrc_password(url);
-	int created = 0;
+	int created = 0, lock = -1;
 	int error;
 
 	if (cache_dir && *cache_dir)
 		root = xstrdup(cache_dir);
 	else if ((error = gitsrc_default_cache_dir(&root)) < 0)
 		goto done;
-	if ((error = gitsrc_cache_open(src, root, src->location, &created)) < 0)
+	if ((error = gitsrc_cache_lock(&lock, root, src->location)) < 0 ||
+	    (error = gitsrc_cache_open(src, root, src->location, &created)) < 0)
 		goto done;
 	error = gitsrc_fetch(src, url, secret, opts ? opts->known_hosts : NULL);
 done:
@@ -503,6 +534,8 @@ done:
 		src->repo = NULL;
 		nftw(src->cache_path, gitsrc_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
+	if (lock >= 0)
+		close(lock); /* releases the flock */
 	if (secret) {
 		memset(secret, 0, strlen(secret));
 		free(secret);

@@ -456,7 +456,8 @@ static void test_gitsrc__clones_a_remote_then_fetches(void **state)
 	snprintf(pools, sizeof(pools), "%s/pools", work);
 	write_file(pools, "atl-pchat.yaml", "v3\n");
 	commit_all(work, "Fail back to dc1");
-	GIT(work, "push", "-q", remote, "main");
+	GIT(work, "tag", "-a", "-m", "Before the failback", "before-failback", "HEAD~1");
+	GIT(work, "push", "-q", remote, "main", "before-failback");
 
 	src = open_ok(url, cache);
 	assert_string_equal(gitsrc_cache_path(src), first_cache);
@@ -469,6 +470,9 @@ static void test_gitsrc__clones_a_remote_then_fetches(void **state)
 	assert_string_equal(specs->files[0].data, "v3\n");
 	gitsrc_specs_free(specs);
 	specs = read_ok(src, "main~1", NULL);
+	assert_string_equal(specs->files[0].data, "v2\n");
+	gitsrc_specs_free(specs);
+	specs = read_ok(src, "before-failback", NULL); /* an annotated tag, fetched */
 	assert_string_equal(specs->files[0].data, "v2\n");
 	gitsrc_specs_free(specs);
 	gitsrc_free(src);
@@ -494,6 +498,42 @@ static void test_gitsrc__clones_a_remote_then_fetches(void **state)
 	free(first_cache);
 }
 
+/* Two processes opening one URL at once both get a good cache. */
+static void test_gitsrc__concurrent_opens_share_the_cache(void **state)
+{
+	char *work = two_commit_repo("concurrent");
+	char url[320], cache[300];
+	pid_t pids[3];
+
+	(void)state;
+	snprintf(url, sizeof(url), "file://%s", work);
+	snprintf(cache, sizeof(cache), "%s/cache-concurrent", tmp_root);
+	for (int i = 0; i < 3; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct gitsrc_options opts = GITSRC_OPTIONS_INIT;
+			struct gitsrc_specs *specs = NULL;
+			struct gitsrc *src = NULL;
+			int ok;
+
+			opts.cache_dir = cache;
+			ok = gitsrc_open(&src, url, &opts) == 0 &&
+			     gitsrc_read(&specs, src, NULL, NULL) == 0 &&
+			     !strcmp(specs->files[0].data, "v2\n");
+			if (!ok)
+				fprintf(stderr, "# child %d: %s\n", i, err_last());
+			_exit(ok ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		int status;
+
+		waitpid(pids[i], &status, 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
 static void test_gitsrc__fetch_failure_names_the_url_without_password(void **state)
 {
 	struct gitsrc_options opts = GITSRC_OPTIONS_INIT;
@@ -516,7 +556,7 @@ static void test_gitsrc__fetch_failure_names_the_url_without_password(void **sta
 
 		assert_non_null(d);
 		while ((e = readdir(d)))
-			entries += e->d_name[0] != '.';
+			entries += e->d_name[0] != '.' && !strstr(e->d_name, ".lock");
 		closedir(d);
 		assert_int_equal(entries, 0);
 	}
@@ -775,6 +815,7 @@ int main(void)
 	        cmocka_unit_test(test_gitsrc__refuses_entries_that_are_not_files),
 	        cmocka_unit_test(test_gitsrc__refuses_files_over_the_cap),
 	        cmocka_unit_test(test_gitsrc__clones_a_remote_then_fetches),
+	        cmocka_unit_test(test_gitsrc__concurrent_opens_share_the_cache),
 	        cmocka_unit_test(test_gitsrc__fetch_failure_names_the_url_without_password),
 	        cmocka_unit_test(test_gitsrc__urls_are_redacted_and_named),
 	        cmocka_unit_test(test_gitsrc__default_cache_dir_follows_xdg),
