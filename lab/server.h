@@ -1,0 +1,38 @@
+/*
+ * server: the lab's listeners. One TCP listener on 127.0.0.1 per
+ * instance of the world, one thread per accepted connection (running
+ * lab/tds/labconn.c), and a clean stop that shuts every connection down
+ * and waits for its thread. It does not daemonize or write files: that
+ * is lab/labd.c.
+ */
+#ifndef PCDR_LAB_SERVER_H
+#define PCDR_LAB_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab/engine.h"
+
+struct lab_server;
+
+#define SERVER_MAX_CONNECTIONS 4096
+
+/*
+ * Listen for every instance of `world` (borrowed; it must outlive the
+ * server): on port base_port + i when base_port > 0, else on a free port.
+ * 0, or ERR_IO naming the instance and port that could not be bound.
+ */
+int server_start(struct lab_server **out, struct lab_world *world, int base_port);
+
+size_t server_count(const struct lab_server *server);
+const char *server_name(const struct lab_server *server, size_t i);
+uint16_t server_port(const struct lab_server *server, size_t i);
+
+/* Accept connections until `stop_fd` becomes readable. 0, or ERR_IO. */
+int server_run(struct lab_server *server, int stop_fd);
+
+/* Close the listeners, shut every connection down, wait (up to
+ * `wait_seconds`) for their threads, free. Accepts NULL. */
+void server_free(struct lab_server *server, int wait_seconds);
+
+#endif
