@@ -123,45 +123,51 @@ int gitsrc_is_url(const char *location)
 	return colon && colon - location > 1 && (!slash || colon < slash);
 }
 
+/*
+ * The authority of scheme://[user[:password]@]host[:port]/...: *host is
+ * where the host starts, *at the '@' (NULL without user info), *colon the
+ * ':' before a password (NULL without one), *end the end of the
+ * authority. 0 when `url` has no "://".
+ */
+static int gitsrc_authority(const char *url, const char **host, const char **at, const char **colon,
+                            const char **end)
+{
+	const char *auth = strstr(url, "://");
+
+	if (!auth)
+		return 0;
+	auth += 3;
+	*end = auth + strcspn(auth, "/?#");
+	*at = NULL;
+	for (const char *p = auth; p < *end; p++)
+		if (*p == '@')
+			*at = p;
+	*host = *at ? *at + 1 : auth;
+	*colon = *at ? memchr(auth, ':', (size_t)(*at - auth)) : NULL;
+	return 1;
+}
+
 /* The password of scheme://user:password@host/..., or NULL (caller frees). */
 static char *gitsrc_password(const char *url)
 {
-	const char *auth = strstr(url, "://");
-	const char *end, *at, *colon;
+	const char *host, *at, *colon, *end;
 
-	if (!auth)
-		return NULL;
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (!at)
-		return NULL;
-	colon = memchr(auth, ':', (size_t)(at - auth));
-	if (!colon)
+	if (!gitsrc_authority(url, &host, &at, &colon, &end) || !colon)
 		return NULL;
 	return xstrndup(colon + 1, (size_t)(at - colon - 1));
 }
 
 int gitsrc_url_port(const char *url)
 {
-	const char *auth = strstr(url, "://"), *end, *host, *colon;
+	const char *host, *at, *colon, *end, *port_colon;
 	long port = 0;
 
-	if (!auth)
+	if (!gitsrc_authority(url, &host, &at, &colon, &end))
 		return 0; /* user@host:path has no port */
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	host = auth;
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			host = p + 1;
 	if (*host == '[') /* [::1]:2222 */
 		host = memchr(host, ']', (size_t)(end - host));
-	colon = host ? memchr(host, ':', (size_t)(end - host)) : NULL;
-	for (const char *p = colon ? colon + 1 : end; p < end; p++) {
+	port_colon = host ? memchr(host, ':', (size_t)(end - host)) : NULL;
+	for (const char *p = port_colon ? port_colon + 1 : end; p < end; p++) {
 		if (*p < '0' || *p > '9' || port > 65535)
 			return 0;
 		port = port * 10 + (*p - '0');
@@ -171,19 +177,10 @@ int gitsrc_url_port(const char *url)
 
 char *gitsrc_redact(const char *url)
 {
-	const char *auth, *end, *at = NULL, *colon;
+	const char *host, *at, *colon, *end;
 	struct strbuf sb = STRBUF_INIT;
 
-	auth = strstr(url, "://");
-	if (!auth)
-		return xstrdup(url);
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (!colon)
+	if (!gitsrc_authority(url, &host, &at, &colon, &end) || !colon)
 		return xstrdup(url);
 	strbuf_add(&sb, url, (size_t)(colon - url));
 	strbuf_puts(&sb, at);

@@ -582,6 +582,9 @@ static void test_gitsrc__urls_are_redacted_and_named(void **state)
 	s = gitsrc_redact("https://host/a@b:c");
 	assert_string_equal(s, "https://host/a@b:c");
 	free(s);
+	s = gitsrc_redact("https://ops:p@ss:w0rd@host");
+	assert_string_equal(s, "https://ops@host"); /* the last '@' ends the user info */
+	free(s);
 	s = gitsrc_redact("/srv/git/specs");
 	assert_string_equal(s, "/srv/git/specs");
 	free(s);
