@@ -169,6 +169,12 @@ like "$(line 1 "$out")" ": Fix the typo$" "and reads it"
 is "$(line 2 "$out")" "ok: atl-pchat (primary dc2, pool state FailedOver)" "valid again"
 is "$(ls "$TMP/cache")" "$(cat "$TMP/cache-list")" "in the same cache folder"
 
+# a password in a URL is never printed (port 1: the fetch fails at once)
+run "$PCDR" validate --repo "https://alice:s3cret@127.0.0.1:1/specs.git" --cache "$TMP/cache"
+is "$rc" 1 "an unreachable remote exits 1"
+like "$err" "cannot fetch 'https://alice@127.0.0.1:1/specs.git'" "naming the URL without its password"
+unlike "$err$out" "s3cret" "the password appears nowhere"
+
 # --- usage --------------------------------------------------------------
 run "$PCDR" validate
 is "$rc" 129 "no FILE and no --repo is a usage error"
