@@ -1,0 +1,80 @@
+/*
+ * chain: LSN chain walking over the backup sets an instance listed
+ * (chain.h). The rules are SQL Server's (reference section 3): a log
+ * backup covers [FirstLSN, LastLSN); the next one to restore must satisfy
+ * FirstLSN <= needed LSN < LastLSN; a set that begins after the needed LSN
+ * means a hole. Pure and allocation free.
+ */
+#include "reconciler/core/chain.h"
+
+#include <string.h>
+
+static bool fork_matches(const char *set_fork, const char *a, const char *b)
+{
+	if (!set_fork || (!a && !b))
+		return true;
+	return (a && strcmp(set_fork, a) == 0) || (b && strcmp(set_fork, b) == 0);
+}
+
+static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
+					   struct model_lsn need, const char *fa, const char *fb)
+{
+	const struct model_backup *best = NULL;
+
+	for (size_t i = 0; i < viewer->n_backups; i++) {
+		const struct model_backup *b = &viewer->backups[i];
+
+		if (b->type != 'L' || strcmp(b->database, db) != 0 ||
+		    !fork_matches(b->fork, fa, fb))
+			continue;
+		if (model_lsn_cmp(b->first_lsn, need) > 0 || model_lsn_cmp(need, b->last_lsn) >= 0)
+			continue;
+		if (!best || model_lsn_cmp(b->last_lsn, best->last_lsn) > 0)
+			best = b;
+	}
+	return best;
+}
+
+void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
+		const char *fork_a, const char *fork_b, struct chain_result *out)
+{
+	const struct model_backup *b;
+
+	memset(out, 0, sizeof(*out));
+	out->end = from;
+	if (!viewer)
+		return;
+	while ((b = next_log(viewer, db, out->end, fork_a, fork_b)) != NULL) {
+		out->end = b->last_lsn;
+		out->last = b;
+		out->n_logs++;
+	}
+	for (size_t i = 0; i < viewer->n_backups; i++) {
+		const struct model_backup *g = &viewer->backups[i];
+
+		if (g->type != 'L' || strcmp(g->database, db) != 0 ||
+		    !fork_matches(g->fork, fork_a, fork_b) ||
+		    model_lsn_cmp(g->first_lsn, out->end) <= 0)
+			continue;
+		if (!out->gap || model_lsn_cmp(g->first_lsn, out->gap_to) < 0)
+			out->gap_to = g->first_lsn;
+		out->gap = true;
+		out->gap_from = out->end;
+	}
+}
+
+struct model_lsn chain_backed_up_to(const struct model_instance *viewer, const char *db,
+				    const char *fork)
+{
+	struct model_lsn best = model_lsn_u64(0);
+
+	for (size_t i = 0; viewer && i < viewer->n_backups; i++) {
+		const struct model_backup *b = &viewer->backups[i];
+
+		if (strcmp(b->database, db) != 0 || !fork_matches(b->fork, fork, NULL))
+			continue;
+		if (model_lsn_cmp(b->last_lsn, best) > 0)
+			best = b->last_lsn;
+	}
+	return best;
+}

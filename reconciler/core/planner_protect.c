@@ -1,0 +1,291 @@
+/*
+ * planner_protect: the detach and protect phases. Detach compares each
+ * managed copy that answered with what the spec wants of it and removes
+ * what conflicts (mirroring with the wrong partner, log shipping roles the
+ * copy must no longer have), after a safety backup of any ONLINE copy that
+ * is not the authority and is about to be overwritten. Protect rebuilds
+ * redundancy from the authority: the primary site's mirror (reseeded only
+ * when it left the chain, otherwise caught up from the share), the `to`
+ * site's log shipping secondary (a copy left RESTORING on the chain by a
+ * planned switchover is reused as is) and the log shipping configuration.
+ * Databases that are not shipped are never copied across sites: a missing
+ * one is a blocked step that says to create it with Topology Builder.
+ * Moves and the pool are in planner_move.c.
+ */
+#include "reconciler/core/planner_internal.h"
+
+#include <string.h>
+
+#include "reconciler/core/chain.h"
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && model_same_name(a, b);
+}
+
+static size_t emit_lsn(struct planner *p, enum plan_step_kind kind, enum plan_phase phase,
+		       const struct planner_db *d, const char *inst, const char *peer,
+		       const char *reason, int group, const struct model_lsn *lsn)
+{
+	struct plan_step t = { 0 };
+
+	if (lsn) {
+		t.has_lsn = true;
+		t.lsn = *lsn;
+	}
+	t.kind = kind;
+	t.phase = phase;
+	t.database = d->spec->name;
+	t.instance = inst;
+	t.peer = peer;
+	t.reason = reason;
+	t.group = group;
+	return planner_emit(p, &t);
+}
+
+static size_t emit(struct planner *p, enum plan_step_kind kind, enum plan_phase phase,
+		   const struct planner_db *d, const char *inst, const char *peer,
+		   const char *reason, int group)
+{
+	return emit_lsn(p, kind, phase, d, inst, peer, reason, group, NULL);
+}
+
+static bool cross_site(const struct planner_db *d)
+{
+	return d->move == PLANNER_MOVE_PLANNED || d->move == PLANNER_MOVE_DISASTER;
+}
+
+static void detach_mirroring(struct planner *p, const struct planner_db *d, const char *inst,
+			     const struct model_db *w, int group)
+{
+	const struct model_db *c = planner_copy(p, inst, d->spec->name);
+	bool is_auth = same(inst, d->auth.instance);
+	bool conflict = (w->want & MODEL_WANT_MIRRORING) &&
+			(w->mirroring.role == MODEL_ROLE_NONE ||
+			 !same(c->mirroring.partner, w->mirroring.partner));
+
+	if (c->mirroring.role == MODEL_ROLE_NONE)
+		return;
+	if (conflict || (is_auth && d->move == PLANNER_MOVE_PLANNED) ||
+	    (same(inst, d->target) && d->target_seed))
+		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_DETACH, d, inst, c->mirroring.partner,
+		     arena_sprintf(&p->plan->arena, "mirrored with '%s'; %s",
+				   c->mirroring.partner ? c->mirroring.partner : "?",
+				   is_auth ? "the authority leaves mirroring before the tail-log "
+					     "backup"
+				   : conflict ? "the spec wants no such partnership"
+					      : "the copy is reseeded from the authority"),
+		     group);
+}
+
+static void detach_copy(struct planner *p, const struct planner_db *d, const char *inst,
+			const struct model_db *w)
+{
+	struct arena *a = &p->plan->arena;
+	const struct model_db *c = planner_copy(p, inst, d->spec->name);
+	bool is_auth = same(inst, d->auth.instance);
+	bool is_target = same(inst, d->target);
+	int group = (is_auth || is_target) && cross_site(d) ? d->group : 0;
+	bool overwritten = (w->want & MODEL_WANT_STATE) && w->state == MODEL_DB_RESTORING;
+
+	if (!c || !planner_reachable(p, inst))
+		return;
+	if (c->state == MODEL_DB_ONLINE && !c->is_in_standby && !is_auth &&
+	    !c->safety_backup_taken && (overwritten || (is_target && d->target_seed)))
+		emit(p, PLAN_SQL_SAFETY_BACKUP, PLAN_PHASE_DETACH, d, inst, NULL,
+		     arena_sprintf(a, "'%s' holds an ONLINE copy that is not the authority and "
+				   "will be overwritten: back it up first", inst),
+		     group);
+	detach_mirroring(p, d, inst, w, group);
+	c = planner_copy(p, inst, d->spec->name);
+	if (c->ls_secondary.configured && (w->want & MODEL_WANT_LS_SECONDARY) &&
+	    (!w->ls_secondary.configured ||
+	     !(same(c->ls_secondary.primary, w->ls_secondary.primary) ||
+	       same(c->ls_secondary.primary, w->ls_secondary.primary_alt))))
+		emit(p, PLAN_SQL_DROP_LOG_SHIPPING_SECONDARY, PLAN_PHASE_DETACH, d, inst, NULL,
+		     arena_sprintf(a, "log shipping secondary of '%s'; the spec wants %s",
+				   c->ls_secondary.primary ? c->ls_secondary.primary : "?",
+				   w->ls_secondary.configured ? "another primary" : "no secondary here"),
+		     group);
+	if (c->ls_primary.configured && (w->want & MODEL_WANT_LS_PRIMARY) && !w->ls_primary.configured)
+		emit(p, PLAN_SQL_DROP_LOG_SHIPPING_PRIMARY, PLAN_PHASE_DETACH, d, inst, NULL,
+		     "log shipping primary; the spec wants no log shipping from here", group);
+}
+
+void planner_detach(struct planner *p)
+{
+	for (size_t k = 0; k < p->n_dbs; k++) {
+		const struct planner_db *d = &p->dbs[k];
+
+		for (size_t i = 0; !d->frozen && i < p->desired->n_instances; i++) {
+			const struct model_instance *di = &p->desired->instances[i];
+			const struct model_db *w = model_db(di, d->spec->name);
+
+			if (w && w->want)
+				detach_copy(p, d, di->name, w);
+		}
+	}
+}
+
+static void missing(struct planner *p, const struct planner_db *d, const char *inst)
+{
+	size_t s = emit(p, PLAN_SQL_SEED, PLAN_PHASE_PROTECT, d, NULL, inst,
+			"the spec wants this database here", 0);
+
+	planner_block(p, s, "'%s' does not exist on '%s': create it with Topology Builder first "
+		      "(pcdr only copies a database from its authority, it never creates one)",
+		      d->spec->name, inst);
+}
+
+/* Restorable from `src` by the log chain alone (no full backup needed). */
+static bool on_chain(struct planner *p, const struct planner_db *d, const char *src,
+		     const char *copy, struct chain_result *r)
+{
+	const struct model_db *sc = planner_copy(p, src, d->spec->name);
+	const struct model_db *cc = planner_copy(p, copy, d->spec->name);
+	struct model_lsn need;
+
+	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE ||
+	    !model_lineage_ok(cc, sc))
+		return false;
+	chain_walk(model_instance(&p->work, copy), d->spec->name, cc->lsn, cc->fork, sc->fork, r);
+	need = chain_backed_up_to(model_instance(&p->work, src), d->spec->name, sc->fork);
+	return model_lsn_cmp(r->end, need) >= 0 || model_lsn_cmp(cc->lsn, need) >= 0;
+}
+
+static void seed(struct planner *p, const struct planner_db *d, const char *src, const char *dst,
+		 const char *why)
+{
+	emit(p, PLAN_SQL_SEED, PLAN_PHASE_PROTECT, d, src, dst,
+	     arena_sprintf(&p->plan->arena, "%s: full and log backup of the authority, restored "
+			   "WITH NORECOVERY", why),
+	     0);
+}
+
+static void establish(struct planner *p, const struct planner_db *d, const char *why)
+{
+	emit(p, PLAN_SQL_ESTABLISH_MIRRORING, PLAN_PHASE_PROTECT, d, p->ps->principal,
+	     p->ps->mirror, why, 0);
+}
+
+static void rejoin_mirror(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal, *M = p->ps->mirror;
+	const struct model_db *mc = planner_copy(p, M, d->spec->name);
+	struct chain_result r;
+
+	if (mc && mc->mirroring.role != MODEL_ROLE_NONE)
+		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_PROTECT, d, M, mc->mirroring.partner,
+		     "half of a broken partnership", 0);
+	if (!on_chain(p, d, P, M, &r))
+		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' has no copy on the chain of "
+					       "'%s'", M, P));
+	else if (r.n_logs) {
+		emit_lsn(p, PLAN_SQL_CATCH_UP, PLAN_PHASE_PROTECT, d, M, NULL,
+			 arena_sprintf(&p->plan->arena, "restore the log backups the mirror lacks, "
+				       "up to LSN %s", planner_lsn(p, r.end)),
+			 0, &r.end);
+	}
+	establish(p, d, arena_sprintf(&p->plan->arena, "mirror '%s' inside site '%s' with safety "
+				      "FULL", d->spec->name, p->ps->name));
+}
+
+static void ensure_mirror(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal, *M = p->ps->mirror;
+	const struct model_db *pc = planner_copy(p, P, d->spec->name);
+	const struct model_db *mc = planner_copy(p, M, d->spec->name);
+	bool paired = pc->mirroring.role == MODEL_ROLE_PRINCIPAL && same(pc->mirroring.partner, M);
+
+	if (!planner_reachable(p, M)) {
+		if (!paired)
+			seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
+		if (!paired)
+			establish(p, d, "mirror inside the primary site");
+		return;
+	}
+	if (paired && mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P)) {
+		if (pc->mirroring.safety != MODEL_SAFETY_FULL)
+			establish(p, d, arena_sprintf(&p->plan->arena, "mirroring safety is %s; the "
+						      "spec wants FULL",
+						      model_safety_name(pc->mirroring.safety)));
+		return;
+	}
+	if (pc->mirroring.role != MODEL_ROLE_NONE)
+		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_PROTECT, d, P, pc->mirroring.partner,
+		     "half of a broken partnership", 0);
+	rejoin_mirror(p, d);
+}
+
+static bool primary_config_ok(const struct planner *p, const struct model_db *c, const char *S)
+{
+	return c && c->ls_primary.configured && c->ls_primary.n_secondaries == 1 &&
+	       same(c->ls_primary.secondaries[0], S) && c->ls_primary.backup_share &&
+	       p->desired->topo.backup_share &&
+	       strcmp(c->ls_primary.backup_share, p->desired->topo.backup_share) == 0;
+}
+
+static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal, *M = p->ps->mirror, *S = p->to->principal;
+	const struct model_db *sc = planner_copy(p, S, d->spec->name);
+	bool m_ok = M && planner_reachable(p, M);
+	struct chain_result r;
+	bool need;
+	struct plan_step t = { 0 };
+
+	if (planner_reachable(p, S) ? !on_chain(p, d, P, S, &r) : d->recovered)
+		seed(p, d, P, S, arena_sprintf(&p->plan->arena, "'%s' is not on the log chain of "
+					       "'%s'", S, P));
+	sc = planner_copy(p, S, d->spec->name);
+	need = !primary_config_ok(p, planner_copy(p, P, d->spec->name), S) ||
+	       (m_ok && !primary_config_ok(p, planner_copy(p, M, d->spec->name), S)) ||
+	       (planner_reachable(p, S) ? !sc || !sc->ls_secondary.configured : d->recovered);
+	if (!need)
+		return;
+	t.kind = PLAN_SQL_CONFIGURE_LOG_SHIPPING;
+	t.phase = PLAN_PHASE_PROTECT;
+	t.database = d->spec->name;
+	t.instance = P;
+	t.peer2 = m_ok ? M : NULL;
+	t.peer = S;
+	t.share = p->desired->topo.backup_share;
+	t.reason = arena_sprintf(&p->plan->arena, "ship '%s' from site '%s' to site '%s' through "
+				 "'%s'", d->spec->name, p->ps->name, p->to->name,
+				 t.share ? t.share : "?");
+	planner_emit(p, &t);
+}
+
+static void protect_db(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal;
+
+	if (!planner_reachable(p, P)) {
+		plan_add_note(p->plan, "'%s': '%s' is unreachable; its copy is not verified and "
+			      "nothing is protected from it until it answers", d->spec->name, P);
+		return;
+	}
+	if (!planner_copy(p, P, d->spec->name)) {
+		if (d->move == PLANNER_MOVE_NONE)
+			missing(p, d, P);
+		return;
+	}
+	if (p->ps->mirror)
+		ensure_mirror(p, d);
+	if (d->spec->shipped && p->to)
+		ensure_log_shipping(p, d);
+	for (size_t i = 0; !d->spec->shipped && i < p->desired->topo.n_sites; i++) {
+		const char *X = p->desired->topo.sites[i].principal;
+
+		if (&p->desired->topo.sites[i] != p->ps && planner_reachable(p, X) &&
+		    !planner_copy(p, X, d->spec->name))
+			missing(p, d, X);
+	}
+}
+
+void planner_protect(struct planner *p)
+{
+	for (size_t k = 0; k < p->n_dbs; k++)
+		if (!p->dbs[k].frozen)
+			protect_db(p, &p->dbs[k]);
+}

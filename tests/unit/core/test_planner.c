@@ -1,0 +1,600 @@
+/*
+ * Planner scenario tests: each builds a spec and an observed world in
+ * code (fixture.h, scenarios.h), plans, and compares the canonical text
+ * of the plan exactly. Besides the text, every plan that says it is
+ * ready must predict exactly the desired state, and a converged world
+ * must plan nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+
+#include "tests/unit/core/scenarios.h"
+
+static void check_plan(const char *world, const char *spec, const char *expected)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	const char *text;
+
+	fx_init(&f, spec);
+	sc_build(&f, world, &o);
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_string_equal(text, expected);
+	if (plan.status == PLAN_READY || plan.status == PLAN_CONVERGED)
+		assert_int_equal(model_diff(&f.desired, &plan.predicted, NULL), 0);
+	plan_release(&plan);
+	fx_release(&f);
+}
+
+/* an unchanged spec over a converged world plans zero steps */
+static void test_planner__converged(void **state)
+{
+	(void)state;
+	check_plan("converged", "dc1",
+		"plan for pool 'atl-pchat': converged, 0 steps, 0 blocked\n");
+}
+
+/* bare instances: seed, then mirroring and log shipping */
+static void test_planner__bootstrap_from_bare(void **state)
+{
+	(void)state;
+	check_plan("bare", "dc1",
+		"plan for pool 'atl-pchat': ready, 7 steps, 0 blocked\n"
+		" 1. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com, pc2.dc1.litwareinc.com]\n"
+		"    why: the spec lists other active servers\n"
+		"    facts: pool.state=Normal pool.active_servers=(none)\n"
+		" 2. protect  sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: 'sqlb.dc1.litwareinc.com' has no copy on the chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 3. protect  sql.establish_mirroring mgc principal sqla.dc1.litwareinc.com, mirror sqlb.dc1.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc1' with safety FULL\n"
+		"    after: 2\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 4. protect  sql.seed mgc sqla.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: 'sqla.dc2.litwareinc.com' is not on the log chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 3\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 5. protect  sql.configure_log_shipping mgc sqla.dc1.litwareinc.com + sqlb.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc1' to site 'dc2' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 3 4\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc2.litwareinc.com/mgc.state=ABSENT sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 6. protect  sql.seed mgccomp sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: 'sqlb.dc1.litwareinc.com' has no copy on the chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    facts: sqla.dc1.litwareinc.com/mgccomp.state=ONLINE sqla.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqlb.dc1.litwareinc.com/mgccomp.state=ABSENT\n"
+		" 7. protect  sql.establish_mirroring mgccomp principal sqla.dc1.litwareinc.com, mirror sqlb.dc1.litwareinc.com\n"
+		"    why: mirror 'mgccomp' inside site 'dc1' with safety FULL\n"
+		"    after: 6\n"
+		"    facts: sqla.dc1.litwareinc.com/mgccomp.state=ONLINE sqla.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqlb.dc1.litwareinc.com/mgccomp.state=ABSENT\n");
+}
+
+/* changing only activeServers plans one step */
+static void test_planner__only_active_servers_changed(void **state)
+{
+	(void)state;
+	check_plan("active", "dc1",
+		"plan for pool 'atl-pchat': ready, 1 steps, 0 blocked\n"
+		" 1. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com]\n"
+		"    why: the spec lists other active servers\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n");
+}
+
+/* swapping principal and mirror: one manual failover per mirrored database */
+static void test_planner__principal_mirror_swap(void **state)
+{
+	(void)state;
+	check_plan("swap", "dc1",
+		"plan for pool 'atl-pchat': ready, 2 steps, 0 blocked\n"
+		" 1. move     sql.mirror_failover mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: the spec makes 'sqlb.dc1.litwareinc.com' the principal of site 'dc1': manual failover, no data loss\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 2. move     sql.mirror_failover mgccomp sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: the spec makes 'sqlb.dc1.litwareinc.com' the principal of site 'dc1': manual failover, no data loss\n"
+		"    facts: sqla.dc1.litwareinc.com/mgccomp.state=ONLINE sqla.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqla.dc1.litwareinc.com/mgccomp.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgccomp.state=RESTORING sqlb.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqlb.dc1.litwareinc.com/mgccomp.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
+/* a failover by hand with an unchanged spec */
+static void test_planner__role_drift_is_reported_not_reverted(void **state)
+{
+	(void)state;
+	check_plan("drift", "dc1",
+		"plan for pool 'atl-pchat': refused, 0 steps, 0 blocked\n"
+		"refused: role drift (see the notes)\n"
+		"note: drift: 'mgc' is served by 'sqlb.dc1.litwareinc.com', the spec's mirror of site 'dc1' (someone failed over by hand); pcdr does not revert it. To adopt it, change the spec: sites.dc1.principal: sqlb.dc1.litwareinc.com, sites.dc1.mirror: sqla.dc1.litwareinc.com\n");
+}
+
+/* dc1 gone: catch up from the share, recover, report the exposure */
+static void test_planner__disaster_failover_dc1_unreachable(void **state)
+{
+	(void)state;
+	check_plan("lost", "dc2",
+		"plan for pool 'atl-pchat': blocked, 10 steps, 2 blocked\n"
+		"note: exposure: 'mgc' on lost authority 'sqla.dc1.litwareinc.com': changes after LSN 4100000000000000000440 are lost unless it comes back (last shipped log 'mgc_F1_420.trn', finished 2026-11-28T12:21:00Z)\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc1.litwareinc.com' to 'sqla.dc2.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 2. detach   sql.drop_log_shipping_secondary mgc on sqla.dc2.litwareinc.com\n"
+		"    why: log shipping secondary of 'sqla.dc1.litwareinc.com'; the spec wants no secondary here\n"
+		"    after: 1\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 3. move     sql.catch_up mgc on sqla.dc2.litwareinc.com up to LSN 4100000000000000000440\n"
+		"    why: restore every log backup on the share in LSN order, up to LSN 4100000000000000000440\n"
+		"    after: 1 2\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 4. move     sql.recover mgc on sqla.dc2.litwareinc.com\n"
+		"    why: the authority 'sqla.dc1.litwareinc.com' is lost: bring 'sqla.dc2.litwareinc.com' online at LSN 4100000000000000000440\n"
+		"    risk: data-loss\n"
+		"    after: 1 3\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 5. switch   pool.set_state FailedOver\n"
+		"    why: the pool must use the backup site 'dc2'\n"
+		"    after: 1 4\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 6. unfence  pool.set_active_servers [pc1.dc2.litwareinc.com, pc2.dc2.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 4 5\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 7. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqlb.dc2.litwareinc.com\n"
+		"    why: 'sqlb.dc2.litwareinc.com' has no copy on the chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 4\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 8. protect  sql.establish_mirroring mgc principal sqla.dc2.litwareinc.com, mirror sqlb.dc2.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc2' with safety FULL\n"
+		"    after: 7\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 9. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 8\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false\n"
+		"10. protect  sql.configure_log_shipping mgc sqla.dc2.litwareinc.com + sqlb.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc2' to site 'dc1' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 8 9\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n");
+}
+
+/* dc1 answers: tail-log backup, zero loss, the old primary stays on the chain */
+static void test_planner__planned_switchover_dc1_reachable(void **state)
+{
+	(void)state;
+	check_plan("converged", "dc2",
+		"plan for pool 'atl-pchat': ready, 12 steps, 0 blocked\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc1.litwareinc.com' to 'sqla.dc2.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 2. detach   sql.remove_mirroring mgc on sqla.dc1.litwareinc.com (partner sqlb.dc1.litwareinc.com)\n"
+		"    why: mirrored with 'sqlb.dc1.litwareinc.com'; the authority leaves mirroring before the tail-log backup\n"
+		"    after: 1\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 3. detach   sql.drop_log_shipping_primary mgc on sqla.dc1.litwareinc.com\n"
+		"    why: log shipping primary; the spec wants no log shipping from here\n"
+		"    after: 1 2\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 4. detach   sql.drop_log_shipping_secondary mgc on sqla.dc2.litwareinc.com\n"
+		"    why: log shipping secondary of 'sqla.dc1.litwareinc.com'; the spec wants no secondary here\n"
+		"    after: 1\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 5. move     sql.tail_log_backup mgc on sqla.dc1.litwareinc.com at LSN 4100000000000000000450\n"
+		"    why: demote the authority at an exact LSN (BACKUP LOG WITH NORECOVERY): zero data loss\n"
+		"    after: 1 3\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 6. move     sql.catch_up mgc on sqla.dc2.litwareinc.com up to LSN 4100000000000000000450\n"
+		"    why: restore every log backup up to the tail, LSN 4100000000000000000450\n"
+		"    after: 1 4 5\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 7. move     sql.recover mgc on sqla.dc2.litwareinc.com\n"
+		"    why: bring 'sqla.dc2.litwareinc.com' online at LSN 4100000000000000000450: it becomes the authority, zero data loss\n"
+		"    after: 1 5 6\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 8. switch   pool.set_state FailedOver\n"
+		"    why: the pool must use the backup site 'dc2'\n"
+		"    after: 1 7\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 9. unfence  pool.set_active_servers [pc1.dc2.litwareinc.com, pc2.dc2.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 7 8\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		"10. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqlb.dc2.litwareinc.com\n"
+		"    why: 'sqlb.dc2.litwareinc.com' has no copy on the chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 7\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		"11. protect  sql.establish_mirroring mgc principal sqla.dc2.litwareinc.com, mirror sqlb.dc2.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc2' with safety FULL\n"
+		"    after: 10\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		"12. protect  sql.configure_log_shipping mgc sqla.dc2.litwareinc.com + sqlb.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc2' to site 'dc1' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 5 11\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n");
+}
+
+/* dc1 rebuilt empty: one full reseed across sites, dc2 stays on the chain */
+static void test_planner__failback_after_rebuild_one_reseed(void **state)
+{
+	(void)state;
+	check_plan("rebuilt", "dc1",
+		"plan for pool 'atl-pchat': ready, 12 steps, 0 blocked\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc2.litwareinc.com' to 'sqla.dc1.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		" 2. detach   sql.remove_mirroring mgc on sqla.dc2.litwareinc.com (partner sqlb.dc2.litwareinc.com)\n"
+		"    why: mirrored with 'sqlb.dc2.litwareinc.com'; the authority leaves mirroring before the tail-log backup\n"
+		"    after: 1\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqlb.dc2.litwareinc.com/mgc.state=RESTORING sqlb.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqlb.dc2.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc2.litwareinc.com,seq=1\n"
+		" 3. move     sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': seed it from the authority before the move\n"
+		"    after: 1 2\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqla.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 4. move     sql.tail_log_backup mgc on sqla.dc2.litwareinc.com at LSN 4100000000000000000600\n"
+		"    why: demote the authority at an exact LSN (BACKUP LOG WITH NORECOVERY): zero data loss\n"
+		"    after: 1 3\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1\n"
+		" 5. move     sql.recover mgc on sqla.dc1.litwareinc.com\n"
+		"    why: bring 'sqla.dc1.litwareinc.com' online at LSN 4100000000000000000600: it becomes the authority, zero data loss\n"
+		"    after: 1 3 4\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 6. switch   pool.set_state Normal\n"
+		"    why: the pool must use its home site 'dc1'\n"
+		"    after: 1 5\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		" 7. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com, pc2.dc1.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 5 6\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		" 8. protect  sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: 'sqlb.dc1.litwareinc.com' has no copy on the chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 5\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ABSENT sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		" 9. protect  sql.establish_mirroring mgc principal sqla.dc1.litwareinc.com, mirror sqlb.dc1.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc1' with safety FULL\n"
+		"    after: 8\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ABSENT sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		"10. protect  sql.configure_log_shipping mgc sqla.dc1.litwareinc.com + sqlb.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc1' to site 'dc2' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 4 9\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ABSENT sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=ABSENT\n"
+		"11. protect  sql.seed mgccomp sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: 'sqlb.dc1.litwareinc.com' has no copy on the chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    facts: sqla.dc1.litwareinc.com/mgccomp.state=ONLINE sqla.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000010 sqlb.dc1.litwareinc.com/mgccomp.state=ABSENT\n"
+		"12. protect  sql.establish_mirroring mgccomp principal sqla.dc1.litwareinc.com, mirror sqlb.dc1.litwareinc.com\n"
+		"    why: mirror 'mgccomp' inside site 'dc1' with safety FULL\n"
+		"    after: 11\n"
+		"    facts: sqla.dc1.litwareinc.com/mgccomp.state=ONLINE sqla.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000010 sqlb.dc1.litwareinc.com/mgccomp.state=ABSENT\n");
+}
+
+/* dc1 back ONLINE with unshipped changes: safety backup before it is overwritten */
+static void test_planner__failback_divergent_old_primary_safety_backup_first(void **state)
+{
+	(void)state;
+	check_plan("divergent", "dc1",
+		"plan for pool 'atl-pchat': ready, 12 steps, 0 blocked\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc2.litwareinc.com' to 'sqla.dc1.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		" 2. detach   sql.safety_backup mgc on sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' holds an ONLINE copy that is not the authority and will be overwritten: back it up first\n"
+		"    after: 1\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 3. detach   sql.remove_mirroring mgc on sqla.dc1.litwareinc.com (partner sqlb.dc1.litwareinc.com)\n"
+		"    why: mirrored with 'sqlb.dc1.litwareinc.com'; the copy is reseeded from the authority\n"
+		"    after: 1 2\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 4. detach   sql.remove_mirroring mgc on sqla.dc2.litwareinc.com (partner sqlb.dc2.litwareinc.com)\n"
+		"    why: mirrored with 'sqlb.dc2.litwareinc.com'; the authority leaves mirroring before the tail-log backup\n"
+		"    after: 1\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqlb.dc2.litwareinc.com/mgc.state=RESTORING sqlb.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqlb.dc2.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc2.litwareinc.com,seq=1\n"
+		" 5. move     sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': seed it from the authority before the move\n"
+		"    after: 1 3 4\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 6. move     sql.tail_log_backup mgc on sqla.dc2.litwareinc.com at LSN 4100000000000000000600\n"
+		"    why: demote the authority at an exact LSN (BACKUP LOG WITH NORECOVERY): zero data loss\n"
+		"    after: 1 5\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1\n"
+		" 7. move     sql.recover mgc on sqla.dc1.litwareinc.com\n"
+		"    why: bring 'sqla.dc1.litwareinc.com' online at LSN 4100000000000000000600: it becomes the authority, zero data loss\n"
+		"    after: 1 5 6\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 8. switch   pool.set_state Normal\n"
+		"    why: the pool must use its home site 'dc1'\n"
+		"    after: 1 7\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		" 9. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com, pc2.dc1.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 7 8\n"
+		"    facts: pool.state=FailedOver pool.active_servers=pc1.dc2.litwareinc.com,pc2.dc2.litwareinc.com\n"
+		"10. protect  sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com\n"
+		"    why: 'sqlb.dc1.litwareinc.com' has no copy on the chain of 'sqla.dc1.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 3 7\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		"11. protect  sql.establish_mirroring mgc principal sqla.dc1.litwareinc.com, mirror sqlb.dc1.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc1' with safety FULL\n"
+		"    after: 10\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		"12. protect  sql.configure_log_shipping mgc sqla.dc1.litwareinc.com + sqlb.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc1' to site 'dc2' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 6 11\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
+/* spec unchanged at dc2, dc1 back ONLINE: safety backup, then reseed as secondary */
+static void test_planner__reprotect_divergent_old_primary(void **state)
+{
+	(void)state;
+	check_plan("divergent", "dc2",
+		"plan for pool 'atl-pchat': ready, 5 steps, 0 blocked\n"
+		" 1. detach   sql.safety_backup mgc on sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' holds an ONLINE copy that is not the authority and will be overwritten: back it up first\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 2. detach   sql.remove_mirroring mgc on sqla.dc1.litwareinc.com (partner sqlb.dc1.litwareinc.com)\n"
+		"    why: mirrored with 'sqlb.dc1.litwareinc.com'; the spec wants no such partnership\n"
+		"    after: 1\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 3. detach   sql.drop_log_shipping_primary mgc on sqla.dc1.litwareinc.com\n"
+		"    why: log shipping primary; the spec wants no log shipping from here\n"
+		"    after: 2\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 4. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 3\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1\n"
+		" 5. protect  sql.configure_log_shipping mgc sqla.dc2.litwareinc.com + sqlb.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc2' to site 'dc1' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 4\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=ONLINE sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqla.dc2.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc2.litwareinc.com,seq=1 sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000470 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqlb.dc2.litwareinc.com/mgc.state=RESTORING sqlb.dc2.litwareinc.com/mgc.lsn=4100000000000000000600 sqlb.dc2.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc2.litwareinc.com,seq=1\n");
+}
+
+/* a hole in the log chain blocks the whole move, fence included */
+static void test_planner__log_chain_gap_blocks(void **state)
+{
+	(void)state;
+	check_plan("gap", "dc2",
+		"plan for pool 'atl-pchat': blocked, 10 steps, 10 blocked\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc1.litwareinc.com' to 'sqla.dc2.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    BLOCKED: the move of 'mgc' to 'sqla.dc2.litwareinc.com' cannot finish: step 3 is blocked\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 2. detach   sql.drop_log_shipping_secondary mgc on sqla.dc2.litwareinc.com\n"
+		"    why: log shipping secondary of 'sqla.dc1.litwareinc.com'; the spec wants no secondary here\n"
+		"    after: 1\n"
+		"    BLOCKED: the move of 'mgc' to 'sqla.dc2.litwareinc.com' cannot finish: step 3 is blocked\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 3. move     sql.catch_up mgc on sqla.dc2.litwareinc.com up to LSN 4100000000000000000420\n"
+		"    why: restore every log backup on the share in LSN order, up to LSN 4100000000000000000420\n"
+		"    risk: data-loss\n"
+		"    after: 1 2\n"
+		"    BLOCKED: log chain gap: no log backup covers LSN 4100000000000000000420 up to 4100000000000000000440; recovering before the gap loses what follows it: set policy.allowDataLoss or pass --allow-data-loss to accept\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 4. move     sql.recover mgc on sqla.dc2.litwareinc.com\n"
+		"    why: the authority 'sqla.dc1.litwareinc.com' is lost: bring 'sqla.dc2.litwareinc.com' online at LSN 4100000000000000000420\n"
+		"    risk: data-loss\n"
+		"    after: 1 3\n"
+		"    BLOCKED: depends on blocked step 3\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 5. switch   pool.set_state FailedOver\n"
+		"    why: the pool must use the backup site 'dc2'\n"
+		"    after: 1 4\n"
+		"    BLOCKED: depends on blocked step 4\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 6. unfence  pool.set_active_servers [pc1.dc2.litwareinc.com, pc2.dc2.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 4 5\n"
+		"    BLOCKED: depends on blocked step 4\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 7. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqlb.dc2.litwareinc.com\n"
+		"    why: 'sqlb.dc2.litwareinc.com' has no copy on the chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 4\n"
+		"    BLOCKED: depends on blocked step 4\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 8. protect  sql.establish_mirroring mgc principal sqla.dc2.litwareinc.com, mirror sqlb.dc2.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc2' with safety FULL\n"
+		"    after: 7\n"
+		"    BLOCKED: depends on blocked step 7\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 9. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 8\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false\n"
+		"10. protect  sql.configure_log_shipping mgc sqla.dc2.litwareinc.com + sqlb.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc2' to site 'dc1' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 8 9\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n");
+}
+
+/* allowDataLoss: recover before the hole and say so */
+static void test_planner__log_chain_gap_allow_data_loss(void **state)
+{
+	(void)state;
+	check_plan("gapok", "dc2",
+		"plan for pool 'atl-pchat': blocked, 10 steps, 2 blocked\n"
+		"note: log chain gap: 'mgc' has no log backup from LSN 4100000000000000000420 up to 4100000000000000000440; allowDataLoss: recovering at LSN 4100000000000000000420 and losing what follows\n"
+		"note: exposure: 'mgc' on lost authority 'sqla.dc1.litwareinc.com': changes after LSN 4100000000000000000420 are lost unless it comes back (last shipped log 'mgc_F1_400.trn', finished 2026-11-28T12:20:00Z)\n"
+		" 1. fence    pool.set_active_servers (none)\n"
+		"    why: fence: the authority of 'mgc' moves from 'sqla.dc1.litwareinc.com' to 'sqla.dc2.litwareinc.com'; no server may write to either copy during the move\n"
+		"    risk: outage\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 2. detach   sql.drop_log_shipping_secondary mgc on sqla.dc2.litwareinc.com\n"
+		"    why: log shipping secondary of 'sqla.dc1.litwareinc.com'; the spec wants no secondary here\n"
+		"    after: 1\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 3. move     sql.catch_up mgc on sqla.dc2.litwareinc.com up to LSN 4100000000000000000420\n"
+		"    why: restore every log backup on the share in LSN order, up to LSN 4100000000000000000420\n"
+		"    risk: data-loss\n"
+		"    after: 1 2\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 4. move     sql.recover mgc on sqla.dc2.litwareinc.com\n"
+		"    why: the authority 'sqla.dc1.litwareinc.com' is lost: bring 'sqla.dc2.litwareinc.com' online at LSN 4100000000000000000420\n"
+		"    risk: data-loss\n"
+		"    after: 1 3\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com\n"
+		" 5. switch   pool.set_state FailedOver\n"
+		"    why: the pool must use the backup site 'dc2'\n"
+		"    after: 1 4\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 6. unfence  pool.set_active_servers [pc1.dc2.litwareinc.com, pc2.dc2.litwareinc.com]\n"
+		"    why: unfence: the pool points at the authority; let the spec's active servers in\n"
+		"    after: 4 5\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n"
+		" 7. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqlb.dc2.litwareinc.com\n"
+		"    why: 'sqlb.dc2.litwareinc.com' has no copy on the chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 4\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 8. protect  sql.establish_mirroring mgc principal sqla.dc2.litwareinc.com, mirror sqlb.dc2.litwareinc.com\n"
+		"    why: mirror 'mgc' inside site 'dc2' with safety FULL\n"
+		"    after: 7\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n"
+		" 9. protect  sql.seed mgc sqla.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: 'sqla.dc1.litwareinc.com' is not on the log chain of 'sqla.dc2.litwareinc.com': full and log backup of the authority, restored WITH NORECOVERY\n"
+		"    after: 8\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false\n"
+		"10. protect  sql.configure_log_shipping mgc sqla.dc2.litwareinc.com + sqlb.dc2.litwareinc.com -> sqla.dc1.litwareinc.com\n"
+		"    why: ship 'mgc' from site 'dc2' to site 'dc1' through '\\\\fs1.dc1.litwareinc.com\\pchat-ls'\n"
+		"    after: 8 9\n"
+		"    BLOCKED: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out)\n"
+		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n");
+}
+
+/* the other site's mirror does not answer; nothing needs it */
+static void test_planner__unreachable_unneeded_mirror_blocks_nothing(void **state)
+{
+	(void)state;
+	check_plan("unreach", "dc1",
+		"plan for pool 'atl-pchat': converged, 0 steps, 0 blocked\n");
+}
+
+/* the secondary does not answer; an active server change does not need it */
+static void test_planner__unreachable_secondary_not_needed(void **state)
+{
+	(void)state;
+	check_plan("unreach2", "dc1",
+		"plan for pool 'atl-pchat': ready, 1 steps, 0 blocked\n"
+		"note: 'sqla.dc2.litwareinc.com' is unreachable (connection refused): its copies are not verified; no step of this plan needs it\n"
+		" 1. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com]\n"
+		"    why: the spec lists other active servers\n"
+		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n");
+}
+
+/* The planned switchover never reseeds the old primary: it stays on the chain. */
+static void test_planner__planned_switchover_reuses_old_primary(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	size_t seeds_to_old = 0;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_build(&f, "converged", &o);
+	fx_plan_text(&f, &f.world, &o, &plan);
+	for (size_t i = 0; i < plan.n_steps; i++)
+		if (plan.steps[i].kind == PLAN_SQL_SEED && model_same_name(plan.steps[i].peer, A1))
+			seeds_to_old++;
+	assert_int_equal(seeds_to_old, 0);
+	assert_int_equal(plan.status, PLAN_READY);
+	plan_release(&plan);
+	fx_release(&f);
+}
+
+/* Rendering is byte-stable: two runs over the same inputs give the same bytes. */
+static void test_planner__render_is_stable(void **state)
+{
+	struct fx f;
+	struct plan a, b;
+	struct planner_opts o;
+
+	(void)state;
+	fx_init(&f, "dc1");
+	sc_build(&f, "divergent", &o);
+	assert_string_equal(fx_plan_text(&f, &f.world, &o, &a), fx_plan_text(&f, &f.world, &o, &b));
+	plan_release(&a);
+	plan_release(&b);
+	fx_release(&f);
+}
+
+/* The planner does not touch the observed model it is given. */
+static void test_planner__observed_is_not_modified(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	struct model before;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_build(&f, "converged", &o);
+	model_copy(&before, &f.arena, &f.world);
+	fx_plan_text(&f, &f.world, &o, &plan);
+	assert_int_equal(model_diff(&f.desired, &f.world, &sb),
+			 model_diff(&f.desired, &before, NULL));
+	assert_int_equal(model_copy_of(&f.world, A1, "mgc")->state, MODEL_DB_ONLINE);
+	assert_int_equal(f.world.pool.n_active_servers, 2);
+	strbuf_release(&sb);
+	plan_release(&plan);
+	fx_release(&f);
+}
+
+/* serviceFirst: false puts protect before unfence, and unfence after every protect step. */
+static void test_planner__service_first_false_protects_before_unfence(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	size_t last_protect = 0, unfence = 0;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	f.spec.policy.service_first = false;
+	fx_desired(&f);
+	sc_build(&f, "converged", &o);
+	fx_plan_text(&f, &f.world, &o, &plan);
+	for (size_t i = 0; i < plan.n_steps; i++) {
+		if (plan.steps[i].phase == PLAN_PHASE_PROTECT)
+			last_protect = i;
+		if (plan.steps[i].phase == PLAN_PHASE_UNFENCE)
+			unfence = i;
+	}
+	assert_true(unfence > last_protect);
+	assert_int_equal(plan.steps[unfence].deps[plan.steps[unfence].n_deps - 1], last_protect);
+	assert_int_equal(plan.status, PLAN_READY);
+	plan_release(&plan);
+	fx_release(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_planner__converged),
+		cmocka_unit_test(test_planner__bootstrap_from_bare),
+		cmocka_unit_test(test_planner__only_active_servers_changed),
+		cmocka_unit_test(test_planner__principal_mirror_swap),
+		cmocka_unit_test(test_planner__role_drift_is_reported_not_reverted),
+		cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
+		cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
+		cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
+		cmocka_unit_test(test_planner__failback_divergent_old_primary_safety_backup_first),
+		cmocka_unit_test(test_planner__reprotect_divergent_old_primary),
+		cmocka_unit_test(test_planner__log_chain_gap_blocks),
+		cmocka_unit_test(test_planner__log_chain_gap_allow_data_loss),
+		cmocka_unit_test(test_planner__unreachable_unneeded_mirror_blocks_nothing),
+		cmocka_unit_test(test_planner__unreachable_secondary_not_needed),
+		cmocka_unit_test(test_planner__planned_switchover_reuses_old_primary),
+		cmocka_unit_test(test_planner__render_is_stable),
+		cmocka_unit_test(test_planner__observed_is_not_modified),
+		cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
