@@ -17,6 +17,8 @@
 
 #define RPC_NAME_MAX_CHARS 1024
 #define PLP_NULL           0xFFFFFFFFFFFFFFFFull
+#define DATETIME_MIN_DAYS  (-53690)  /* 1753-01-01 */
+#define DATETIME_MAX_DAYS  2958463   /* 9999-12-31 */
 
 /* n bytes (which may hold NULs) copied into the arena, NUL-terminated. */
 static char *arena_memdup(struct arena *a, const void *p, size_t n)
@@ -294,6 +296,9 @@ static int decode_money(struct arena *a, struct lab_value *v, const uint8_t *raw
 static int decode_datetime(struct lab_value *v, const uint8_t *raw, size_t len)
 {
 	v->type = LAB_T_DATETIME;
+	if (len == 8 && ((int32_t)le(raw, 4) < DATETIME_MIN_DAYS ||
+			 (int32_t)le(raw, 4) > DATETIME_MAX_DAYS))
+		return err_set(ERR_INVALID, "rpc: datetime out of range");
 	if (len == 8)
 		v->time_us = wire_datetime_decode((int32_t)le(raw, 4), (uint32_t)le(raw + 4, 4));
 	else if (len == 4) /* SMALLDATETIME: days, minutes */

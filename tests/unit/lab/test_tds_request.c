@@ -196,6 +196,11 @@ static void test_tds_request__rpc_rejects_malformed(void **state)
 	wire_put_bytes(&sb, "\x00\x00\xf1\x00", 4); /* XML: not supported */
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
 			 ERR_INVALID);
+	/* DATETIME days far outside 1753..9999 (a fuzzer finding: overflowed) */
+	strbuf_truncate(&sb, 28);
+	wire_put_bytes(&sb, "\x00\x00\x6f\x08\x08\x00\x00\x00\x7f\x00\x00\x00\x00", 13);
+	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
+			 ERR_INVALID);
 	strbuf_truncate(&sb, 28);
 	put_nvarchar_param(&sb, "", "select 1");
 	full = sb.len;
