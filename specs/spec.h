@@ -22,6 +22,9 @@
 #define SPEC_MAX_NODES 100000          /* YAML nodes in one file */
 #define SPEC_MAX_DEPTH 64
 #define SPEC_MAX_DIAGS 100             /* diagnostics kept per file */
+#define SPEC_MAX_SITES 16              /* sites in one pool */
+#define SPEC_MAX_DATABASES 32          /* databases in one pool */
+#define SPEC_MAX_LIST 64               /* servers of a site, active servers, near sites */
 
 struct spec_pos {
 	const char *file;

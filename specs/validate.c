@@ -144,6 +144,11 @@ void validate_fields(struct vctx *v, const struct yamltree_node *map, const char
 
 	for (size_t i = 0; i < n; i++)
 		values[i] = NULL;
+	if (map->n_pairs > 4 * n + 16) { /* bounds the work spent on unknown keys */
+		validate_diag(v, map, validate_allowed_keys(v, fields, n), "too many keys (%zu) %s",
+			      map->n_pairs, where);
+		return;
+	}
 	for (size_t p = 0; p < map->n_pairs; p++) {
 		const struct yamltree_node *key = map->pairs[p].key;
 		int idx = validate_field_index(key->text, fields, n);

@@ -22,6 +22,7 @@ struct vlist {
 	const char **items;
 	const struct yamltree_node **nodes;
 	size_t n;
+	bool refused; /* the whole list was refused (wrong type, too long) */
 };
 
 /* The nodes of one site, for the checks across sites. */

@@ -166,6 +166,8 @@ static bool refs_servers_incomplete(const struct vctx *v, long s, bool near)
 {
 	const struct spec_site *site = &v->pool->sites[s];
 
+	if (v->sites[s].servers.refused || (near && v->sites[s].near_sites.refused))
+		return true;
 	for (size_t i = 0; i < site->n_servers; i++)
 		if (!site->servers[i])
 			return true;

@@ -63,8 +63,16 @@ static void spec_name_list(struct vctx *v, const struct yamltree_node *node, con
 			   struct vlist *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->refused = true;
 	if (!validate_is_kind(v, node, YAMLTREE_SEQUENCE, path, hint))
 		return;
+	if (node->n_items > SPEC_MAX_LIST) {
+		validate_diag(v, node, "a Persistent Chat pool has a handful of servers and sites",
+			      "%s lists %zu names; at most %d are allowed", path, node->n_items,
+			      SPEC_MAX_LIST);
+		return;
+	}
+	out->refused = false;
 	out->n = node->n_items;
 	out->items = arena_calloc(&v->set->arena, node->n_items, sizeof(*out->items));
 	out->nodes = arena_calloc(v->tmp, node->n_items, sizeof(*out->nodes));
@@ -99,6 +107,7 @@ static void spec_site(struct vctx *v, const struct yamltree_node *key,
 	const char *path = validate_hint(v, "spec.sites.%s", validate_quote(v, key->text));
 
 	vs->key = key;
+	vs->servers.refused = true; /* until a list is read */
 	site->name = validate_name(v, key, "spec.sites", "site name", spec_name_check_site,
 				   HINT_SITE);
 	if (!site->name)
@@ -173,6 +182,12 @@ static void spec_sites(struct vctx *v, const struct yamltree_node *node)
 		validate_diag(v, node, "declare at least one site", "spec.sites declares no site");
 		return;
 	}
+	if (node->n_pairs > SPEC_MAX_SITES) {
+		validate_diag(v, node, "a pool spans a few data centers",
+			      "spec.sites declares %zu sites; at most %d are allowed", node->n_pairs,
+			      SPEC_MAX_SITES);
+		return;
+	}
 	v->sites_incomplete = false;
 	pool->sites = arena_calloc(&v->set->arena, node->n_pairs, sizeof(*pool->sites));
 	v->sites = arena_calloc(v->tmp, node->n_pairs, sizeof(*v->sites));
@@ -219,6 +234,13 @@ static void spec_databases(struct vctx *v, const struct yamltree_node *node)
 	if (node->n_pairs == 0) {
 		validate_diag(v, node, "add the pool's databases, such as 'mgc: { logShipping: true }'",
 			      "spec.databases declares no database");
+		return;
+	}
+	if (node->n_pairs > SPEC_MAX_DATABASES) {
+		validate_diag(v, node, "a Persistent Chat pool has two databases, mgc and mgccomp",
+			      "spec.databases declares %zu databases; at most %d are allowed",
+			      node->n_pairs, SPEC_MAX_DATABASES);
+		v->shipping_unknown = true;
 		return;
 	}
 	pool->databases = arena_calloc(&v->set->arena, node->n_pairs, sizeof(*pool->databases));

@@ -331,22 +331,32 @@ static void test_spec__diagnostics_sorted_by_position(void **state)
 
 static void test_spec__diagnostics_capped_per_file(void **state)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf list = STRBUF_INIT, line = STRBUF_INIT;
 	struct spec_set set;
+	char *text, *next;
 
 	(void)state;
-	strbuf_puts(&sb, spec_fixture_base);
-	for (int i = 0; i < SPEC_MAX_DIAGS + 20; i++)
-		strbuf_printf(&sb, "extra%d: 1\n", i);
+	/* 64 refused active servers and 64 refused servers of dc2: 128 problems */
+	strbuf_puts(&list, "[");
+	for (int i = 0; i < SPEC_MAX_LIST; i++)
+		strbuf_printf(&list, "%sbad_%d", i ? ", " : "", i);
+	strbuf_puts(&list, "]");
+	strbuf_printf(&line, "activeServers: %s", list.ptr);
+	text = spec_fixture_replace(spec_fixture_base, "[pc1.dc2.lab, pc2.dc2.lab]", list.ptr);
+	next = spec_fixture_replace(text, "activeServers: [pc1.dc1.lab, pc2.dc1.lab]", line.ptr);
+	assert_non_null(next);
 	spec_set_init(&set);
-	assert_int_equal(spec_set_load_buffer(&set, "t.yaml", sb.ptr, sb.len), ERR_INVALID);
+	assert_int_equal(spec_set_load_buffer(&set, "t.yaml", next, strlen(next)), ERR_INVALID);
 	assert_int_equal(set.n_diags, SPEC_MAX_DIAGS + 1);
 	assert_string_equal(set.diags[SPEC_MAX_DIAGS].message,
-			    "20 more problems in this file were not shown");
+			    "28 more problems in this file were not shown");
 	/* the next file gets its own allowance */
 	assert_int_equal(spec_set_load_buffer(&set, "u.yaml", "- x\n", 4), ERR_INVALID);
 	assert_int_equal(set.n_diags, SPEC_MAX_DIAGS + 2);
-	strbuf_release(&sb);
+	free(text);
+	free(next);
+	strbuf_release(&list);
+	strbuf_release(&line);
 	spec_set_release(&set);
 }
 

@@ -60,6 +60,48 @@ static char *gen_deep(void)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The base spec with `at` replaced by `before`, n times `fmt` (given i twice),
+ * then `after`. */
+static char *gen_repeat(const char *at, const char *before, const char *fmt, int n,
+			const char *after)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *text;
+
+	strbuf_puts(&sb, before);
+	for (int i = 0; i < n; i++)
+		strbuf_printf(&sb, fmt, i, i);
+	strbuf_puts(&sb, after);
+	text = spec_fixture_replace(spec_fixture_base, at, sb.ptr);
+	strbuf_release(&sb);
+	return text;
+}
+
+static char *gen_many_sites(void)
+{
+	return gen_repeat("  databases:\n", "",
+			  "    x%d:\n      principal: sqlx%d.lab\n      servers: []\n",
+			  SPEC_MAX_SITES - 1, "  databases:\n");
+}
+
+static char *gen_many_databases(void)
+{
+	return gen_repeat("  primary: dc1\n", "", "    d%d: { logShipping: false }\n",
+			  SPEC_MAX_DATABASES - 1, "  primary: dc1\n");
+}
+
+static char *gen_many_servers(void)
+{
+	return gen_repeat("[pc1.dc2.lab, pc2.dc2.lab]", "[", "p%d.dc2.lab, ",
+			  SPEC_MAX_LIST, "pc1.dc2.lab]");
+}
+
+static char *gen_many_keys(void)
+{
+	return gen_repeat("    serviceFirst: true\n", "    serviceFirst: true\n",
+			  "    k%d: %d\n", 24, "");
+}
+
 #include "tests/unit/specs/validate_cases.h"
 
 static char *case_text(const struct vcase *c, size_t *len)
