@@ -78,6 +78,26 @@ static int tail_log_backup(struct model *m, const struct plan_step *s)
 	return 0;
 }
 
+/*
+ * After a catch-up the copy is on the fork of the last log it restored;
+ * when it reached the source's tail exactly it is the source's twin.
+ */
+static void adopt_lineage(struct model *m, struct model_db *c, const struct plan_step *s,
+			  const struct chain_result *r)
+{
+	struct model_instance *si = model_instance(m, s->peer);
+	const struct model_db *src = si && si->reachable ? model_db(si, s->database) : NULL;
+
+	if (src && model_lsn_cmp(src->lsn, c->lsn) == 0) {
+		c->fork = src->fork;
+		c->fork_parent = src->fork_parent;
+		c->fork_lsn = src->fork_lsn;
+	} else if (r->last && r->last->fork && c->fork && strcmp(r->last->fork, c->fork) != 0) {
+		c->fork_parent = c->fork;
+		c->fork = r->last->fork;
+	}
+}
+
 static int catch_up(struct model *m, const struct plan_step *s)
 {
 	struct model_db *c;
@@ -96,6 +116,7 @@ static int catch_up(struct model *m, const struct plan_step *s)
 	c->lsn = s->lsn;
 	if (c->ls_secondary.configured)
 		c->ls_secondary.last_restored_lsn = s->lsn;
+	adopt_lineage(m, c, s, &r);
 	return 0;
 }
 

@@ -224,16 +224,15 @@ static void end_sessions(struct planner *p, struct planner_db *d)
 				      "recovery needs exclusive access", t->user_sessions));
 }
 
+/* Catch the target up to `to`; from the reachable authority's tail when `src` is set. */
 static long catch_up(struct planner *p, struct planner_db *d, struct model_lsn to,
-		     const char *reason)
+		     const char *src, const char *reason)
 {
 	const struct model_db *t = planner_copy(p, d->target, d->spec->name);
-	size_t s;
 
-	if (t && model_lsn_cmp(t->lsn, to) >= 0)
+	if (!src && t && model_lsn_cmp(t->lsn, to) >= 0)
 		return -1;
-	s = emit_lsn(p, d, PLAN_SQL_CATCH_UP, d->target, NULL, reason, &to);
-	return (long)s;
+	return (long)emit_lsn(p, d, PLAN_SQL_CATCH_UP, d->target, src, reason, &to);
 }
 
 static void planned(struct planner *p, struct planner_db *d)
@@ -259,8 +258,9 @@ static void planned(struct planner *p, struct planner_db *d)
 					   &tail);
 	}
 	end_sessions(p, d);
-	c = catch_up(p, d, tail, arena_sprintf(a, "restore every log backup up to the tail, LSN %s",
-					       planner_lsn(p, tail)));
+	c = catch_up(p, d, tail, d->auth.instance,
+		     arena_sprintf(a, "restore every log backup up to the tail, LSN %s, "
+				   "the tail included", planner_lsn(p, tail)));
 	if (c >= 0 && tail_step >= 0)
 		planner_dep(p, (size_t)c, (size_t)tail_step);
 	s = emit_db(p, d, PLAN_SQL_RECOVER, d->target, NULL,
@@ -304,10 +304,11 @@ static void disaster(struct planner *p, struct planner_db *d)
 		return;
 	}
 	chain_walk(model_instance(&p->work, d->target), d->spec->name, t->lsn, t->fork, NULL, &r);
-	c = catch_up(p, d, r.end, arena_sprintf(a, "restore every log backup on the share in LSN "
-						   "order, up to LSN %s", planner_lsn(p, r.end)));
+	c = catch_up(p, d, r.end, NULL,
+		     arena_sprintf(a, "restore every log backup on the share in LSN order, up to "
+				   "LSN %s", planner_lsn(p, r.end)));
 	if (r.gap && !p->allow_data_loss && c < 0)
-		c = catch_up(p, d, r.gap_to, "restore past the gap");
+		c = catch_up(p, d, r.gap_to, NULL, "restore past the gap");
 	if (c >= 0 && r.gap)
 		p->plan->steps[c].risk = PLAN_RISK_DATA_LOSS;
 	if (r.gap && !p->allow_data_loss && c >= 0)
