@@ -48,12 +48,12 @@ static void *spec_grow(struct arena *arena, void *items, size_t n, size_t *cap, 
 }
 
 static void spec_diag_push(struct spec_set *set, const char *file, int line, int col,
-			   const char *message, const char *hint)
+                           const char *message, const char *hint)
 {
 	struct spec_diag *d;
 
 	set->diags = spec_grow(&set->arena, set->diags, set->n_diags, &set->cap_diags,
-			       sizeof(*set->diags));
+	                       sizeof(*set->diags));
 	d = &set->diags[set->n_diags++];
 	d->pos.file = file;
 	d->pos.line = line;
@@ -62,8 +62,8 @@ static void spec_diag_push(struct spec_set *set, const char *file, int line, int
 	d->hint = arena_strdup(&set->arena, hint);
 }
 
-void spec_diag_add(struct spec_set *set, const char *file, int line, int col,
-		   const char *message, const char *hint)
+void spec_diag_add(struct spec_set *set, const char *file, int line, int col, const char *message,
+                   const char *hint)
 {
 	if (set->n_diags - set->load_first_diag >= SPEC_MAX_DIAGS) {
 		set->load_dropped++;
@@ -107,14 +107,14 @@ static void spec_sort_diags(struct spec_set *set, size_t first)
 static void spec_add_pool(struct spec_set *set, struct spec_pool *pool)
 {
 	set->pools = spec_grow(&set->arena, set->pools, set->n_pools, &set->cap_pools,
-			       sizeof(*set->pools));
+	                       sizeof(*set->pools));
 	set->pools[set->n_pools++] = pool;
 }
 
 int spec_set_load_buffer(struct spec_set *set, const char *filename, const char *data, size_t len)
 {
 	struct arena tmp = ARENA_INIT;
-	struct spec_load load = { set, arena_strdup(&set->arena, filename) };
+	struct spec_load load = {set, arena_strdup(&set->arena, filename)};
 	struct yamltree_node *root = NULL;
 	struct spec_pool *pool = NULL;
 	int error;
@@ -129,8 +129,9 @@ int spec_set_load_buffer(struct spec_set *set, const char *filename, const char 
 		char message[96];
 
 		snprintf(message, sizeof(message), "%zu more problems in this file were not shown",
-			 set->load_dropped);
-		spec_diag_push(set, load.file, 1, 1, message, "fix the problems above and run again");
+		         set->load_dropped);
+		spec_diag_push(set, load.file, 1, 1, message,
+		               "fix the problems above and run again");
 	}
 	if (set->n_diags > set->load_first_diag) {
 		error = ERR_INVALID;
@@ -179,13 +180,14 @@ static bool spec_check_pool(struct spec_set *set, size_t i)
 
 		if (!same_name && strcmp(p->identity, q->identity) != 0)
 			continue;
-		snprintf(message, sizeof(message), same_name ? "pool '%s' is already defined"
-							     : "pool identity '%s' is already used",
-			 same_name ? p->name : p->identity);
-		snprintf(hint, sizeof(hint), "see %s:%d:%d; each pool is described by one file", at->file,
-			 at->line, at->col);
+		snprintf(message, sizeof(message),
+		         same_name ? "pool '%s' is already defined"
+		                   : "pool identity '%s' is already used",
+		         same_name ? p->name : p->identity);
+		snprintf(hint, sizeof(hint), "see %s:%d:%d; each pool is described by one file",
+		         at->file, at->line, at->col);
 		spec_diag_push(set, p->file, same_name ? p->name_pos.line : p->identity_pos.line,
-			       same_name ? p->name_pos.col : p->identity_pos.col, message, hint);
+		               same_name ? p->name_pos.col : p->identity_pos.col, message, hint);
 		return true;
 	}
 	return false;
@@ -228,7 +230,7 @@ const char *spec_pool_state_name(enum spec_pool_state state)
 void spec_diag_format(const struct spec_diag *diag, struct strbuf *out)
 {
 	strbuf_printf(out, "%s:%d:%d: %s", diag->pos.file ? diag->pos.file : "-", diag->pos.line,
-		      diag->pos.col, diag->message);
+	              diag->pos.col, diag->message);
 	if (diag->hint)
 		strbuf_printf(out, "\n  hint: %s", diag->hint);
 }

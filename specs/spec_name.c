@@ -127,7 +127,8 @@ static bool name_check_instance_part(const char *s, size_t len, char *why)
 	if (len > SPEC_NAME_INSTANCE_MAX)
 		return name_why(why, "the instance name is longer than 16 characters");
 	if (len == 7 && strncasecmp(s, "DEFAULT", 7) == 0)
-		return name_why(why, "'DEFAULT' is reserved; name the default instance by its host alone");
+		return name_why(
+		        why, "'DEFAULT' is reserved; name the default instance by its host alone");
 	return true;
 }
 
@@ -173,7 +174,7 @@ bool spec_name_check_instance(const char *s, char *why)
 	return true;
 }
 
-static const char *const name_system_databases[] = { "master", "model", "msdb", "tempdb" };
+static const char *const name_system_databases[] = {"master", "model", "msdb", "tempdb"};
 
 bool spec_name_check_database(const char *s, char *why)
 {
@@ -190,7 +191,8 @@ bool spec_name_check_database(const char *s, char *why)
 		return name_why(why, "it is longer than 128 characters");
 	for (size_t i = 0; i < sizeof(name_system_databases) / sizeof(*name_system_databases); i++)
 		if (strcasecmp(s, name_system_databases[i]) == 0)
-			return name_fail(why, "'%s' is a system database", name_system_databases[i]);
+			return name_fail(why, "'%s' is a system database",
+			                 name_system_databases[i]);
 	return true;
 }
 
@@ -206,7 +208,8 @@ bool spec_name_check_identity(const char *s, char *why)
 static bool name_check_component(const char *s, size_t len, char *why)
 {
 	if (len == 0)
-		return name_why(why, "it has an empty folder name (two '\\' in a row, or a final '\\')");
+		return name_why(why,
+		                "it has an empty folder name (two '\\' in a row, or a final '\\')");
 	for (size_t i = 0; i < len; i++)
 		if (!is_alpha(s[i]) && !is_digit(s[i]) && !strchr(" _.$-", s[i]))
 			return name_bad_char(why, s + i);

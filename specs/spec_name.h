@@ -14,14 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SPEC_NAME_SITE_MAX 63       /* site and pool names */
-#define SPEC_NAME_HOST_MAX 253      /* a DNS name */
-#define SPEC_NAME_INSTANCE_MAX 16   /* the part after '\' */
-#define SPEC_NAME_DATABASE_MAX 128  /* sysname */
-#define SPEC_NAME_PATH_MAX 200      /* backupShare and copyTo */
-#define SPEC_INTERVAL_MIN 60        /* seconds: 1m */
-#define SPEC_INTERVAL_MAX 86400     /* seconds: 24h */
-#define SPEC_NAME_WHY_MAX 128       /* size of a `why` buffer */
+#define SPEC_NAME_SITE_MAX     63    /* site and pool names */
+#define SPEC_NAME_HOST_MAX     253   /* a DNS name */
+#define SPEC_NAME_INSTANCE_MAX 16    /* the part after '\' */
+#define SPEC_NAME_DATABASE_MAX 128   /* sysname */
+#define SPEC_NAME_PATH_MAX     200   /* backupShare and copyTo */
+#define SPEC_INTERVAL_MIN      60    /* seconds: 1m */
+#define SPEC_INTERVAL_MAX      86400 /* seconds: 24h */
+#define SPEC_NAME_WHY_MAX      128   /* size of a `why` buffer */
 
 /*
  * Each spec_name_check_* returns true when `s` is valid. Otherwise it

@@ -21,7 +21,7 @@
 #include "util/strbuf.h"
 
 void validate_diag(struct vctx *v, const struct yamltree_node *at, const char *hint,
-		   const char *fmt, ...)
+                   const char *fmt, ...)
 {
 	va_list ap;
 	char *message;
@@ -80,7 +80,8 @@ static size_t validate_distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
 		for (size_t j = 1; j <= lb; j++) {
-			int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			int same = tolower((unsigned char)a[i - 1]) ==
+			           tolower((unsigned char)b[j - 1]);
 			size_t best = d[i - 1][j - 1] + (same ? 0 : 1);
 
 			if (d[i - 1][j] + 1 < best)
@@ -137,16 +138,16 @@ static int validate_field_index(const char *key, const struct vfield *fields, si
 }
 
 void validate_fields(struct vctx *v, const struct yamltree_node *map, const char *where,
-		     const struct vfield *fields, size_t n, const struct yamltree_node **values)
+                     const struct vfield *fields, size_t n, const struct yamltree_node **values)
 {
-	bool suggested[16] = { false };
-	const struct yamltree_node *keys[16] = { NULL };
+	bool suggested[16] = {false};
+	const struct yamltree_node *keys[16] = {NULL};
 
 	for (size_t i = 0; i < n; i++)
 		values[i] = NULL;
 	if (map->n_pairs > 4 * n + 16) { /* bounds the work spent on unknown keys */
 		validate_diag(v, map, validate_allowed_keys(v, fields, n), "too many keys (%zu) %s",
-			      map->n_pairs, where);
+		              map->n_pairs, where);
 		return;
 	}
 	for (size_t p = 0; p < map->n_pairs; p++) {
@@ -158,15 +159,18 @@ void validate_fields(struct vctx *v, const struct yamltree_node *map, const char
 
 			if (near >= 0)
 				suggested[near] = true;
-			validate_diag(v, key,
-				      near >= 0 ? validate_hint(v, "did you mean '%s'?", fields[near].key)
-						: validate_allowed_keys(v, fields, n),
-				      "unknown key '%s' %s", validate_quote(v, key->text), where);
+			validate_diag(
+			        v, key,
+			        near >= 0 ? validate_hint(v, "did you mean '%s'?", fields[near].key)
+			                  : validate_allowed_keys(v, fields, n),
+			        "unknown key '%s' %s", validate_quote(v, key->text), where);
 		} else if (values[idx]) {
-			validate_diag(v, key,
-				      validate_hint(v, "it is already set at line %d, column %d; keep one",
-						    keys[idx]->line, keys[idx]->col),
-				      "duplicate key '%s' %s", fields[idx].key, where);
+			validate_diag(
+			        v, key,
+			        validate_hint(v,
+			                      "it is already set at line %d, column %d; keep one",
+			                      keys[idx]->line, keys[idx]->col),
+			        "duplicate key '%s' %s", fields[idx].key, where);
 		} else {
 			values[idx] = map->pairs[p].value;
 			keys[idx] = key;
@@ -175,13 +179,13 @@ void validate_fields(struct vctx *v, const struct yamltree_node *map, const char
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].required && !values[i] && !suggested[i])
 			validate_diag(v, map, fields[i].hint, "missing required key '%s' %s",
-				      fields[i].key, where);
+			              fields[i].key, where);
 }
 
 bool validate_is_kind(struct vctx *v, const struct yamltree_node *node, enum yamltree_kind kind,
-		      const char *path, const char *hint)
+                      const char *path, const char *hint)
 {
-	static const char *const names[] = { "a string", "a sequence", "a mapping" };
+	static const char *const names[] = {"a string", "a sequence", "a mapping"};
 
 	if (node->kind == kind && !(kind == YAMLTREE_SCALAR && yamltree_is_null(node)))
 		return true;
@@ -189,25 +193,26 @@ bool validate_is_kind(struct vctx *v, const struct yamltree_node *node, enum yam
 		validate_diag(v, node, hint, "%s has no value", path);
 	else
 		validate_diag(v, node, hint, "%s must be %s, not %s", path, names[kind],
-			      yamltree_kind_name(node));
+		              yamltree_kind_name(node));
 	return false;
 }
 
 const char *validate_string(struct vctx *v, const struct yamltree_node *node, const char *path,
-			    const char *hint)
+                            const char *hint)
 {
 	if (!validate_is_kind(v, node, YAMLTREE_SCALAR, path, hint))
 		return NULL;
 	if (strlen(node->text) != node->len) {
-		validate_diag(v, node, "remove the \\0 escape", "%s contains a NUL character", path);
+		validate_diag(v, node, "remove the \\0 escape", "%s contains a NUL character",
+		              path);
 		return NULL;
 	}
 	return node->text;
 }
 
 static const char *const validate_not_booleans[] = {
-	"yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE",
-	"Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF", "Y", "N",
+        "yes", "no", "on", "off", "y",   "n",  "True", "False", "TRUE", "FALSE",
+        "Yes", "No", "On", "Off", "YES", "NO", "ON",   "OFF",   "Y",    "N",
 };
 
 bool validate_bool(struct vctx *v, const struct yamltree_node *node, const char *path, bool *out)
@@ -216,31 +221,33 @@ bool validate_bool(struct vctx *v, const struct yamltree_node *node, const char 
 		return false;
 	if (!node->plain) {
 		validate_diag(v, node, "remove the quotes: write true or false",
-			      "%s must be true or false, not the string \"%s\"", path,
-			      validate_quote(v, node->text));
+		              "%s must be true or false, not the string \"%s\"", path,
+		              validate_quote(v, node->text));
 		return false;
 	}
 	if (strcmp(node->text, "true") == 0 || strcmp(node->text, "false") == 0) {
 		*out = node->text[0] == 't';
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(validate_not_booleans) / sizeof(*validate_not_booleans); i++) {
+	for (size_t i = 0; i < sizeof(validate_not_booleans) / sizeof(*validate_not_booleans);
+	     i++) {
 		if (strcmp(node->text, validate_not_booleans[i]) == 0) {
-			validate_diag(v, node,
-				      "write true or false in lower case; YAML 1.1 words such as yes, "
-				      "no, on and off are not booleans in a spec",
-				      "%s must be true or false, not '%s'", path, node->text);
+			validate_diag(
+			        v, node,
+			        "write true or false in lower case; YAML 1.1 words such as yes, "
+			        "no, on and off are not booleans in a spec",
+			        "%s must be true or false, not '%s'", path, node->text);
 			return false;
 		}
 	}
 	validate_diag(v, node, "write true or false", "%s must be true or false, not '%s'", path,
-		      validate_quote(v, node->text));
+	              validate_quote(v, node->text));
 	return false;
 }
 
 /* A name-like scalar checked by `check`; NULL (reported) when invalid. */
 const char *validate_name(struct vctx *v, const struct yamltree_node *node, const char *path,
-			  const char *what, bool (*check)(const char *, char *), const char *hint)
+                          const char *what, bool (*check)(const char *, char *), const char *hint)
 {
 	char why[SPEC_NAME_WHY_MAX];
 	const char *s = validate_string(v, node, path, hint);
@@ -248,32 +255,34 @@ const char *validate_name(struct vctx *v, const struct yamltree_node *node, cons
 	if (!s)
 		return NULL;
 	if (!check(s, why)) {
-		validate_diag(v, node, hint, "invalid %s '%s' in %s: %s", what, validate_quote(v, s),
-			      path, why);
+		validate_diag(v, node, hint, "invalid %s '%s' in %s: %s", what,
+		              validate_quote(v, s), path, why);
 		return NULL;
 	}
 	return arena_strdup(&v->set->arena, s);
 }
 
 static const struct vfield top_fields[] = {
-	{ "apiVersion", true, "add 'apiVersion: pcdr/v1' as the first line" },
-	{ "kind", true, "add 'kind: PersistentChatPool'" },
-	{ "metadata", true, "add 'metadata:' with 'name: <pool name>'" },
-	{ "spec", true, "add 'spec:' with the pool's topology (see docs/spec.md)" },
+        {"apiVersion", true, "add 'apiVersion: pcdr/v1' as the first line"},
+        {"kind", true, "add 'kind: PersistentChatPool'"},
+        {"metadata", true, "add 'metadata:' with 'name: <pool name>'"},
+        {"spec", true, "add 'spec:' with the pool's topology (see docs/spec.md)"},
 };
 
 static const struct vfield metadata_fields[] = {
-	{ "name", true, "add 'name: <pool name>' (lower-case letters, digits and '-')" },
+        {"name", true, "add 'name: <pool name>' (lower-case letters, digits and '-')"},
 };
 
 static void validate_constant(struct vctx *v, const struct yamltree_node *node, const char *path,
-			      const char *want)
+                              const char *want)
 {
-	const char *s = validate_string(v, node, path, validate_hint(v, "write '%s: %s'", path, want));
+	const char *s =
+	        validate_string(v, node, path, validate_hint(v, "write '%s: %s'", path, want));
 
 	if (s && strcmp(s, want) != 0)
-		validate_diag(v, node, validate_hint(v, "this version of pcdr reads '%s: %s'", path, want),
-			      "unsupported %s '%s'", path, validate_quote(v, s));
+		validate_diag(v, node,
+		              validate_hint(v, "this version of pcdr reads '%s: %s'", path, want),
+		              "unsupported %s '%s'", path, validate_quote(v, s));
 }
 
 static void validate_metadata(struct vctx *v, const struct yamltree_node *node)
@@ -285,13 +294,14 @@ static void validate_metadata(struct vctx *v, const struct yamltree_node *node)
 	validate_fields(v, node, "in metadata", metadata_fields, 1, f);
 	if (!f[0])
 		return;
-	v->pool->name = validate_name(v, f[0], "metadata.name", "pool name", spec_name_check_site,
-				      "pool names use lower-case letters, digits and '-' (at most 63)");
-	v->pool->name_pos = (struct spec_pos){ v->file, f[0]->line, f[0]->col };
+	v->pool->name =
+	        validate_name(v, f[0], "metadata.name", "pool name", spec_name_check_site,
+	                      "pool names use lower-case letters, digits and '-' (at most 63)");
+	v->pool->name_pos = (struct spec_pos){v->file, f[0]->line, f[0]->col};
 }
 
-int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tmp,
-		  const char *file, const struct yamltree_node *root)
+int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tmp, const char *file,
+                  const struct yamltree_node *root)
 {
 	const struct yamltree_node *f[4];
 	struct vctx v;
@@ -302,11 +312,11 @@ int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tm
 	v.file = file;
 	v.pool = arena_alloc(&set->arena, sizeof(*v.pool));
 	v.pool->file = file;
-	v.pool->pos = (struct spec_pos){ file, root->line, root->col };
+	v.pool->pos = (struct spec_pos){file, root->line, root->col};
 	v.pool->policy.service_first = true;
 	*out = NULL;
 	if (!validate_is_kind(&v, root, YAMLTREE_MAPPING, "the document",
-			      "a spec is a mapping with apiVersion, kind, metadata and spec"))
+	                      "a spec is a mapping with apiVersion, kind, metadata and spec"))
 		return ERR_INVALID;
 	validate_fields(&v, root, "at the top level", top_fields, 4, f);
 	if (f[0])
@@ -322,7 +332,7 @@ int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tm
 	if (v.n_diags)
 		return ERR_INVALID;
 	v.pool->state = strcmp(v.pool->primary, v.pool->home) == 0 ? SPEC_POOL_NORMAL
-								     : SPEC_POOL_FAILED_OVER;
+	                                                           : SPEC_POOL_FAILED_OVER;
 	*out = v.pool;
 	return 0;
 }

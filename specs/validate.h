@@ -15,11 +15,11 @@
  * pool allocated in set->arena in *out when there was none, otherwise
  * ERR_INVALID and *out NULL. `tmp` holds scratch memory.
  */
-int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tmp,
-		  const char *file, const struct yamltree_node *root);
+int validate_pool(struct spec_pool **out, struct spec_set *set, struct arena *tmp, const char *file,
+                  const struct yamltree_node *root);
 
 /* Add a diagnostic (message and hint are copied; hint may be NULL). */
-void spec_diag_add(struct spec_set *set, const char *file, int line, int col,
-		   const char *message, const char *hint);
+void spec_diag_add(struct spec_set *set, const char *file, int line, int col, const char *message,
+                   const char *hint);
 
 #endif

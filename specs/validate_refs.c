@@ -40,7 +40,7 @@ static const char *refs_declared_sites(struct vctx *v)
 
 /* True when `name` (already a valid site name, or NULL) is declared. */
 static bool refs_site(struct vctx *v, const struct yamltree_node *node, const char *name,
-		      const char *path)
+                      const char *path)
 {
 	if (!name)
 		return false;
@@ -48,7 +48,8 @@ static bool refs_site(struct vctx *v, const struct yamltree_node *node, const ch
 		return true;
 	if (v->sites_incomplete)
 		return false; /* the site may be the one whose name was refused */
-	validate_diag(v, node, refs_declared_sites(v), "%s '%s' is not a declared site", path, name);
+	validate_diag(v, node, refs_declared_sites(v), "%s '%s' is not a declared site", path,
+	              name);
 	return false;
 }
 
@@ -56,21 +57,24 @@ static void refs_near_sites(struct vctx *v, size_t s)
 {
 	const struct vsite *vs = &v->sites[s];
 	const char *self = v->pool->sites[s].name;
-	const char *path = validate_hint(v, "spec.sites.%s.nearSites", validate_quote(v, vs->key->text));
+	const char *path =
+	        validate_hint(v, "spec.sites.%s.nearSites", validate_quote(v, vs->key->text));
 
 	for (size_t i = 0; i < vs->near_sites.n; i++) {
 		const char *name = vs->near_sites.items[i];
 		bool dup = false;
 
 		for (size_t j = 0; name && j < i; j++)
-			dup = dup || (vs->near_sites.items[j] && strcmp(vs->near_sites.items[j], name) == 0);
+			dup = dup || (vs->near_sites.items[j] &&
+			              strcmp(vs->near_sites.items[j], name) == 0);
 		if (name && self && strcmp(name, self) == 0)
-			validate_diag(v, vs->near_sites.nodes[i],
-				      "list other sites only; a site's own servers are always allowed",
-				      "site '%s' lists itself in %s", self, path);
+			validate_diag(
+			        v, vs->near_sites.nodes[i],
+			        "list other sites only; a site's own servers are always allowed",
+			        "site '%s' lists itself in %s", self, path);
 		else if (dup)
 			validate_diag(v, vs->near_sites.nodes[i], "remove one of them",
-				      "site '%s' is listed twice in %s", name, path);
+			              "site '%s' is listed twice in %s", name, path);
 		else
 			refs_site(v, vs->near_sites.nodes[i], name, path);
 	}
@@ -84,20 +88,23 @@ static void refs_instances(struct vctx *v)
 	for (size_t i = 0; i < v->pool->n_sites; i++) {
 		for (int role = 0; role < 2; role++) {
 			const char *inst = role ? sites[i].mirror : sites[i].principal;
-			const struct yamltree_node *node = role ? v->sites[i].mirror : v->sites[i].principal;
+			const struct yamltree_node *node =
+			        role ? v->sites[i].mirror : v->sites[i].principal;
 
 			for (size_t j = 0; inst && j <= i; j++) {
 				for (int r = 0; r < 2 && (j < i || r < role); r++) {
-					const char *other = r ? sites[j].mirror : sites[j].principal;
+					const char *other =
+					        r ? sites[j].mirror : sites[j].principal;
 
 					if (!other || strcasecmp(inst, other) != 0)
 						continue;
-					validate_diag(v, node,
-						      "an instance belongs to one site and one role; "
-						      "name a different instance",
-						      "instance '%s' is already the %s of site '%s'", inst,
-						      r ? "mirror" : "principal",
-						      sites[j].name ? sites[j].name : "?");
+					validate_diag(
+					        v, node,
+					        "an instance belongs to one site and one role; "
+					        "name a different instance",
+					        "instance '%s' is already the %s of site '%s'",
+					        inst, r ? "mirror" : "principal",
+					        sites[j].name ? sites[j].name : "?");
 					inst = NULL;
 					break;
 				}
@@ -125,10 +132,11 @@ static void refs_servers(struct vctx *v)
 
 					if (!other || strcasecmp(server, other) != 0)
 						continue;
-					validate_diag(v, list->nodes[k],
-						      "a server belongs to one site; remove one of them",
-						      "server '%s' is already listed in site '%s'",
-						      server, sites[j].name ? sites[j].name : "?");
+					validate_diag(
+					        v, list->nodes[k],
+					        "a server belongs to one site; remove one of them",
+					        "server '%s' is already listed in site '%s'",
+					        server, sites[j].name ? sites[j].name : "?");
 					server = NULL;
 					break;
 				}
@@ -155,7 +163,8 @@ static bool refs_server_allowed(const struct vctx *v, long primary, const char *
 	for (size_t i = 0; i < p->n_near_sites; i++) {
 		long near = refs_site_index(v, p->near_sites[i]);
 
-		if (near >= 0 && near != primary && refs_site_has_server(&v->pool->sites[near], server))
+		if (near >= 0 && near != primary &&
+		    refs_site_has_server(&v->pool->sites[near], server))
 			return true;
 	}
 	return false;
@@ -174,7 +183,8 @@ static bool refs_servers_incomplete(const struct vctx *v, long s, bool near)
 	for (size_t i = 0; near && i < site->n_near_sites; i++) {
 		long other = refs_site_index(v, site->near_sites[i]);
 
-		if (!site->near_sites[i] || (other >= 0 && refs_servers_incomplete(v, other, false)))
+		if (!site->near_sites[i] ||
+		    (other >= 0 && refs_servers_incomplete(v, other, false)))
 			return true;
 	}
 	return false;
@@ -195,16 +205,17 @@ static void refs_active_servers(struct vctx *v, long primary)
 			continue;
 		for (size_t s = 0; s < v->pool->n_sites && !hint; s++)
 			if (refs_site_has_server(&v->pool->sites[s], server))
-				hint = validate_hint(v, "it is a server of site '%s'; active servers "
-						       "sit next to the primary database: remove it, or "
-						       "add '%s' to spec.sites.%s.nearSites",
-						     v->pool->sites[s].name, v->pool->sites[s].name,
-						     pname);
+				hint = validate_hint(
+				        v,
+				        "it is a server of site '%s'; active servers "
+				        "sit next to the primary database: remove it, or "
+				        "add '%s' to spec.sites.%s.nearSites",
+				        v->pool->sites[s].name, v->pool->sites[s].name, pname);
 		if (!hint)
 			hint = validate_hint(v, "list it under spec.sites.%s.servers first", pname);
 		validate_diag(v, v->active.nodes[i], hint,
-			      "active server '%s' is not a server of the primary site '%s'", server,
-			      pname);
+		              "active server '%s' is not a server of the primary site '%s'", server,
+		              pname);
 	}
 }
 
@@ -219,33 +230,37 @@ static void refs_log_shipping(struct vctx *v)
 		return;
 	if (!ls->enabled && v->log_shipping->kind == YAMLTREE_SCALAR && !v->shipping_unknown &&
 	    strcmp(v->log_shipping->text, "none") == 0 && shipped) {
-		validate_diag(v, v->log_shipping,
-			      "configure log shipping (from, to, backupShare, copyTo, interval), or "
-			      "set logShipping: false on the database",
-			      "spec.logShipping is 'none' but database '%s' has logShipping: true",
-			      shipped);
+		validate_diag(
+		        v, v->log_shipping,
+		        "configure log shipping (from, to, backupShare, copyTo, interval), or "
+		        "set logShipping: false on the database",
+		        "spec.logShipping is 'none' but database '%s' has logShipping: true",
+		        shipped);
 		return;
 	}
 	if (!ls->enabled)
 		return;
 	if (!shipped && pool->n_databases > 0 && !v->shipping_unknown)
-		validate_diag(v, v->log_shipping,
-			      "set 'logShipping: none', or logShipping: true on the database to ship",
-			      "spec.logShipping is configured but no database has logShipping: true");
+		validate_diag(
+		        v, v->log_shipping,
+		        "set 'logShipping: none', or logShipping: true on the database to ship",
+		        "spec.logShipping is configured but no database has logShipping: true");
 	from_ok = refs_site(v, v->from, ls->from, "spec.logShipping.from");
 	to_ok = refs_site(v, v->to, ls->to, "spec.logShipping.to");
 	if (from_ok && pool->primary && refs_site_index(v, pool->primary) >= 0 &&
 	    strcmp(ls->from, pool->primary) != 0)
 		validate_diag(v, v->from,
-			      validate_hint(v, "log shipping always runs from the primary: write "
-					       "'from: %s' (and move 'to' accordingly)",
-					    pool->primary),
-			      "spec.logShipping.from '%s' is not the primary site '%s'", ls->from,
-			      pool->primary);
+		              validate_hint(v,
+		                            "log shipping always runs from the primary: write "
+		                            "'from: %s' (and move 'to' accordingly)",
+		                            pool->primary),
+		              "spec.logShipping.from '%s' is not the primary site '%s'", ls->from,
+		              pool->primary);
 	if (from_ok && to_ok && strcmp(ls->from, ls->to) == 0)
-		validate_diag(v, v->to, "log shipping copies to another site: name a different site",
-			      "spec.logShipping.to is the same site as spec.logShipping.from ('%s')",
-			      ls->to);
+		validate_diag(
+		        v, v->to, "log shipping copies to another site: name a different site",
+		        "spec.logShipping.to is the same site as spec.logShipping.from ('%s')",
+		        ls->to);
 }
 
 void validate_refs_check(struct vctx *v)

@@ -31,10 +31,10 @@ struct tree_ctx {
 };
 
 static void tree_report(struct tree_ctx *c, int line, int col, const char *hint, const char *fmt,
-			...) __attribute__((format(printf, 5, 6)));
+                        ...) __attribute__((format(printf, 5, 6)));
 
 static void tree_report(struct tree_ctx *c, int line, int col, const char *hint, const char *fmt,
-			...)
+                        ...)
 {
 	char message[256];
 	va_list ap;
@@ -97,7 +97,7 @@ static int tree_check_bytes(struct tree_ctx *c)
 
 	if (c->len > SPEC_MAX_BYTES) {
 		tree_report(c, 1, 1, "split the file or remove what is not part of the spec",
-			    "the file is larger than %d bytes", SPEC_MAX_BYTES);
+		            "the file is larger than %d bytes", SPEC_MAX_BYTES);
 		return ERR_LIMIT;
 	}
 	if (c->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -107,12 +107,12 @@ static int tree_check_bytes(struct tree_ctx *c)
 
 		if (n == 0) {
 			tree_report(c, line, col, "save the file as UTF-8",
-				    "invalid UTF-8: byte 0x%02X", p[i]);
+			            "invalid UTF-8: byte 0x%02X", p[i]);
 			return ERR_INVALID;
 		}
 		if (!tree_char_allowed(cp)) {
 			tree_report(c, line, col, "remove the character; a spec is plain text",
-				    "control character U+%04X is not allowed", cp);
+			            "control character U+%04X is not allowed", cp);
 			return ERR_INVALID;
 		}
 		if (cp == '\n' || (cp == '\r' && (i + 1 >= c->len || p[i + 1] != '\n')))
@@ -162,15 +162,17 @@ static int tree_syntax_error(struct tree_ctx *c)
 	}
 	tab = y->error == YAML_READER_ERROR ? 0 : tree_tab_column(c, line, col);
 	if (tab) {
-		tree_report(c, line, tab, "indent with spaces; YAML does not allow tabs for indentation",
-			    "tab character in indentation");
+		tree_report(c, line, tab,
+		            "indent with spaces; YAML does not allow tabs for indentation",
+		            "tab character in indentation");
 	} else if (y->context) {
 		tree_report(c, line, col, "check the indentation and quoting around this position",
-			    "invalid YAML: %s (%s started at line %d, column %d)", y->problem ? y->problem : "",
-			    y->context, (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
+		            "invalid YAML: %s (%s started at line %d, column %d)",
+		            y->problem ? y->problem : "", y->context, (int)y->context_mark.line + 1,
+		            (int)y->context_mark.column + 1);
 	} else {
 		tree_report(c, line, col, "check the indentation and quoting around this position",
-			    "invalid YAML: %s", y->problem ? y->problem : "syntax error");
+		            "invalid YAML: %s", y->problem ? y->problem : "syntax error");
 	}
 	return ERR_INVALID;
 }
@@ -183,7 +185,7 @@ static int tree_next(struct tree_ctx *c, yaml_event_t *ev)
 }
 
 static struct yamltree_node *tree_new_node(struct tree_ctx *c, enum yamltree_kind kind,
-					   const yaml_event_t *ev)
+                                           const yaml_event_t *ev)
 {
 	struct yamltree_node *node = arena_alloc(c->arena, sizeof(*node));
 
@@ -200,8 +202,9 @@ static int tree_check_node_event(struct tree_ctx *c, const yaml_event_t *ev)
 	const yaml_char_t *anchor = NULL, *tag = NULL;
 
 	if (++c->n_nodes > SPEC_MAX_NODES) {
-		tree_report(c, line, col, "a spec is a few dozen lines; remove what does not belong",
-			    "the document has more than %d nodes", SPEC_MAX_NODES);
+		tree_report(c, line, col,
+		            "a spec is a few dozen lines; remove what does not belong",
+		            "the document has more than %d nodes", SPEC_MAX_NODES);
 		return ERR_LIMIT;
 	}
 	if (ev->type == YAML_SCALAR_EVENT) {
@@ -216,15 +219,14 @@ static int tree_check_node_event(struct tree_ctx *c, const yaml_event_t *ev)
 	}
 	if (anchor)
 		tree_report(c, line, col, "write the value out in full; a spec must read as-is",
-			    "anchor '&%.40s' is not allowed", (const char *)anchor);
+		            "anchor '&%.40s' is not allowed", (const char *)anchor);
 	if (tag)
 		tree_report(c, line, col, "remove the tag; the schema decides each value's type",
-			    "tag '%.40s' is not allowed", (const char *)tag);
+		            "tag '%.40s' is not allowed", (const char *)tag);
 	return 0;
 }
 
-static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth,
-		     struct yamltree_node **out);
+static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth, struct yamltree_node **out);
 
 static int tree_sequence(struct tree_ctx *c, struct yamltree_node *node, int depth)
 {
@@ -274,7 +276,8 @@ static int tree_mapping(struct tree_ctx *c, struct yamltree_node *node, int dept
 			goto done;
 		if (pair.key->kind != YAMLTREE_SCALAR)
 			tree_report(c, pair.key->line, pair.key->col,
-				    "write the key as a plain name", "a mapping key must be a string");
+			            "write the key as a plain name",
+			            "a mapping key must be a string");
 		if ((error = tree_next(c, &ev)) < 0)
 			goto done;
 		if ((error = tree_node(c, &ev, depth + 1, &pair.value)) < 0)
@@ -303,8 +306,7 @@ static void tree_scalar(struct tree_ctx *c, struct yamltree_node *node, const ya
 }
 
 /* Build the node whose first event is *ev (consumed, even on failure). */
-static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth,
-		     struct yamltree_node **out)
+static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth, struct yamltree_node **out)
 {
 	int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
 	int error = tree_check_node_event(c, ev);
@@ -314,7 +316,7 @@ static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth,
 		goto done;
 	if (depth > SPEC_MAX_DEPTH) {
 		tree_report(c, line, col, "a spec nests a few levels deep; flatten the document",
-			    "the document nests deeper than %d levels", SPEC_MAX_DEPTH);
+		            "the document nests deeper than %d levels", SPEC_MAX_DEPTH);
 		error = ERR_LIMIT;
 		goto done;
 	}
@@ -333,7 +335,7 @@ static int tree_node(struct tree_ctx *c, yaml_event_t *ev, int depth,
 		break;
 	case YAML_ALIAS_EVENT:
 		tree_report(c, line, col, "write the value out in full; a spec must read as-is",
-			    "alias '*%.40s' is not allowed", (const char *)ev->data.alias.anchor);
+		            "alias '*%.40s' is not allowed", (const char *)ev->data.alias.anchor);
 		node = tree_new_node(c, YAMLTREE_SCALAR, ev);
 		node->text = "";
 		node->plain = true;
@@ -359,8 +361,8 @@ static int tree_expect_end(struct tree_ctx *c)
 		return error;
 	if (ev.type == YAML_DOCUMENT_START_EVENT) {
 		tree_report(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-			    "put each pool in its own file under pools/",
-			    "a spec file holds one YAML document; this is a second one");
+		            "put each pool in its own file under pools/",
+		            "a spec file holds one YAML document; this is a second one");
 		error = ERR_INVALID;
 	}
 	yaml_event_delete(&ev);
@@ -395,7 +397,7 @@ static int tree_document(struct tree_ctx *c, struct yamltree_node **root)
 }
 
 int yamltree_parse(struct yamltree_node **out, struct arena *arena, const char *data, size_t len,
-		   yamltree_report_fn report, void *ctx)
+                   yamltree_report_fn report, void *ctx)
 {
 	struct tree_ctx c;
 	struct yamltree_node *root = NULL;
@@ -425,8 +427,8 @@ int yamltree_parse(struct yamltree_node **out, struct arena *arena, const char *
 	yaml_parser_delete(&c.parser);
 	if (error == 0 && !c.failed && (!root || yamltree_is_null(root)))
 		tree_report(&c, root ? root->line : 1, root ? root->col : 1,
-			    "a spec starts with 'apiVersion: pcdr/v1' (see docs/spec.md)",
-			    "the document is empty");
+		            "a spec starts with 'apiVersion: pcdr/v1' (see docs/spec.md)",
+		            "the document is empty");
 	if (error < 0 || c.failed)
 		return ERR_INVALID;
 	*out = root;

@@ -29,7 +29,7 @@ struct yamltree_node {
 	/* YAMLTREE_SCALAR */
 	const char *text; /* NUL-terminated; may hold an earlier NUL (len says) */
 	size_t len;
-	bool plain;       /* unquoted: `true` and `"true"` differ */
+	bool plain; /* unquoted: `true` and `"true"` differ */
 	/* YAMLTREE_SEQUENCE */
 	struct yamltree_node **items;
 	size_t n_items;
@@ -45,7 +45,7 @@ struct yamltree_pair {
 
 /* Receives each problem: position, message and hint (both borrowed). */
 typedef void (*yamltree_report_fn)(void *ctx, int line, int col, const char *message,
-				   const char *hint);
+                                   const char *hint);
 
 /*
  * Parse `data` (len bytes) into *out, allocating in `arena`. Returns 0, or
@@ -53,7 +53,7 @@ typedef void (*yamltree_report_fn)(void *ctx, int line, int col, const char *mes
  * A document that is empty or holds only comments is a problem too.
  */
 int yamltree_parse(struct yamltree_node **out, struct arena *arena, const char *data, size_t len,
-		   yamltree_report_fn report, void *ctx);
+                   yamltree_report_fn report, void *ctx);
 
 /* True for an unquoted empty, `~` or `null` scalar. */
 bool yamltree_is_null(const struct yamltree_node *node);

@@ -70,7 +70,7 @@ static inline char *spec_fixture_diags(const struct spec_set *set, size_t first)
 	strbuf_puts(&sb, "");
 	for (size_t i = first; i < set->n_diags; i++)
 		strbuf_printf(&sb, "%d:%d: %s\n", set->diags[i].pos.line, set->diags[i].pos.col,
-			      set->diags[i].message);
+		              set->diags[i].message);
 	return strbuf_detach(&sb, NULL);
 }
 

@@ -43,8 +43,8 @@ static void assert_strings(const char **got, size_t n, const char *const *want, 
 
 static void test_spec__lab_example_model(void **state)
 {
-	static const char *const dc1_servers[] = { "pc1.dc1.lab", "pc2.dc1.lab" };
-	static const char *const dc2_servers[] = { "pc1.dc2.lab", "pc2.dc2.lab" };
+	static const char *const dc1_servers[] = {"pc1.dc1.lab", "pc2.dc1.lab"};
+	static const char *const dc2_servers[] = {"pc1.dc2.lab", "pc2.dc2.lab"};
 	struct spec_set set;
 	const struct spec_pool *p = load_one(&set, "examples/lab/pools/atl-pchat.yaml");
 
@@ -87,10 +87,10 @@ static void test_spec__lab_example_model(void **state)
 
 static void test_spec__skype_example_model(void **state)
 {
-	static const char *const dc1_servers[] = { "pc1.dc1.litwareinc.com",
-						   "pc2.dc1.litwareinc.com" };
-	static const char *const dc2_servers[] = { "pc1.dc2.litwareinc.com",
-						   "pc2.dc2.litwareinc.com" };
+	static const char *const dc1_servers[] = {"pc1.dc1.litwareinc.com",
+	                                          "pc2.dc1.litwareinc.com"};
+	static const char *const dc2_servers[] = {"pc1.dc2.litwareinc.com",
+	                                          "pc2.dc2.litwareinc.com"};
 	struct spec_set set;
 	const struct spec_pool *p = load_one(&set, "examples/skype/pools/atl-pchat.yaml");
 
@@ -149,15 +149,15 @@ static int load_variant(struct spec_set *set, const char *const subst[][2], size
 static void test_spec__failed_over_with_near_site(void **state)
 {
 	static const char *const subst[][2] = {
-		{ "pc2.dc1.lab]\n    dc2:", "pc2.dc1.lab]\n    dc2:\n      nearSites: [dc3]" },
-		{ "  databases:", "    dc3:\n      principal: 'sqlx\\PCHAT,14331'\n"
-			      "      servers: [pc1.dc3.lab]\n  databases:" },
-		{ "  primary: dc1", "  primary: dc2" },
-		{ "    from: dc1\n    to: dc2", "    from: dc2\n    to: dc1" },
-		{ "  activeServers: [pc1.dc1.lab, pc2.dc1.lab]",
-		  "  activeServers: [pc1.dc2.lab, pc1.dc3.lab]" },
-		{ "  policy:\n    allowDataLoss: false\n    serviceFirst: true\n",
-		  "  policy: { allowDataLoss: true, serviceFirst: false }\n" },
+	        {"pc2.dc1.lab]\n    dc2:", "pc2.dc1.lab]\n    dc2:\n      nearSites: [dc3]"},
+	        {"  databases:", "    dc3:\n      principal: 'sqlx\\PCHAT,14331'\n"
+	                         "      servers: [pc1.dc3.lab]\n  databases:"},
+	        {"  primary: dc1", "  primary: dc2"},
+	        {"    from: dc1\n    to: dc2", "    from: dc2\n    to: dc1"},
+	        {"  activeServers: [pc1.dc1.lab, pc2.dc1.lab]",
+	         "  activeServers: [pc1.dc2.lab, pc1.dc3.lab]"},
+	        {"  policy:\n    allowDataLoss: false\n    serviceFirst: true\n",
+	         "  policy: { allowDataLoss: true, serviceFirst: false }\n"},
 	};
 	struct spec_set set;
 	const struct spec_pool *p;
@@ -187,11 +187,12 @@ static void test_spec__failed_over_with_near_site(void **state)
 static void test_spec__defaults_and_log_shipping_none(void **state)
 {
 	static const char *const subst[][2] = {
-		{ "  logShipping:\n    from: dc1\n    to: dc2\n    backupShare: '\\\\fs1.lab\\pchat-ls'\n"
-		  "    copyTo: 'D:\\pchat-ls'\n    interval: 1m\n",
-		  "  logShipping: none\n" },
-		{ "mgc: { logShipping: true }", "mgc: { logShipping: false }" },
-		{ "  policy:\n    allowDataLoss: false\n    serviceFirst: true\n", "" },
+	        {"  logShipping:\n    from: dc1\n    to: dc2\n    backupShare: "
+	         "'\\\\fs1.lab\\pchat-ls'\n"
+	         "    copyTo: 'D:\\pchat-ls'\n    interval: 1m\n",
+	         "  logShipping: none\n"},
+	        {"mgc: { logShipping: true }", "mgc: { logShipping: false }"},
+	        {"  policy:\n    allowDataLoss: false\n    serviceFirst: true\n", ""},
 	};
 	struct spec_set set;
 	const struct spec_pool *p;
@@ -212,15 +213,16 @@ static void test_spec__defaults_and_log_shipping_none(void **state)
 static void test_spec__same_pool_name_in_two_buffers(void **state)
 {
 	static const char *const other_identity[][2] = {
-		{ "service:atl-pchat.lab", "service:other.lab" },
+	        {"service:atl-pchat.lab", "service:other.lab"},
 	};
 	struct spec_set set;
 	char *diags;
 
 	(void)state;
 	spec_set_init(&set);
-	assert_int_equal(spec_set_load_buffer(&set, "a.yaml", spec_fixture_base,
-					      strlen(spec_fixture_base)), 0);
+	assert_int_equal(
+	        spec_set_load_buffer(&set, "a.yaml", spec_fixture_base, strlen(spec_fixture_base)),
+	        0);
 	assert_int_equal(load_variant(&set, other_identity, 1), 0);
 	assert_int_equal(set.n_pools, 2);
 	assert_int_equal(spec_set_check(&set), ERR_INVALID);
@@ -228,7 +230,8 @@ static void test_spec__same_pool_name_in_two_buffers(void **state)
 	assert_string_equal(diags, "4:9: pool 'atl-pchat' is already defined\n");
 	free(diags);
 	assert_string_equal(set.diags[0].pos.file, "t.yaml");
-	assert_string_equal(set.diags[0].hint, "see a.yaml:4:9; each pool is described by one file");
+	assert_string_equal(set.diags[0].hint,
+	                    "see a.yaml:4:9; each pool is described by one file");
 	assert_int_equal(set.n_pools, 1);
 	assert_string_equal(set.pools[0]->file, "a.yaml");
 	spec_set_release(&set);
@@ -236,14 +239,15 @@ static void test_spec__same_pool_name_in_two_buffers(void **state)
 
 static void test_spec__same_identity_in_two_buffers(void **state)
 {
-	static const char *const other_name[][2] = { { "name: atl-pchat", "name: other" } };
+	static const char *const other_name[][2] = {{"name: atl-pchat", "name: other"}};
 	struct spec_set set;
 	char *diags;
 
 	(void)state;
 	spec_set_init(&set);
-	assert_int_equal(spec_set_load_buffer(&set, "a.yaml", spec_fixture_base,
-					      strlen(spec_fixture_base)), 0);
+	assert_int_equal(
+	        spec_set_load_buffer(&set, "a.yaml", spec_fixture_base, strlen(spec_fixture_base)),
+	        0);
 	assert_int_equal(load_variant(&set, other_name, 1), 0);
 	assert_int_equal(spec_set_check(&set), ERR_INVALID);
 	diags = spec_fixture_diags(&set, 0);
@@ -257,15 +261,16 @@ static void test_spec__same_identity_in_two_buffers(void **state)
 static void test_spec__distinct_pools_pass_the_set_check(void **state)
 {
 	static const char *const other[][2] = {
-		{ "name: atl-pchat", "name: other" },
-		{ "service:atl-pchat.lab", "service:other.lab" },
+	        {"name: atl-pchat", "name: other"},
+	        {"service:atl-pchat.lab", "service:other.lab"},
 	};
 	struct spec_set set;
 
 	(void)state;
 	spec_set_init(&set);
-	assert_int_equal(spec_set_load_buffer(&set, "a.yaml", spec_fixture_base,
-					      strlen(spec_fixture_base)), 0);
+	assert_int_equal(
+	        spec_set_load_buffer(&set, "a.yaml", spec_fixture_base, strlen(spec_fixture_base)),
+	        0);
 	assert_int_equal(load_variant(&set, other, 2), 0);
 	assert_int_equal(spec_set_check(&set), 0);
 	assert_int_equal(set.n_pools, 2);
@@ -279,8 +284,9 @@ static void test_spec__invalid_file_adds_no_pool_and_keeps_earlier(void **state)
 
 	(void)state;
 	spec_set_init(&set);
-	assert_int_equal(spec_set_load_buffer(&set, "a.yaml", spec_fixture_base,
-					      strlen(spec_fixture_base)), 0);
+	assert_int_equal(
+	        spec_set_load_buffer(&set, "a.yaml", spec_fixture_base, strlen(spec_fixture_base)),
+	        0);
 	assert_int_equal(spec_set_load_buffer(&set, "b.yaml", "kind: x\n", 8), ERR_INVALID);
 	assert_int_equal(set.n_pools, 1);
 	assert_true(set.n_diags > 0);
@@ -291,15 +297,16 @@ static void test_spec__invalid_file_adds_no_pool_and_keeps_earlier(void **state)
 
 static void test_spec__diag_format(void **state)
 {
-	struct spec_diag with = { { "p.yaml", 3, 7 }, "unknown key 'primry' in spec",
-				  "did you mean 'primary'?" };
-	struct spec_diag without = { { "p.yaml", 1, 1 }, "the document is empty", NULL };
+	struct spec_diag with = {
+	        {"p.yaml", 3, 7}, "unknown key 'primry' in spec", "did you mean 'primary'?"};
+	struct spec_diag without = {{"p.yaml", 1, 1}, "the document is empty", NULL};
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
 	spec_diag_format(&with, &sb);
-	assert_string_equal(strbuf_cstr(&sb),
-			    "p.yaml:3:7: unknown key 'primry' in spec\n  hint: did you mean 'primary'?");
+	assert_string_equal(
+	        strbuf_cstr(&sb),
+	        "p.yaml:3:7: unknown key 'primry' in spec\n  hint: did you mean 'primary'?");
 	strbuf_reset(&sb);
 	spec_diag_format(&without, &sb);
 	assert_string_equal(strbuf_cstr(&sb), "p.yaml:1:1: the document is empty");
@@ -309,9 +316,9 @@ static void test_spec__diag_format(void **state)
 static void test_spec__diagnostics_sorted_by_position(void **state)
 {
 	static const char *const subst[][2] = {
-		{ "  activeServers: [pc1.dc1.lab, pc2.dc1.lab]", "  activeServers: [pc9.dc1.lab]" },
-		{ "  home: dc1", "  home: Dc1" },
-		{ "kind: PersistentChatPool", "kind: Pool" },
+	        {"  activeServers: [pc1.dc1.lab, pc2.dc1.lab]", "  activeServers: [pc9.dc1.lab]"},
+	        {"  home: dc1", "  home: Dc1"},
+	        {"kind: PersistentChatPool", "kind: Pool"},
 	};
 	struct spec_set set;
 	char *diags;
@@ -320,11 +327,11 @@ static void test_spec__diagnostics_sorted_by_position(void **state)
 	spec_set_init(&set);
 	assert_int_equal(load_variant(&set, subst, 3), ERR_INVALID);
 	diags = spec_fixture_diags(&set, 0);
-	assert_string_equal(diags,
-			    "2:7: unsupported kind 'Pool'\n"
-			    "7:9: invalid site name 'Dc1' in spec.home: 'D' is not allowed\n"
-			    "27:19: active server 'pc9.dc1.lab' is not a server of the primary site "
-			    "'dc1'\n");
+	assert_string_equal(
+	        diags, "2:7: unsupported kind 'Pool'\n"
+	               "7:9: invalid site name 'Dc1' in spec.home: 'D' is not allowed\n"
+	               "27:19: active server 'pc9.dc1.lab' is not a server of the primary site "
+	               "'dc1'\n");
 	free(diags);
 	spec_set_release(&set);
 }
@@ -349,7 +356,7 @@ static void test_spec__diagnostics_capped_per_file(void **state)
 	assert_int_equal(spec_set_load_buffer(&set, "t.yaml", next, strlen(next)), ERR_INVALID);
 	assert_int_equal(set.n_diags, SPEC_MAX_DIAGS + 1);
 	assert_string_equal(set.diags[SPEC_MAX_DIAGS].message,
-			    "28 more problems in this file were not shown");
+	                    "28 more problems in this file were not shown");
 	/* the next file gets its own allowance */
 	assert_int_equal(spec_set_load_buffer(&set, "u.yaml", "- x\n", 4), ERR_INVALID);
 	assert_int_equal(set.n_diags, SPEC_MAX_DIAGS + 2);
@@ -417,20 +424,20 @@ static void test_spec__data_folder_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec__lab_example_model),
-		cmocka_unit_test(test_spec__skype_example_model),
-		cmocka_unit_test(test_spec__failed_over_with_near_site),
-		cmocka_unit_test(test_spec__defaults_and_log_shipping_none),
-		cmocka_unit_test(test_spec__same_pool_name_in_two_buffers),
-		cmocka_unit_test(test_spec__same_identity_in_two_buffers),
-		cmocka_unit_test(test_spec__distinct_pools_pass_the_set_check),
-		cmocka_unit_test(test_spec__invalid_file_adds_no_pool_and_keeps_earlier),
-		cmocka_unit_test(test_spec__diag_format),
-		cmocka_unit_test(test_spec__diagnostics_sorted_by_position),
-		cmocka_unit_test(test_spec__diagnostics_capped_per_file),
-		cmocka_unit_test(test_spec__load_file_missing_is_io_error),
-		cmocka_unit_test(test_spec__data_folder_valid),
-		cmocka_unit_test(test_spec__data_folder_invalid),
+	        cmocka_unit_test(test_spec__lab_example_model),
+	        cmocka_unit_test(test_spec__skype_example_model),
+	        cmocka_unit_test(test_spec__failed_over_with_near_site),
+	        cmocka_unit_test(test_spec__defaults_and_log_shipping_none),
+	        cmocka_unit_test(test_spec__same_pool_name_in_two_buffers),
+	        cmocka_unit_test(test_spec__same_identity_in_two_buffers),
+	        cmocka_unit_test(test_spec__distinct_pools_pass_the_set_check),
+	        cmocka_unit_test(test_spec__invalid_file_adds_no_pool_and_keeps_earlier),
+	        cmocka_unit_test(test_spec__diag_format),
+	        cmocka_unit_test(test_spec__diagnostics_sorted_by_position),
+	        cmocka_unit_test(test_spec__diagnostics_capped_per_file),
+	        cmocka_unit_test(test_spec__load_file_missing_is_io_error),
+	        cmocka_unit_test(test_spec__data_folder_valid),
+	        cmocka_unit_test(test_spec__data_folder_invalid),
 	};
 
 	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);

@@ -59,8 +59,10 @@ static void test_spec_name__host(void **state)
 	expect_ok(spec_name_check_host, "pc1.dc1.litwareinc.com");
 	expect_ok(spec_name_check_host, "SQL1");
 	expect_ok(spec_name_check_host, "10.0.0.4");
-	expect_bad(spec_name_check_host, "pc1..lab", "it has an empty label (two dots, or a dot at an end)");
-	expect_bad(spec_name_check_host, "pc1.lab.", "it has an empty label (two dots, or a dot at an end)");
+	expect_bad(spec_name_check_host, "pc1..lab",
+	           "it has an empty label (two dots, or a dot at an end)");
+	expect_bad(spec_name_check_host, "pc1.lab.",
+	           "it has an empty label (two dots, or a dot at an end)");
 	expect_bad(spec_name_check_host, "pc1_a.lab", "'_' is not allowed");
 	expect_bad(spec_name_check_host, "pc1.-lab", "a label starts or ends with '-'");
 	expect_bad(spec_name_check_host, "p\xc3\xa9.lab", "non-ASCII byte 0xC3 is not allowed");
@@ -76,16 +78,20 @@ static void test_spec_name__instance(void **state)
 	expect_ok(spec_name_check_instance, "sql1\\Pchat_2$,65535");
 	expect_ok(spec_name_check_instance, "sql1\\ABCDEFGHIJKLMNOP");
 	expect_bad(spec_name_check_instance, "sql1\\ABCDEFGHIJKLMNOPQ",
-		   "the instance name is longer than 16 characters");
+	           "the instance name is longer than 16 characters");
 	expect_bad(spec_name_check_instance, "sql1\\", "the instance name after '\\' is empty");
-	expect_bad(spec_name_check_instance, "sql1\\1abc", "the instance name must start with a letter");
+	expect_bad(spec_name_check_instance, "sql1\\1abc",
+	           "the instance name must start with a letter");
 	expect_bad(spec_name_check_instance, "sql1\\default",
-		   "'DEFAULT' is reserved; name the default instance by its host alone");
+	           "'DEFAULT' is reserved; name the default instance by its host alone");
 	expect_bad(spec_name_check_instance, "sql1,0", "the port must be a number from 1 to 65535");
-	expect_bad(spec_name_check_instance, "sql1,01433", "the port must be a number from 1 to 65535");
-	expect_bad(spec_name_check_instance, "sql1,65536", "the port must be a number from 1 to 65535");
+	expect_bad(spec_name_check_instance, "sql1,01433",
+	           "the port must be a number from 1 to 65535");
+	expect_bad(spec_name_check_instance, "sql1,65536",
+	           "the port must be a number from 1 to 65535");
 	expect_bad(spec_name_check_instance, "sql1,", "the port after ',' is empty");
-	expect_bad(spec_name_check_instance, "sql1,1433\\X", "the port must be a number from 1 to 65535");
+	expect_bad(spec_name_check_instance, "sql1,1433\\X",
+	           "the port must be a number from 1 to 65535");
 	expect_bad(spec_name_check_instance, "\\PCHAT", "the host name is empty");
 	expect_bad(spec_name_check_instance, "sql1;DROP", "';' is not allowed");
 	assert_true(spec_name_is_instance("a\\B,1"));
@@ -102,7 +108,10 @@ static void test_spec_name__database(void **state)
 	expect_bad(spec_name_check_database, "1mgc", "it must start with a letter or '_'");
 	expect_bad(spec_name_check_database, "mgc]; DROP DATABASE x;--", "']' is not allowed");
 	expect_bad(spec_name_check_database, "mg'c", "''' is not allowed");
-	expect_bad(spec_name_check_database, "mg\x01" "c", "control character 0x01 is not allowed");
+	expect_bad(spec_name_check_database,
+	           "mg\x01"
+	           "c",
+	           "control character 0x01 is not allowed");
 	expect_bad(spec_name_check_database, "mgc.dbo", "'.' is not allowed");
 	expect_bad(spec_name_check_database, "TempDB", "'tempdb' is a system database");
 	expect_bad(spec_name_check_database, "master", "'master' is a system database");
@@ -119,7 +128,8 @@ static void test_spec_name__identity(void **state)
 {
 	(void)state;
 	expect_ok(spec_name_check_identity, "service:atl-cs-001.litwareinc.com");
-	expect_bad(spec_name_check_identity, "atl-cs-001.litwareinc.com", "it must start with 'service:'");
+	expect_bad(spec_name_check_identity, "atl-cs-001.litwareinc.com",
+	           "it must start with 'service:'");
 	expect_bad(spec_name_check_identity, "service:", "the host name is empty");
 	expect_bad(spec_name_check_identity, "service:a b", "space is not allowed");
 }
@@ -129,17 +139,22 @@ static void test_spec_name__paths(void **state)
 	(void)state;
 	expect_ok(spec_name_check_unc, "\\\\fs1.lab\\pchat-ls");
 	expect_ok(spec_name_check_unc, "\\\\fs1\\D$\\Log Shipping\\pchat.v2");
-	expect_bad(spec_name_check_unc, "/srv/x", "it must start with '\\\\' (a UNC path, \\\\host\\share)");
+	expect_bad(spec_name_check_unc, "/srv/x",
+	           "it must start with '\\\\' (a UNC path, \\\\host\\share)");
 	expect_bad(spec_name_check_unc, "\\\\fs1", "it names no share after the host");
-	expect_bad(spec_name_check_unc, "\\\\fs1\\", "it has an empty folder name (two '\\' in a row, or a final '\\')");
+	expect_bad(spec_name_check_unc, "\\\\fs1\\",
+	           "it has an empty folder name (two '\\' in a row, or a final '\\')");
 	expect_bad(spec_name_check_unc, "\\\\fs1\\a\\..", "a folder name ends with '.'");
 	expect_bad(spec_name_check_unc, "\\\\fs1\\a'b", "''' is not allowed");
 	expect_bad(spec_name_check_unc, "\\\\fs_1\\a", "'_' is not allowed");
 	expect_ok(spec_name_check_local_path, "D:\\pchat-ls");
 	expect_ok(spec_name_check_local_path, "e:\\a\\b c");
-	expect_bad(spec_name_check_local_path, "D:\\", "it has an empty folder name (two '\\' in a row, or a final '\\')");
-	expect_bad(spec_name_check_local_path, "D:/x", "it must start with a drive letter, ':' and '\\'");
-	expect_bad(spec_name_check_local_path, "D:\\ x", "a folder name starts or ends with a space");
+	expect_bad(spec_name_check_local_path, "D:\\",
+	           "it has an empty folder name (two '\\' in a row, or a final '\\')");
+	expect_bad(spec_name_check_local_path, "D:/x",
+	           "it must start with a drive letter, ':' and '\\'");
+	expect_bad(spec_name_check_local_path, "D:\\ x",
+	           "a folder name starts or ends with a space");
 	expect_bad(spec_name_check_local_path, "D:\\x:y", "':' is not allowed");
 }
 
@@ -172,13 +187,13 @@ static void test_spec_name__interval(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec_name__site),
-		cmocka_unit_test(test_spec_name__host),
-		cmocka_unit_test(test_spec_name__instance),
-		cmocka_unit_test(test_spec_name__database),
-		cmocka_unit_test(test_spec_name__identity),
-		cmocka_unit_test(test_spec_name__paths),
-		cmocka_unit_test(test_spec_name__interval),
+	        cmocka_unit_test(test_spec_name__site),
+	        cmocka_unit_test(test_spec_name__host),
+	        cmocka_unit_test(test_spec_name__instance),
+	        cmocka_unit_test(test_spec_name__database),
+	        cmocka_unit_test(test_spec_name__identity),
+	        cmocka_unit_test(test_spec_name__paths),
+	        cmocka_unit_test(test_spec_name__interval),
 	};
 
 	return cmocka_run_group_tests_name("spec_name", tests, NULL, NULL);

@@ -17,11 +17,11 @@
 
 struct vcase {
 	const char *name;
-	const char *text;            /* whole text; NULL: the base spec ... */
-	const char *subst[3][2];     /* ... with these replacements */
-	char *(*generate)(void);     /* or generated text (caller frees) */
-	size_t generated_len;        /* 0: strlen */
-	const char *want;            /* "L:C: message\n" lines */
+	const char *text;        /* whole text; NULL: the base spec ... */
+	const char *subst[3][2]; /* ... with these replacements */
+	char *(*generate)(void); /* or generated text (caller frees) */
+	size_t generated_len;    /* 0: strlen */
+	const char *want;        /* "L:C: message\n" lines */
 };
 
 static char *gen_too_big(void)
@@ -63,7 +63,7 @@ static char *gen_deep(void)
 /* The base spec with `at` replaced by `before`, n times `fmt` (given i twice),
  * then `after`. */
 static char *gen_repeat(const char *at, const char *before, const char *fmt, int n,
-			const char *after)
+                        const char *after)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *text;
@@ -80,26 +80,26 @@ static char *gen_repeat(const char *at, const char *before, const char *fmt, int
 static char *gen_many_sites(void)
 {
 	return gen_repeat("  databases:\n", "",
-			  "    x%d:\n      principal: sqlx%d.lab\n      servers: []\n",
-			  SPEC_MAX_SITES - 1, "  databases:\n");
+	                  "    x%d:\n      principal: sqlx%d.lab\n      servers: []\n",
+	                  SPEC_MAX_SITES - 1, "  databases:\n");
 }
 
 static char *gen_many_databases(void)
 {
 	return gen_repeat("  primary: dc1\n", "", "    d%d: { logShipping: false }\n",
-			  SPEC_MAX_DATABASES - 1, "  primary: dc1\n");
+	                  SPEC_MAX_DATABASES - 1, "  primary: dc1\n");
 }
 
 static char *gen_many_servers(void)
 {
-	return gen_repeat("[pc1.dc2.lab, pc2.dc2.lab]", "[", "p%d.dc2.lab, ",
-			  SPEC_MAX_LIST, "pc1.dc2.lab]");
+	return gen_repeat("[pc1.dc2.lab, pc2.dc2.lab]", "[", "p%d.dc2.lab, ", SPEC_MAX_LIST,
+	                  "pc1.dc2.lab]");
 }
 
 static char *gen_many_keys(void)
 {
-	return gen_repeat("    serviceFirst: true\n", "    serviceFirst: true\n",
-			  "    k%d: %d\n", 24, "");
+	return gen_repeat("    serviceFirst: true\n", "    serviceFirst: true\n", "    k%d: %d\n",
+	                  24, "");
 }
 
 #include "tests/unit/specs/validate_cases.h"
@@ -159,7 +159,8 @@ static void test_validate__base_spec_is_valid(void **state)
 	(void)state;
 	spec_set_init(&set);
 	assert_int_equal(spec_set_load_buffer(&set, "t.yaml", spec_fixture_base,
-					      sizeof(spec_fixture_base) - 1), 0);
+	                                      sizeof(spec_fixture_base) - 1),
+	                 0);
 	assert_int_equal(set.n_diags, 0);
 	assert_int_equal(set.n_pools, 1);
 	spec_set_release(&set);
@@ -178,8 +179,8 @@ int main(void)
 
 		names[i] = xmalloc(len);
 		snprintf(names[i], len, "test_validate__%s", validate_cases[i].name);
-		tests[i + 1] = (struct CMUnitTest){ names[i], run_case, NULL, NULL,
-						    (void *)&validate_cases[i] };
+		tests[i + 1] = (struct CMUnitTest){names[i], run_case, NULL, NULL,
+		                                   (void *)&validate_cases[i]};
 	}
 	rc = _cmocka_run_group_tests("validate", tests, n + 1, NULL, NULL);
 	for (size_t i = 0; i < n; i++)

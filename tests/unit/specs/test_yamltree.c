@@ -39,7 +39,7 @@ static void test_yamltree__kinds_and_positions(void **state)
 {
 	struct arena a = ARENA_INIT;
 	const struct yamltree_node *root =
-		parse_ok(&a, "a: x\nb:\n  - 'q'\n  - { c: \"d\" }\nempty:\n");
+	        parse_ok(&a, "a: x\nb:\n  - 'q'\n  - { c: \"d\" }\nempty:\n");
 	const struct yamltree_node *seq, *map;
 
 	(void)state;
@@ -73,8 +73,8 @@ static void test_yamltree__columns_count_characters(void **state)
 {
 	struct arena a = ARENA_INIT;
 	/* a byte order mark, CRLF line ends, a two-byte character before the value */
-	const struct yamltree_node *root =
-		parse_ok(&a, "\xef\xbb\xbf" "k: v\r\n\xc3\xa9: w\r\nz: [1, 2]\r\n");
+	const struct yamltree_node *root = parse_ok(&a, "\xef\xbb\xbf"
+	                                                "k: v\r\n\xc3\xa9: w\r\nz: [1, 2]\r\n");
 
 	(void)state;
 	assert_int_equal(root->pairs[0].key->line, 1);
@@ -127,40 +127,45 @@ static void expect_problems(const char *text, size_t len, const char *want)
 static void test_yamltree__problems(void **state)
 {
 	(void)state;
-	expect_problems("a:\n  b: 1\n\tc: 2\n", 15,
-			"3:1: tab character in indentation [indent with spaces; YAML does not allow "
-			"tabs for indentation]\n");
+	expect_problems(
+	        "a:\n  b: 1\n\tc: 2\n", 15,
+	        "3:1: tab character in indentation [indent with spaces; YAML does not allow "
+	        "tabs for indentation]\n");
 	expect_problems("a: 1\n...\n---\nb: 2\n", 18,
-			"3:1: a spec file holds one YAML document; this is a second one [put each "
-			"pool in its own file under pools/]\n");
-	expect_problems("a: \"x\0y\"\n", 9,
-			"1:6: control character U+0000 is not allowed [remove the character; a spec "
-			"is plain text]\n");
+	                "3:1: a spec file holds one YAML document; this is a second one [put each "
+	                "pool in its own file under pools/]\n");
+	expect_problems(
+	        "a: \"x\0y\"\n", 9,
+	        "1:6: control character U+0000 is not allowed [remove the character; a spec "
+	        "is plain text]\n");
 	expect_problems("a: \xed\xa0\x80\n", 7, /* an encoded surrogate */
-			"1:4: invalid UTF-8: byte 0xED [save the file as UTF-8]\n");
-	expect_problems("a: \xc2\x85\n", 6, /* NEL, a C1 control */
-			"1:4: control character U+0085 is not allowed [remove the character; a spec "
-			"is plain text]\n");
+	                "1:4: invalid UTF-8: byte 0xED [save the file as UTF-8]\n");
+	expect_problems(
+	        "a: \xc2\x85\n", 6, /* NEL, a C1 control */
+	        "1:4: control character U+0085 is not allowed [remove the character; a spec "
+	        "is plain text]\n");
 	expect_problems("---\n", 4,
-			"2:1: the document is empty [a spec starts with 'apiVersion: pcdr/v1' (see "
-			"docs/spec.md)]\n");
-	expect_problems("a: !custom x\n", 13,
-			"1:4: tag '!custom' is not allowed [remove the tag; the schema decides each "
-			"value's type]\n");
-	expect_problems("a: 'x\n", 6,
-			"2:1: invalid YAML: found unexpected end of stream (while scanning a quoted "
-			"scalar started at line 1, column 4) [check the indentation and quoting "
-			"around this position]\n");
+	                "2:1: the document is empty [a spec starts with 'apiVersion: pcdr/v1' (see "
+	                "docs/spec.md)]\n");
+	expect_problems(
+	        "a: !custom x\n", 13,
+	        "1:4: tag '!custom' is not allowed [remove the tag; the schema decides each "
+	        "value's type]\n");
+	expect_problems(
+	        "a: 'x\n", 6,
+	        "2:1: invalid YAML: found unexpected end of stream (while scanning a quoted "
+	        "scalar started at line 1, column 4) [check the indentation and quoting "
+	        "around this position]\n");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_yamltree__kinds_and_positions),
-		cmocka_unit_test(test_yamltree__columns_count_characters),
-		cmocka_unit_test(test_yamltree__null_forms),
-		cmocka_unit_test(test_yamltree__nul_escape_keeps_length),
-		cmocka_unit_test(test_yamltree__problems),
+	        cmocka_unit_test(test_yamltree__kinds_and_positions),
+	        cmocka_unit_test(test_yamltree__columns_count_characters),
+	        cmocka_unit_test(test_yamltree__null_forms),
+	        cmocka_unit_test(test_yamltree__nul_escape_keeps_length),
+	        cmocka_unit_test(test_yamltree__problems),
 	};
 
 	return cmocka_run_group_tests_name("yamltree", tests, NULL, NULL);
