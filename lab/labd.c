@@ -36,7 +36,7 @@
 #define LABD_DOWN_SECONDS 60
 #define LABD_STOP_SECONDS 10
 
-static int labd_stop_pipe[2] = { -1, -1 };
+static int labd_stop_pipe[2] = {-1, -1};
 
 /* DIR/name in a caller-owned buffer. */
 static const char *in_dir(char *buf, size_t size, const char *dir, const char *name)
@@ -75,7 +75,7 @@ static int read_file(struct strbuf *out, const char *path)
 
 	if (fd < 0)
 		return err_set_errno(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read '%s'",
-				     path);
+		                     path);
 	strbuf_init(out, LABD_FILE_MAX);
 	while ((k = read(fd, buf, sizeof(buf))) > 0)
 		if ((error = strbuf_add(out, buf, (size_t)k)) < 0)
@@ -112,7 +112,7 @@ static int lock_dir(const char *dir, int *out)
 {
 	char path[PATH_MAX];
 	int fd = open(in_dir(path, sizeof(path), dir, "lab.lock"), O_RDWR | O_CREAT | O_CLOEXEC,
-		      0644);
+	              0644);
 
 	*out = -1;
 	if (fd < 0)
@@ -171,7 +171,7 @@ static const struct lab_topo_login *admin_login(const struct lab_topology *topo)
 
 /* ports, freetds.conf, env (0600) and lab.pid */
 static int write_runtime_files(const char *dir, const struct lab_server *server,
-			       const struct lab_topology *topo)
+                               const struct lab_topology *topo)
 {
 	const struct lab_topo_login *admin = admin_login(topo);
 	struct strbuf ports = STRBUF_INIT, conf = STRBUF_INIT, env = STRBUF_INIT;
@@ -180,13 +180,13 @@ static int write_runtime_files(const char *dir, const struct lab_server *server,
 	size_t i;
 
 	strbuf_puts(&conf, "# written by pcdr-lab up: one entry per simulated instance\n"
-			   "[global]\n\ttds version = 7.4\n\tencryption = off\n");
+	                   "[global]\n\ttds version = 7.4\n\tencryption = off\n");
 	for (i = 0; i < server_count(server); i++) {
 		strbuf_printf(&ports, "%s %u\n", server_name(server, i), server_port(server, i));
 		strbuf_printf(&conf,
-			      "\n[%s]\n\thost = 127.0.0.1\n\tport = %u\n\ttds version = 7.4\n"
-			      "\tencryption = off\n",
-			      server_name(server, i), server_port(server, i));
+		              "\n[%s]\n\thost = 127.0.0.1\n\tport = %u\n\ttds version = 7.4\n"
+		              "\tencryption = off\n",
+		              server_name(server, i), server_port(server, i));
 	}
 	strbuf_puts(&env, "export FREETDSCONF=");
 	shell_quote(&env, in_dir(path, sizeof(path), dir, "freetds.conf"));
@@ -199,13 +199,13 @@ static int write_runtime_files(const char *dir, const struct lab_server *server,
 	strbuf_puts(&env, "\n");
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if ((error = write_file(in_dir(path, sizeof(path), dir, "ports"), ports.ptr, ports.len,
-				0644)) < 0 ||
-	    (error = write_file(in_dir(path, sizeof(path), dir, "freetds.conf"), conf.ptr,
-				conf.len, 0644)) < 0 ||
+	                        0644)) < 0 ||
+	    (error = write_file(in_dir(path, sizeof(path), dir, "freetds.conf"), conf.ptr, conf.len,
+	                        0644)) < 0 ||
 	    (error = write_file(in_dir(path, sizeof(path), dir, "env"), env.ptr, env.len, 0600)) <
-		    0 ||
+	            0 ||
 	    (error = write_file(in_dir(path, sizeof(path), dir, "lab.pid"), pid, strlen(pid),
-				0644)) < 0)
+	                        0644)) < 0)
 		goto done;
 done:
 	memset(env.ptr, 0, env.len);
@@ -247,7 +247,7 @@ static void report(int fd, const char *status, const char *text)
 	strbuf_printf(&sb, "%s\n%s", status, text);
 	if (fd < 0) {
 		fprintf(strcmp(status, "ready") ? stderr : stdout, "%s%s", text,
-			strcmp(status, "ready") ? "\n" : "");
+		        strcmp(status, "ready") ? "\n" : "");
 		fflush(NULL);
 	} else if (write(fd, sb.ptr, sb.len) < 0) {
 		log_error("cannot report readiness: %s", strerror(errno));
@@ -260,13 +260,13 @@ static void ready_table(struct strbuf *sb, const struct lab_server *server, cons
 	strbuf_printf(sb, "lab running in '%s' (pid %ld)\n", dir, (long)getpid());
 	for (size_t i = 0; i < server_count(server); i++)
 		strbuf_printf(sb, "%-24s 127.0.0.1:%u\n", server_name(server, i),
-			      server_port(server, i));
+		              server_port(server, i));
 	strbuf_printf(sb, "load the environment with: . '%s/env'\n", dir);
 }
 
 /* The lab process: bind, announce, serve until a stop signal, save. */
 static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topology *topo,
-		   int report_fd)
+                   int report_fd)
 {
 	struct lab_world *world = NULL;
 	struct lab_server *server = NULL;
@@ -276,7 +276,7 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 
 	if ((error = lock_dir(dir, &lock_fd)) < 0 || (error = install_signals()) < 0 ||
 	    (error = lab_world_create(&world, topo, in_dir(state, sizeof(state), dir, "state"))) <
-		    0 ||
+	            0 ||
 	    (error = server_start(&server, world, o->base_port)) < 0 ||
 	    (error = write_runtime_files(dir, server, topo)) < 0) {
 		report(report_fd, "error", err_last());
@@ -308,11 +308,11 @@ done:
 
 /* In the grandchild: detach stdio, log to DIR/lab.log, run. */
 static void become_daemon(const struct labd_opts *o, const char *dir, struct lab_topology *topo,
-			  int report_fd)
+                          int report_fd)
 {
 	char path[PATH_MAX];
 	int fd = open(in_dir(path, sizeof(path), dir, "lab.log"),
-		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || null < 0) {
@@ -365,8 +365,8 @@ static int spawn(const struct labd_opts *o, const char *dir, struct lab_topology
 	if (!strncmp(strbuf_cstr(&msg), "error\n", 6))
 		err_set(ERR_GENERIC, "%s", strbuf_cstr(&msg) + 6);
 	else
-		err_set(ERR_GENERIC, "the lab process exited before it was ready (see '%s/lab.log')",
-			dir);
+		err_set(ERR_GENERIC,
+		        "the lab process exited before it was ready (see '%s/lab.log')", dir);
 	strbuf_release(&msg);
 	return ERR_GENERIC;
 }
@@ -382,7 +382,7 @@ static int prepare_dir(const struct labd_opts *o, const char *dir, struct lab_to
 	if ((error = lab_topology_load(topo, o->topology ? o->topology : path)) < 0)
 		goto done;
 	if (o->topology && ((error = read_file(&yaml, o->topology)) < 0 ||
-			    (error = write_file(path, yaml.ptr, yaml.len, 0644)) < 0))
+	                    (error = write_file(path, yaml.ptr, yaml.len, 0644)) < 0))
 		goto done;
 	if ((error = mkdir_p(in_dir(sub, sizeof(sub), dir, "state"))) < 0 ||
 	    (error = mkdir_p(in_dir(sub, sizeof(sub), dir, (*topo)->share_dir))) < 0)
@@ -404,9 +404,9 @@ int labd_up(const struct labd_opts *o)
 	}
 	if (lab_running(dir)) {
 		fprintf(stderr,
-			"pcdr-lab: a lab is already running in '%s' (pid %ld); "
-			"stop it with: pcdr-lab --dir '%s' down\n",
-			dir, read_pid(dir), dir);
+		        "pcdr-lab: a lab is already running in '%s' (pid %ld); "
+		        "stop it with: pcdr-lab --dir '%s' down\n",
+		        dir, read_pid(dir), dir);
 		return LABD_EXIT_ERROR;
 	}
 	if (!o->topology && access(in_dir(path, sizeof(path), dir, "topology.yaml"), F_OK) < 0) {
@@ -446,7 +446,7 @@ static bool process_gone(long pid)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -461,8 +461,8 @@ int labd_down(const struct labd_opts *o)
 		return LABD_EXIT_OK;
 	}
 	if ((pid = read_pid(dir)) <= 0 || kill((pid_t)pid, SIGTERM) < 0) {
-		fprintf(stderr, "pcdr-lab: the lab in '%s' holds its lock but has no valid lab.pid\n",
-			dir);
+		fprintf(stderr,
+		        "pcdr-lab: the lab in '%s' holds its lock but has no valid lab.pid\n", dir);
 		return LABD_EXIT_ERROR;
 	}
 	for (waited = 0; waited < LABD_DOWN_SECONDS * 10; waited++) {
@@ -472,7 +472,7 @@ int labd_down(const struct labd_opts *o)
 	}
 	if (waited == LABD_DOWN_SECONDS * 10) {
 		fprintf(stderr, "pcdr-lab: the lab in '%s' (pid %ld) did not stop in %d s\n", dir,
-			pid, LABD_DOWN_SECONDS);
+		        pid, LABD_DOWN_SECONDS);
 		return LABD_EXIT_ERROR;
 	}
 	printf("lab in '%s' stopped\n", dir);
@@ -505,7 +505,8 @@ int labd_status(const struct labd_opts *o)
 	unsigned port;
 	int used;
 
-	if (!realpath(o->dir, dir) || read_file(&ports, in_dir(path, sizeof(path), dir, "ports")) < 0) {
+	if (!realpath(o->dir, dir) ||
+	    read_file(&ports, in_dir(path, sizeof(path), dir, "ports")) < 0) {
 		fprintf(stderr, "pcdr-lab: no lab in '%s'\n", o->dir);
 		return LABD_EXIT_ERROR;
 	}

@@ -13,9 +13,9 @@
 
 #include <stdbool.h>
 
-#define LABD_EXIT_OK      0
-#define LABD_EXIT_ERROR   1
-#define LABD_EXIT_USAGE   129
+#define LABD_EXIT_OK    0
+#define LABD_EXIT_ERROR 1
+#define LABD_EXIT_USAGE 129
 
 struct labd_opts {
 	const char *dir;      /* required */

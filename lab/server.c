@@ -69,7 +69,7 @@ static int listen_on(struct listener *l, int port)
 	sa.sin_port = htons((uint16_t)port);
 	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_set_errno(ERR_IO, "cannot listen for '%s' on 127.0.0.1:%d", l->name,
-				     port);
+		                     port);
 	if (listen(l->fd, SERVER_BACKLOG) < 0 ||
 	    getsockname(l->fd, (struct sockaddr *)&sa, &len) < 0)
 		return err_set_errno(ERR_IO, "cannot listen for '%s'", l->name);
@@ -98,7 +98,7 @@ int server_start(struct lab_server **out, struct lab_world *world, int base_port
 		s->ls[i].next_spid = SERVER_FIRST_SPID;
 		if (port > 65535) {
 			error = err_set(ERR_INVALID, "port %d for '%s' is out of range", port,
-					s->ls[i].name);
+			                s->ls[i].name);
 			goto done;
 		}
 		if ((error = listen_on(&s->ls[i], port)) < 0)
@@ -165,12 +165,12 @@ static void accept_one(struct lab_server *s, size_t i)
 	job->fd = fd;
 	job->spid = s->ls[i].next_spid;
 	s->ls[i].next_spid = s->ls[i].next_spid >= 32767 ? SERVER_FIRST_SPID
-							  : (uint16_t)(s->ls[i].next_spid + 1);
+	                                                 : (uint16_t)(s->ls[i].next_spid + 1);
 	pthread_mutex_lock(&s->lock);
 	if (s->active >= SERVER_MAX_CONNECTIONS) {
 		pthread_mutex_unlock(&s->lock);
 		log_warn("%s: more than %d connections, refusing one", s->ls[i].name,
-			 SERVER_MAX_CONNECTIONS);
+		         SERVER_MAX_CONNECTIONS);
 		close(fd);
 		free(job);
 		return;

@@ -23,8 +23,8 @@
 #include "util/err.h"
 #include "util/strbuf.h"
 
-#define TOPOLOGY_MAX_BYTES (1u << 20)
-#define TOPOLOGY_MAX_ITEMS 256
+#define TOPOLOGY_MAX_BYTES  (1u << 20)
+#define TOPOLOGY_MAX_ITEMS  256
 #define TOPOLOGY_MAX_ERRORS 20
 
 struct topo_holder {
@@ -40,8 +40,8 @@ struct topo_ctx {
 	int n_errors;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void topo_error(struct topo_ctx *c, const yaml_node_t *node, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+topo_error(struct topo_ctx *c, const yaml_node_t *node, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,7 +50,7 @@ static void topo_error(struct topo_ctx *c, const yaml_node_t *node, const char *
 	if (c->errors.len)
 		strbuf_putc(&c->errors, '\n');
 	strbuf_printf(&c->errors, "%s:%zu:%zu: ", c->path, node ? node->start_mark.line + 1 : 1,
-		      node ? node->start_mark.column + 1 : 1);
+	              node ? node->start_mark.column + 1 : 1);
 	va_start(ap, fmt);
 	strbuf_vprintf(&c->errors, fmt, ap);
 	va_end(ap);
@@ -72,13 +72,13 @@ static char *scalar(struct topo_ctx *c, const yaml_node_t *node, const char *wha
 		return NULL;
 	}
 	return arena_strndup(c->arena, (const char *)node->data.scalar.value,
-			     node->data.scalar.length);
+	                     node->data.scalar.length);
 }
 
 static bool boolean(struct topo_ctx *c, const yaml_node_t *node, const char *what)
 {
-	const char *v = node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
-							       : "";
+	const char *v =
+	        node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : "";
 	if (!strcmp(v, "true"))
 		return true;
 	if (strcmp(v, "false"))
@@ -88,8 +88,8 @@ static bool boolean(struct topo_ctx *c, const yaml_node_t *node, const char *wha
 
 static unsigned number(struct topo_ctx *c, const yaml_node_t *node, const char *what)
 {
-	const char *v = node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
-							       : "";
+	const char *v =
+	        node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : "";
 	char *end = NULL;
 	unsigned long n = strtoul(v, &end, 10);
 
@@ -102,7 +102,7 @@ static unsigned number(struct topo_ctx *c, const yaml_node_t *node, const char *
 
 /* A sequence's items, or NULL (with an error) when it is not one. */
 static yaml_node_item_t *items(struct topo_ctx *c, const yaml_node_t *node, const char *what,
-			       size_t *n)
+                               size_t *n)
 {
 	*n = 0;
 	if (!node || node->type != YAML_SEQUENCE_NODE) {
@@ -118,12 +118,12 @@ static yaml_node_item_t *items(struct topo_ctx *c, const yaml_node_t *node, cons
 	return node->data.sequence.items.start;
 }
 
-typedef void (*topo_key_fn)(struct topo_ctx *c, void *target, const char *key,
-			    yaml_node_t *value, yaml_node_t *key_node);
+typedef void (*topo_key_fn)(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
+                            yaml_node_t *key_node);
 
 /* Call fn for every key of a mapping node. */
 static bool each_key(struct topo_ctx *c, const yaml_node_t *node, const char *what, void *target,
-		     topo_key_fn fn)
+                     topo_key_fn fn)
 {
 	yaml_node_pair_t *pair;
 
@@ -145,7 +145,7 @@ static bool each_key(struct topo_ctx *c, const yaml_node_t *node, const char *wh
 }
 
 static void database_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-			 yaml_node_t *key_node)
+                         yaml_node_t *key_node)
 {
 	struct lab_topo_database *db = target;
 
@@ -188,7 +188,7 @@ static void load_databases(struct topo_ctx *c, struct lab_topo_instance *in, yam
 }
 
 static void instance_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-			 yaml_node_t *key_node)
+                         yaml_node_t *key_node)
 {
 	struct lab_topo_instance *in = target;
 
@@ -198,8 +198,10 @@ static void instance_key(struct topo_ctx *c, void *target, const char *key, yaml
 			if (!(*p == '.' || *p == '-' || *p == '_' || *p == '\\' ||
 			      (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
 			      (*p >= 'A' && *p <= 'Z'))) {
-				topo_error(c, value, "instance name '%s' has a character other than "
-					   "letters, digits, '.', '-', '_' and '\\'", in->name);
+				topo_error(c, value,
+				           "instance name '%s' has a character other than "
+				           "letters, digits, '.', '-', '_' and '\\'",
+				           in->name);
 				break;
 			}
 	} else if (!strcmp(key, "site")) {
@@ -212,7 +214,7 @@ static void instance_key(struct topo_ctx *c, void *target, const char *key, yaml
 }
 
 static void site_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-		     yaml_node_t *key_node)
+                     yaml_node_t *key_node)
 {
 	struct lab_topo_site *s = target;
 
@@ -234,7 +236,7 @@ static void site_key(struct topo_ctx *c, void *target, const char *key, yaml_nod
 }
 
 static void login_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-		      yaml_node_t *key_node)
+                      yaml_node_t *key_node)
 {
 	struct lab_topo_login *l = target;
 
@@ -249,7 +251,7 @@ static void login_key(struct topo_ctx *c, void *target, const char *key, yaml_no
 }
 
 static void share_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-		      yaml_node_t *key_node)
+                      yaml_node_t *key_node)
 {
 	struct lab_topology *t = target;
 
@@ -260,20 +262,21 @@ static void share_key(struct topo_ctx *c, void *target, const char *key, yaml_no
 	} else if (!strcmp(key, "dir")) {
 		t->share_dir = scalar(c, value, "share dir");
 		if (t->share_dir && (t->share_dir[0] == '/' || strstr(t->share_dir, "..")))
-			topo_error(c, value, "share dir must be a relative path inside the lab dir");
+			topo_error(c, value,
+			           "share dir must be a relative path inside the lab dir");
 	} else {
 		topo_error(c, key_node, "unknown key '%s' in share", key);
 	}
 }
 
-#define LOAD_LIST(c, node, what, arr, count, fn, key_fn)                                         \
-	do {                                                                                     \
-		size_t n_, i_;                                                                   \
-		yaml_node_item_t *it_ = items(c, node, what, &n_);                               \
-		arr = arena_calloc((c)->arena, n_ ? n_ : 1, sizeof(*(arr)));                     \
-		count = n_;                                                                      \
-		for (i_ = 0; i_ < n_; i_++)                                                      \
-			fn(c, node_at(c, it_[i_]), &(arr)[i_], key_fn);                          \
+#define LOAD_LIST(c, node, what, arr, count, fn, key_fn)                                           \
+	do {                                                                                       \
+		size_t n_, i_;                                                                     \
+		yaml_node_item_t *it_ = items(c, node, what, &n_);                                 \
+		arr = arena_calloc((c)->arena, n_ ? n_ : 1, sizeof(*(arr)));                       \
+		count = n_;                                                                        \
+		for (i_ = 0; i_ < n_; i_++)                                                        \
+			fn(c, node_at(c, it_[i_]), &(arr)[i_], key_fn);                            \
 	} while (0)
 
 static void load_entry(struct topo_ctx *c, yaml_node_t *node, void *target, topo_key_fn fn)
@@ -285,7 +288,7 @@ static void load_entry(struct topo_ctx *c, yaml_node_t *node, void *target, topo
 }
 
 static void root_key(struct topo_ctx *c, void *target, const char *key, yaml_node_t *value,
-		     yaml_node_t *key_node)
+                     yaml_node_t *key_node)
 {
 	struct lab_topology *t = target;
 
@@ -297,7 +300,7 @@ static void root_key(struct topo_ctx *c, void *target, const char *key, yaml_nod
 		LOAD_LIST(c, value, "sites", t->sites, t->n_sites, load_entry, site_key);
 	else if (!strcmp(key, "instances"))
 		LOAD_LIST(c, value, "instances", t->instances, t->n_instances, load_entry,
-			  instance_key);
+		          instance_key);
 	else if (!strcmp(key, "logins"))
 		LOAD_LIST(c, value, "logins", t->logins, t->n_logins, load_entry, login_key);
 	else
@@ -321,8 +324,9 @@ static yaml_node_t *entry_node(struct topo_ctx *c, yaml_node_t *root, const char
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = node_at(c, pair->key), *v = node_at(c, pair->value);
 
-		if (k && k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key) &&
-		    v && v->type == YAML_SEQUENCE_NODE &&
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key) && v &&
+		    v->type == YAML_SEQUENCE_NODE &&
 		    i < (size_t)(v->data.sequence.items.top - v->data.sequence.items.start))
 			return node_at(c, v->data.sequence.items.start[i]);
 	}
@@ -346,7 +350,7 @@ static void validate(struct topo_ctx *c, const struct lab_topology *t, yaml_node
 			if (t->sites[i].name && t->sites[j].name &&
 			    !strcmp(t->sites[i].name, t->sites[j].name))
 				topo_error(c, entry_node(c, root, "sites", i),
-					   "site '%s' listed twice", t->sites[i].name);
+				           "site '%s' listed twice", t->sites[i].name);
 	}
 	if (t->n_sites && homes != 1)
 		topo_error(c, root, "exactly one site must have 'home: true' (found %zu)", homes);
@@ -358,7 +362,7 @@ static void validate(struct topo_ctx *c, const struct lab_topology *t, yaml_node
 			topo_error(c, at, "instance '%s' needs a site", in->name ? in->name : "?");
 		else if (!find_site(t, in->site))
 			topo_error(c, at, "instance '%s': unknown site '%s'",
-				   in->name ? in->name : "?", in->site);
+			           in->name ? in->name : "?", in->site);
 		for (j = 0; j < i; j++)
 			if (in->name && t->instances[j].name &&
 			    !strcasecmp(in->name, t->instances[j].name))
@@ -368,7 +372,7 @@ static void validate(struct topo_ctx *c, const struct lab_topology *t, yaml_node
 		admins += t->logins[i].sysadmin;
 		if (t->logins[i].name && !t->logins[i].password)
 			topo_error(c, entry_node(c, root, "logins", i),
-				   "login '%s' needs a password", t->logins[i].name);
+			           "login '%s' needs a password", t->logins[i].name);
 	}
 	if (t->n_logins && !admins)
 		topo_error(c, root, "at least one login must have 'sysadmin: true'");
@@ -386,8 +390,8 @@ static int parse_document(struct topo_ctx *c, struct lab_topology *t, FILE *f)
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		error = err_set(ERR_INVALID, "%s:%zu:%zu: %s", c->path,
-				parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				parser.problem ? parser.problem : "invalid YAML");
+		                parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+		                parser.problem ? parser.problem : "invalid YAML");
 		goto done;
 	}
 	c->doc = &doc;
@@ -398,7 +402,7 @@ static int parse_document(struct topo_ctx *c, struct lab_topology *t, FILE *f)
 		validate(c, t, root);
 	if (c->n_errors > TOPOLOGY_MAX_ERRORS)
 		strbuf_printf(&c->errors, "\n%s: %d more problems", c->path,
-			      c->n_errors - TOPOLOGY_MAX_ERRORS);
+		              c->n_errors - TOPOLOGY_MAX_ERRORS);
 	if (c->n_errors)
 		error = err_set(ERR_INVALID, "%s", strbuf_cstr(&c->errors));
 	yaml_document_delete(&doc);
@@ -420,7 +424,7 @@ int lab_topology_load(struct lab_topology **out, const char *path)
 		return err_set_errno(ERR_IO, "cannot open topology '%s'", path);
 	if (fstat(fileno(f), &st) < 0 || st.st_size > (off_t)TOPOLOGY_MAX_BYTES) {
 		error = err_set(ERR_LIMIT, "topology '%s' is larger than %u bytes", path,
-				TOPOLOGY_MAX_BYTES);
+		                TOPOLOGY_MAX_BYTES);
 		goto done;
 	}
 	h = calloc(1, sizeof(*h));

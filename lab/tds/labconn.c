@@ -26,8 +26,8 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define RECV_CHUNK       65536
-#define ROWS_PER_POLL    512
+#define RECV_CHUNK    65536
+#define ROWS_PER_POLL 512
 
 struct labconn {
 	int fd;
@@ -42,12 +42,12 @@ struct labconn {
 	struct strbuf in;         /* received bytes not yet taken as a message */
 	struct strbuf tokens;     /* response bytes not yet sent */
 	uint8_t packet_id;
-	bool done_pending;        /* the held-back DONE of the current response */
+	bool done_pending; /* the held-back DONE of the current response */
 	uint8_t pend_token;
 	uint16_t pend_status, pend_curcmd;
 	uint64_t pend_rows;
 	uint64_t rows_since_poll;
-	struct lab_column *cols;  /* types of the current result set */
+	struct lab_column *cols; /* types of the current result set */
 	size_t n_cols;
 	bool attention;           /* ATTENTION arrived while a request ran */
 	bool broken;              /* the socket failed or closed */
@@ -85,7 +85,7 @@ static void flush_tokens(struct labconn *c, enum flush_mode mode)
 	if (take == 0 && mode != FLUSH_FINAL)
 		return;
 	wire_put_packets(&out, WIRE_PT_REPLY, c->spid, &c->packet_id,
-			 (const uint8_t *)c->tokens.ptr, take, c->packet_size, mode == FLUSH_FINAL);
+	                 (const uint8_t *)c->tokens.ptr, take, c->packet_size, mode == FLUSH_FINAL);
 	send_all(c, out.ptr, out.len);
 	strbuf_release(&out);
 	if (take < c->tokens.len)
@@ -117,8 +117,7 @@ static int read_more(struct labconn *c, bool block)
 static int take_message(struct labconn *c, struct wire_msg *msg)
 {
 	size_t used = 0;
-	int rc = wire_msg_take(msg, (const uint8_t *)c->in.ptr, c->in.len, &used,
-			       WIRE_MESSAGE_MAX);
+	int rc = wire_msg_take(msg, (const uint8_t *)c->in.ptr, c->in.len, &used, WIRE_MESSAGE_MAX);
 
 	if (rc < 0) {
 		log_warn("%s: closing connection: %s", c->server_name, err_last());
@@ -166,8 +165,8 @@ static void emit_pending(struct labconn *c, bool more)
 	if (!c->done_pending)
 		return;
 	wire_tok_done(&c->tokens, c->version, c->pend_token,
-		      (uint16_t)(c->pend_status | (more ? WIRE_DONE_MORE : 0)), c->pend_curcmd,
-		      c->pend_rows);
+	              (uint16_t)(c->pend_status | (more ? WIRE_DONE_MORE : 0)), c->pend_curcmd,
+	              c->pend_rows);
 	c->done_pending = false;
 }
 
@@ -187,15 +186,15 @@ static void sink_columns(void *ctx, const struct lab_column *cols, size_t n)
 }
 
 static void sink_done(void *ctx, enum lab_done_kind kind, uint16_t status, uint16_t curcmd,
-		      uint64_t rowcount)
+                      uint64_t rowcount)
 {
 	struct labconn *c = ctx;
 
 	emit_pending(c, true);
 	c->done_pending = true;
-	c->pend_token = kind == LAB_DONE_PROC	   ? WIRE_TOK_DONEPROC
-			: kind == LAB_DONE_IN_PROC ? WIRE_TOK_DONEINPROC
-						   : WIRE_TOK_DONE;
+	c->pend_token = kind == LAB_DONE_PROC      ? WIRE_TOK_DONEPROC
+	                : kind == LAB_DONE_IN_PROC ? WIRE_TOK_DONEINPROC
+	                                           : WIRE_TOK_DONE;
 	c->pend_status = (uint16_t)(status & ~WIRE_DONE_MORE);
 	c->pend_curcmd = curcmd;
 	c->pend_rows = rowcount;
@@ -242,7 +241,7 @@ static void sink_row(void *ctx, const struct lab_value *vals, size_t n)
 		return;
 	if (n != c->n_cols) {
 		log_error("%s: engine sent a row of %zu values for %zu columns", c->server_name, n,
-			  c->n_cols);
+		          c->n_cols);
 		return;
 	}
 	if (++c->rows_since_poll >= ROWS_PER_POLL) {
@@ -291,9 +290,9 @@ static void finish_response(struct labconn *c, bool rpc)
 }
 
 static void send_error(struct labconn *c, int32_t number, uint8_t severity, uint8_t state,
-		       const char *text)
+                       const char *text)
 {
-	struct lab_message m = { true, number, state, severity, text, c->server_name, "", 1 };
+	struct lab_message m = {true, number, state, severity, text, c->server_name, "", 1};
 
 	wire_tok_message(&c->tokens, c->version ? c->version : WIRE_V74, &m);
 }
@@ -303,7 +302,7 @@ static void send_error(struct labconn *c, int32_t number, uint8_t severity, uint
 static int login_fail(struct labconn *c, const struct lab_login_result *res)
 {
 	log_info("%s: login failed for user '%s' (error %d)", c->server_name, c->login.user,
-		 res->error);
+	         res->error);
 	char text[sizeof(res->message)];
 
 	if (res->message[0])
@@ -311,7 +310,7 @@ static int login_fail(struct labconn *c, const struct lab_login_result *res)
 	else
 		snprintf(text, sizeof(text), "Login failed for user '%.128s'.", c->login.user);
 	send_error(c, res->error ? res->error : 18456, res->severity ? res->severity : 14,
-		   res->state ? res->state : 1, text);
+	           res->state ? res->state : 1, text);
 	wire_tok_done(&c->tokens, c->version, WIRE_TOK_DONE, WIRE_DONE_ERROR, 0, 0);
 	flush_tokens(c, FLUSH_FINAL);
 	return -1;
@@ -342,15 +341,15 @@ static int do_login(struct labconn *c, const struct wire_msg *msg)
 	}
 	if (!(c->version = wire_version_choose(c->login.tds_version))) {
 		log_warn("%s: TDS version 0x%08x not supported", c->server_name,
-			 c->login.tds_version);
+		         c->login.tds_version);
 		return -1;
 	}
 	memset(&res, 0, sizeof(res));
 	if (c->login.integrated_security) {
 		res.error = 18452;
 		snprintf(res.message, sizeof(res.message),
-			 "Login failed. The login is from an untrusted domain and cannot be used "
-			 "with Integrated authentication.");
+		         "Login failed. The login is from an untrusted domain and cannot be used "
+		         "with Integrated authentication.");
 		return login_fail(c, &res);
 	}
 	fill_login(c, &l);
@@ -371,8 +370,8 @@ static int do_login(struct labconn *c, const struct wire_msg *msg)
 	flush_tokens(c, FLUSH_FINAL); /* still in 4096-byte packets */
 	c->packet_size = l.packet_size;
 	log_info("%s: spid %u: login '%s' from '%s' (%s), TDS 0x%08x, packets of %zu bytes",
-		 c->server_name, c->spid, c->login.user, c->login.host, c->login.app, c->version,
-		 c->packet_size);
+	         c->server_name, c->spid, c->login.user, c->login.host, c->login.app, c->version,
+	         c->packet_size);
 	return 0;
 }
 
@@ -434,7 +433,7 @@ static int run_batch(struct labconn *c, const struct wire_msg *msg)
 	int rc;
 
 	if (wire_batch_parse(&sql, (const uint8_t *)msg->payload.ptr, msg->payload.len,
-			     c->version) < 0) {
+	                     c->version) < 0) {
 		log_warn("%s: spid %u: %s", c->server_name, c->spid, err_last());
 		return -1;
 	}
@@ -453,13 +452,13 @@ static int run_rpc(struct labconn *c, const struct wire_msg *msg)
 	size_t n = 0, i;
 	int rc = 0;
 
-	if (wire_rpc_parse(&calls, &n, &arena, (const uint8_t *)msg->payload.ptr,
-			   msg->payload.len, c->version) < 0) {
+	if (wire_rpc_parse(&calls, &n, &arena, (const uint8_t *)msg->payload.ptr, msg->payload.len,
+	                   c->version) < 0) {
 		/* the whole message was read: report and keep the connection */
 		log_warn("%s: spid %u: %s", c->server_name, c->spid, err_last());
 		send_error(c, 8009, 16, 1,
-			   "The incoming tabular data stream (TDS) remote procedure call (RPC) "
-			   "protocol stream is incorrect.");
+		           "The incoming tabular data stream (TDS) remote procedure call (RPC) "
+		           "protocol stream is incorrect.");
 		c->done_pending = true;
 		c->pend_token = WIRE_TOK_DONEPROC;
 		c->pend_status = WIRE_DONE_ERROR;
@@ -469,9 +468,9 @@ static int run_rpc(struct labconn *c, const struct wire_msg *msg)
 	}
 	for (i = 0; i < n && rc == 0 && !c->attention && !c->broken; i++) {
 		log_debug("%s: spid %u: rpc %s (%zu parameters)", c->server_name, c->spid,
-			  calls[i].proc, calls[i].n_params);
-		rc = lab_session_rpc(c->session, calls[i].proc, calls[i].params,
-				     calls[i].n_params, conn_sink(c, &sink));
+		          calls[i].proc, calls[i].n_params);
+		rc = lab_session_rpc(c->session, calls[i].proc, calls[i].params, calls[i].n_params,
+		                     conn_sink(c, &sink));
 	}
 	finish_response(c, true);
 	arena_release(&arena);
@@ -484,8 +483,8 @@ static int run_tm(struct labconn *c, const struct wire_msg *msg)
 	struct wire_tm tm;
 	uint8_t desc[8];
 
-	if (wire_tm_parse(&tm, (const uint8_t *)msg->payload.ptr, msg->payload.len,
-			  c->version) < 0) {
+	if (wire_tm_parse(&tm, (const uint8_t *)msg->payload.ptr, msg->payload.len, c->version) <
+	    0) {
 		log_warn("%s: spid %u: %s", c->server_name, c->spid, err_last());
 		return -1;
 	}
@@ -493,9 +492,9 @@ static int run_tm(struct labconn *c, const struct wire_msg *msg)
 		for (size_t i = 0; i < 8; i++)
 			desc[i] = (uint8_t)(c->tran >> (8 * i));
 		wire_tok_env_bytes(&c->tokens,
-				   tm.type == WIRE_TM_COMMIT ? WIRE_ENV_COMMIT_TRAN
-							     : WIRE_ENV_ROLLBACK_TRAN,
-				   NULL, 0, desc, 8);
+		                   tm.type == WIRE_TM_COMMIT ? WIRE_ENV_COMMIT_TRAN
+		                                             : WIRE_ENV_ROLLBACK_TRAN,
+		                   NULL, 0, desc, 8);
 		c->tran = 0;
 	}
 	if (tm.type == WIRE_TM_BEGIN || tm.begin_new) {
@@ -510,8 +509,8 @@ static int run_tm(struct labconn *c, const struct wire_msg *msg)
 
 static int dispatch(struct labconn *c, const struct wire_msg *msg)
 {
-	bool request = msg->type == WIRE_PT_BATCH || msg->type == WIRE_PT_RPC ||
-		       msg->type == WIRE_PT_TM;
+	bool request =
+	        msg->type == WIRE_PT_BATCH || msg->type == WIRE_PT_RPC || msg->type == WIRE_PT_TM;
 
 	if (msg->type == WIRE_PT_ATTENTION) {
 		wire_tok_done(&c->tokens, c->version, WIRE_TOK_DONE, WIRE_DONE_ATTN, 0, 0);
@@ -520,15 +519,14 @@ static int dispatch(struct labconn *c, const struct wire_msg *msg)
 	}
 	if (!request) {
 		log_warn("%s: spid %u: unexpected packet type 0x%02x, closing", c->server_name,
-			 c->spid, msg->type);
+		         c->spid, msg->type);
 		return -1;
 	}
 	if (msg->last_status & WIRE_ST_IGNORE) {
 		finish_response(c, false);
 		return 0;
 	}
-	if ((msg->first_status & (WIRE_ST_RESET | WIRE_ST_RESET_SKIPTRAN)) &&
-	    reset_session(c) < 0)
+	if ((msg->first_status & (WIRE_ST_RESET | WIRE_ST_RESET_SKIPTRAN)) && reset_session(c) < 0)
 		return -1;
 	if (msg->type == WIRE_PT_BATCH)
 		return run_batch(c, msg);
@@ -538,7 +536,7 @@ static int dispatch(struct labconn *c, const struct wire_msg *msg)
 }
 
 void labconn_serve(int fd, struct lab_world *world, size_t instance, const char *server_name,
-		   uint16_t spid)
+                   uint16_t spid)
 {
 	struct labconn c;
 	struct wire_msg msg;

@@ -22,6 +22,6 @@
  * INFO/ERROR tokens; `spid` is used until the engine assigns one.
  */
 void labconn_serve(int fd, struct lab_world *world, size_t instance, const char *server_name,
-		   uint16_t spid);
+                   uint16_t spid);
 
 #endif

@@ -74,7 +74,7 @@ struct wire_msg {
  * type; ERR_LIMIT when the message would exceed `max_message` bytes.
  */
 int wire_msg_take(struct wire_msg *msg, const uint8_t *buf, size_t len, size_t *used,
-		  size_t max_message);
+                  size_t max_message);
 void wire_msg_release(struct wire_msg *msg);
 
 /*
@@ -84,7 +84,7 @@ void wire_msg_release(struct wire_msg *msg);
  * without `eom` writes nothing. *packet_id counts up (mod 256).
  */
 void wire_put_packets(struct strbuf *out, uint8_t type, uint16_t spid, uint8_t *packet_id,
-		      const uint8_t *payload, size_t len, size_t packet_size, bool eom);
+                      const uint8_t *payload, size_t len, size_t packet_size, bool eom);
 
 /* --- bounded reader and little writers ------------------------------------ */
 
@@ -201,8 +201,8 @@ struct wire_rpc {
  * live in `arena`. 0, or ERR_INVALID for malformed input or an
  * unsupported parameter type (message names it).
  */
-int wire_rpc_parse(struct wire_rpc **calls, size_t *n_calls, struct arena *arena,
-		   const uint8_t *p, size_t n, uint32_t version);
+int wire_rpc_parse(struct wire_rpc **calls, size_t *n_calls, struct arena *arena, const uint8_t *p,
+                   size_t n, uint32_t version);
 /* "sp_executesql" for 10 ...; NULL for an unknown ProcID. */
 const char *wire_procid_name(uint16_t id);
 
@@ -256,29 +256,29 @@ enum wire_env {
 extern const uint8_t wire_collation[5];
 
 void wire_tok_done(struct strbuf *sb, uint32_t version, uint8_t token, uint16_t status,
-		   uint16_t curcmd, uint64_t rowcount);
+                   uint16_t curcmd, uint64_t rowcount);
 void wire_tok_message(struct strbuf *sb, uint32_t version, const struct lab_message *msg);
 void wire_tok_env_text(struct strbuf *sb, uint8_t type, const char *new_value,
-		       const char *old_value);
-void wire_tok_env_bytes(struct strbuf *sb, uint8_t type, const uint8_t *new_value,
-			uint8_t new_len, const uint8_t *old_value, uint8_t old_len);
+                       const char *old_value);
+void wire_tok_env_bytes(struct strbuf *sb, uint8_t type, const uint8_t *new_value, uint8_t new_len,
+                        const uint8_t *old_value, uint8_t old_len);
 void wire_tok_loginack(struct strbuf *sb, uint32_t version, const char *prog_name);
 void wire_tok_returnstatus(struct strbuf *sb, int32_t status);
 void wire_tok_colmetadata(struct strbuf *sb, uint32_t version, const struct lab_column *cols,
-			  size_t n);
+                          size_t n);
 /* ROW, or NBCROW when a value is NULL and the version has it (7.3B+). */
 void wire_tok_row(struct strbuf *sb, uint32_t version, const struct lab_column *cols,
-		  const struct lab_value *vals, size_t n);
+                  const struct lab_value *vals, size_t n);
 
 /* --- values (MS-TDS 2.2.5) ----------------------------------------------- */
 
 /* Decimal text ("-12.5", "12345678901234567890123") to sign + 128-bit
  * magnitude scaled by 10^scale. 0, or ERR_INVALID / ERR_LIMIT. */
 int wire_numeric_from_text(uint8_t mag[16], bool *negative, const char *text, size_t len,
-			   uint8_t scale);
+                           uint8_t scale);
 /* The reverse, into an arena string. */
 char *wire_numeric_to_text(struct arena *a, const uint8_t *mag, size_t n, bool negative,
-			   uint8_t scale);
+                           uint8_t scale);
 /* NUMERIC byte length (sign included) for a precision: 5, 9, 13, 17. */
 uint8_t wire_numeric_len(uint8_t precision);
 

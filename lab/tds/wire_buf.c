@@ -58,8 +58,8 @@ uint32_t wire_get_u32le(struct wire_reader *r)
 {
 	const uint8_t *p = wire_get_bytes(r, 4);
 	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			   (uint32_t)p[3] << 24
-		 : 0;
+	                       (uint32_t)p[3] << 24
+	         : 0;
 }
 
 uint64_t wire_get_u64le(struct wire_reader *r)
@@ -82,25 +82,25 @@ void wire_put_u8(struct strbuf *sb, uint8_t v)
 
 void wire_put_u16le(struct strbuf *sb, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
 	wire_put_bytes(sb, b, 2);
 }
 
 void wire_put_u16be(struct strbuf *sb, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 	wire_put_bytes(sb, b, 2);
 }
 
 void wire_put_u32le(struct strbuf *sb, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
 	wire_put_bytes(sb, b, 4);
 }
 
 void wire_put_u32be(struct strbuf *sb, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
 	wire_put_bytes(sb, b, 4);
 }
 
@@ -254,10 +254,9 @@ char *wire_utf16_to_utf8(const uint8_t *p, size_t nbytes, size_t *out_len)
 
 /* Windows-1252 0x80..0x9F; 0 marks the five undefined bytes. */
 static const uint16_t cp1252_high[32] = {
-	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+        0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
 };
 
 char *wire_cp1252_to_utf8(const uint8_t *p, size_t n, size_t *out_len)

@@ -111,7 +111,7 @@ void wire_login7_release(struct wire_login7 *login)
 
 uint32_t wire_version_choose(uint32_t client)
 {
-	static const uint32_t known[] = { WIRE_V74, WIRE_V73B, WIRE_V73A, WIRE_V72, WIRE_V71 };
+	static const uint32_t known[] = {WIRE_V74, WIRE_V73B, WIRE_V73A, WIRE_V72, WIRE_V71};
 	size_t i;
 
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -132,9 +132,9 @@ uint32_t wire_packet_size_choose(uint32_t requested)
 }
 
 static void login_info(struct strbuf *sb, uint32_t version, int32_t number, uint8_t state,
-		       const char *text, const char *server)
+                       const char *text, const char *server)
 {
-	struct lab_message m = { false, number, state, 0, text, server, "", 0 };
+	struct lab_message m = {false, number, state, 0, text, server, "", 0};
 	wire_tok_message(sb, version, &m);
 }
 
@@ -149,7 +149,7 @@ void wire_login_response(struct strbuf *tokens, const struct wire_login_ack *ack
 	wire_tok_env_bytes(tokens, WIRE_ENV_COLLATION, wire_collation, 5, NULL, 0);
 	wire_tok_env_text(tokens, WIRE_ENV_LANGUAGE, "us_english", "");
 	login_info(tokens, ack->tds_version, 5703, 1, "Changed language setting to us_english.",
-		   ack->server);
+	           ack->server);
 	wire_tok_loginack(tokens, ack->tds_version, "Microsoft SQL Server");
 	snprintf(size_new, sizeof(size_new), "%u", ack->packet_size);
 	snprintf(size_old, sizeof(size_old), "%u", ack->requested_packet_size);

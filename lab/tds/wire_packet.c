@@ -32,7 +32,7 @@ static bool known_request_type(uint8_t type)
 
 /* Walk the packet headers; 1 when a whole message is present. */
 static int msg_scan(const uint8_t *buf, size_t len, size_t max_message, size_t *bytes,
-		    size_t *payload)
+                    size_t *payload)
 {
 	size_t pos = 0, total = 0;
 
@@ -63,7 +63,7 @@ static int msg_scan(const uint8_t *buf, size_t len, size_t max_message, size_t *
 }
 
 int wire_msg_take(struct wire_msg *msg, const uint8_t *buf, size_t len, size_t *used,
-		  size_t max_message)
+                  size_t max_message)
 {
 	size_t bytes = 0, payload = 0, pos = 0;
 	int found = msg_scan(buf, len, max_message, &bytes, &payload);
@@ -79,7 +79,7 @@ int wire_msg_take(struct wire_msg *msg, const uint8_t *buf, size_t len, size_t *
 
 		msg->last_status = buf[pos + 1];
 		wire_put_bytes(&msg->payload, buf + pos + WIRE_HEADER_SIZE,
-			       plen - WIRE_HEADER_SIZE);
+		               plen - WIRE_HEADER_SIZE);
 		pos += plen;
 	}
 	*used = bytes;
@@ -92,8 +92,8 @@ void wire_msg_release(struct wire_msg *msg)
 		strbuf_release(&msg->payload);
 }
 
-static void put_header(struct strbuf *out, uint8_t type, uint8_t status, size_t len,
-		       uint16_t spid, uint8_t id)
+static void put_header(struct strbuf *out, uint8_t type, uint8_t status, size_t len, uint16_t spid,
+                       uint8_t id)
 {
 	wire_put_u8(out, type);
 	wire_put_u8(out, status);
@@ -104,7 +104,7 @@ static void put_header(struct strbuf *out, uint8_t type, uint8_t status, size_t 
 }
 
 void wire_put_packets(struct strbuf *out, uint8_t type, uint16_t spid, uint8_t *packet_id,
-		      const uint8_t *payload, size_t len, size_t packet_size, bool eom)
+                      const uint8_t *payload, size_t len, size_t packet_size, bool eom)
 {
 	size_t room, pos = 0;
 
@@ -121,7 +121,7 @@ void wire_put_packets(struct strbuf *out, uint8_t type, uint16_t spid, uint8_t *
 
 		*packet_id = (uint8_t)(*packet_id + 1);
 		put_header(out, type, last && eom ? WIRE_ST_EOM : 0, n + WIRE_HEADER_SIZE, spid,
-			   *packet_id);
+		           *packet_id);
 		wire_put_bytes(out, payload + pos, n);
 		pos += n;
 	} while (pos < len);
@@ -165,16 +165,15 @@ int wire_prelogin_parse(struct wire_prelogin *out, const uint8_t *p, size_t n)
 void wire_prelogin_reply(struct strbuf *payload)
 {
 	static const uint8_t reply[] = {
-		/* VERSION at 26, len 6; ENCRYPTION at 32, len 1; INSTOPT at 33,
-		 * len 1; THREADID at 34, len 4; MARS at 38, len 1; terminator */
-		0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01,
-		0x02, 0x00, 0x21, 0x00, 0x01, 0x03, 0x00, 0x22, 0x00, 0x04,
-		0x04, 0x00, 0x26, 0x00, 0x01, 0xff,
-		0x10, 0x00, 0x03, 0xe8, 0x00, 0x00, /* 16.0.1000.0 */
-		0x02,                               /* ENCRYPT_NOT_SUP */
-		0x00,                               /* no instance name */
-		0x00, 0x00, 0x00, 0x00,             /* thread id */
-		0x00,                               /* MARS off */
+	        /* VERSION at 26, len 6; ENCRYPTION at 32, len 1; INSTOPT at 33,
+	         * len 1; THREADID at 34, len 4; MARS at 38, len 1; terminator */
+	        0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02,
+	        0x00, 0x21, 0x00, 0x01, 0x03, 0x00, 0x22, 0x00, 0x04, 0x04, 0x00,
+	        0x26, 0x00, 0x01, 0xff, 0x10, 0x00, 0x03, 0xe8, 0x00, 0x00, /* 16.0.1000.0 */
+	        0x02,                                                       /* ENCRYPT_NOT_SUP */
+	        0x00,                                                       /* no instance name */
+	        0x00, 0x00, 0x00, 0x00,                                     /* thread id */
+	        0x00,                                                       /* MARS off */
 	};
 	wire_put_bytes(payload, reply, sizeof(reply));
 }

@@ -17,8 +17,8 @@
 
 #define RPC_NAME_MAX_CHARS 1024
 #define PLP_NULL           0xFFFFFFFFFFFFFFFFull
-#define DATETIME_MIN_DAYS  (-53690)  /* 1753-01-01 */
-#define DATETIME_MAX_DAYS  2958463   /* 9999-12-31 */
+#define DATETIME_MIN_DAYS  (-53690) /* 1753-01-01 */
+#define DATETIME_MAX_DAYS  2958463  /* 9999-12-31 */
 
 /* n bytes (which may hold NULs) copied into the arena, NUL-terminated. */
 static char *arena_memdup(struct arena *a, const void *p, size_t n)
@@ -87,10 +87,22 @@ int wire_tm_parse(struct wire_tm *out, const uint8_t *p, size_t n, uint32_t vers
 const char *wire_procid_name(uint16_t id)
 {
 	static const char *const names[] = {
-		NULL,           "sp_cursor",      "sp_cursoropen",   "sp_cursorprepare",
-		"sp_cursorexecute", "sp_cursorprepexec", "sp_cursorunprepare", "sp_cursorfetch",
-		"sp_cursoroption", "sp_cursorclose", "sp_executesql", "sp_prepare",
-		"sp_execute",    "sp_prepexec",    "sp_prepexecrpc",  "sp_unprepare",
+	        NULL,
+	        "sp_cursor",
+	        "sp_cursoropen",
+	        "sp_cursorprepare",
+	        "sp_cursorexecute",
+	        "sp_cursorprepexec",
+	        "sp_cursorunprepare",
+	        "sp_cursorfetch",
+	        "sp_cursoroption",
+	        "sp_cursorclose",
+	        "sp_executesql",
+	        "sp_prepare",
+	        "sp_execute",
+	        "sp_prepexec",
+	        "sp_prepexecrpc",
+	        "sp_unprepare",
 	};
 	return id < sizeof(names) / sizeof(names[0]) ? names[id] : NULL;
 }
@@ -106,12 +118,30 @@ struct ptype {
 static bool is_fixed(uint8_t t, size_t *size)
 {
 	switch (t) {
-	case 0x1F: *size = 0; return true;  /* NULLTYPE */
-	case 0x30: case 0x32: *size = 1; return true;
-	case 0x34: *size = 2; return true;
-	case 0x38: case 0x3B: case 0x3A: case 0x7A: *size = 4; return true;
-	case 0x7F: case 0x3E: case 0x3D: case 0x3C: *size = 8; return true;
-	default: return false;
+	case 0x1F:
+		*size = 0;
+		return true; /* NULLTYPE */
+	case 0x30:
+	case 0x32:
+		*size = 1;
+		return true;
+	case 0x34:
+		*size = 2;
+		return true;
+	case 0x38:
+	case 0x3B:
+	case 0x3A:
+	case 0x7A:
+		*size = 4;
+		return true;
+	case 0x7F:
+	case 0x3E:
+	case 0x3D:
+	case 0x3C:
+		*size = 8;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -126,29 +156,45 @@ static int read_type_info(struct ptype *t, struct wire_reader *r)
 		return 0;
 	}
 	switch (t->tds) {
-	case 0x26: case 0x68: case 0x6D: case 0x6F: case 0x24: case 0x6E:
+	case 0x26:
+	case 0x68:
+	case 0x6D:
+	case 0x6F:
+	case 0x24:
+	case 0x6E:
 		t->max = wire_get_u8(r);
 		break;
-	case 0x6A: case 0x6C:
+	case 0x6A:
+	case 0x6C:
 		t->max = wire_get_u8(r);
 		t->precision = wire_get_u8(r);
 		t->scale = wire_get_u8(r);
 		if (t->max > 17 || t->scale > 38)
 			return err_set(ERR_INVALID, "rpc: bad decimal type");
 		break;
-	case 0x28: break;
-	case 0x29: case 0x2A: case 0x2B:
+	case 0x28:
+		break;
+	case 0x29:
+	case 0x2A:
+	case 0x2B:
 		t->scale = wire_get_u8(r);
 		if (t->scale > 7)
 			return err_set(ERR_INVALID, "rpc: bad time scale %u", t->scale);
 		break;
-	case 0xA7: case 0xAF: case 0xE7: case 0xEF: case 0xA5: case 0xAD:
+	case 0xA7:
+	case 0xAF:
+	case 0xE7:
+	case 0xEF:
+	case 0xA5:
+	case 0xAD:
 		t->max = wire_get_u16le(r);
 		t->plp = t->max == 0xFFFF;
 		if (t->tds != 0xA5 && t->tds != 0xAD)
 			(void)wire_get_bytes(r, 5);
 		break;
-	case 0x23: case 0x63: case 0x22:
+	case 0x23:
+	case 0x63:
+	case 0x22:
 		t->max = wire_get_u32le(r);
 		if (t->tds != 0x22)
 			(void)wire_get_bytes(r, 5);
@@ -161,7 +207,7 @@ static int read_type_info(struct ptype *t, struct wire_reader *r)
 
 /* Read a PLP value into *out (arena), or NULL. */
 static int read_plp(struct arena *a, struct wire_reader *r, const uint8_t **out, size_t *len,
-		    bool *is_null)
+                    bool *is_null)
 {
 	uint64_t total = wire_get_u64le(r);
 	struct strbuf sb = STRBUF_INIT;
@@ -192,7 +238,7 @@ static int read_plp(struct arena *a, struct wire_reader *r, const uint8_t **out,
 
 /* The raw value bytes of a parameter: NULL marks a NULL value. */
 static int read_raw(struct arena *a, const struct ptype *t, struct wire_reader *r,
-		    const uint8_t **raw, size_t *len)
+                    const uint8_t **raw, size_t *len)
 {
 	size_t size;
 	bool is_null = false;
@@ -243,9 +289,9 @@ static int64_t sign_extend(uint64_t v, size_t n)
 
 static int decode_int(struct lab_value *v, const uint8_t *raw, size_t len, bool bit)
 {
-	static const enum lab_type by_size[9] = { LAB_T_INT, LAB_T_TINYINT, LAB_T_SMALLINT,
-						   LAB_T_INT, LAB_T_INT, LAB_T_INT,
-						   LAB_T_INT, LAB_T_INT, LAB_T_BIGINT };
+	static const enum lab_type by_size[9] = {LAB_T_INT, LAB_T_TINYINT, LAB_T_SMALLINT,
+	                                         LAB_T_INT, LAB_T_INT,     LAB_T_INT,
+	                                         LAB_T_INT, LAB_T_INT,     LAB_T_BIGINT};
 	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return err_set(ERR_INVALID, "rpc: bad integer length %zu", len);
 	v->type = bit ? LAB_T_BIT : by_size[len];
@@ -296,14 +342,14 @@ static int decode_money(struct arena *a, struct lab_value *v, const uint8_t *raw
 static int decode_datetime(struct lab_value *v, const uint8_t *raw, size_t len)
 {
 	v->type = LAB_T_DATETIME;
-	if (len == 8 && ((int32_t)le(raw, 4) < DATETIME_MIN_DAYS ||
-			 (int32_t)le(raw, 4) > DATETIME_MAX_DAYS))
+	if (len == 8 &&
+	    ((int32_t)le(raw, 4) < DATETIME_MIN_DAYS || (int32_t)le(raw, 4) > DATETIME_MAX_DAYS))
 		return err_set(ERR_INVALID, "rpc: datetime out of range");
 	if (len == 8)
 		v->time_us = wire_datetime_decode((int32_t)le(raw, 4), (uint32_t)le(raw + 4, 4));
 	else if (len == 4) /* SMALLDATETIME: days, minutes */
 		v->time_us = wire_datetime_decode((int32_t)le(raw, 2),
-						  (uint32_t)le(raw + 2, 2) * 60 * 300);
+		                                  (uint32_t)le(raw + 2, 2) * 60 * 300);
 	else
 		return err_set(ERR_INVALID, "rpc: bad datetime length %zu", len);
 	return 0;
@@ -325,7 +371,7 @@ static int decode_time(struct lab_value *v, const struct ptype *t, const uint8_t
 }
 
 static int decode_text(struct arena *a, struct lab_value *v, const struct ptype *t,
-		       const uint8_t *raw, size_t len)
+                       const uint8_t *raw, size_t len)
 {
 	char *s = NULL;
 	size_t n = 0;
@@ -349,30 +395,51 @@ static int decode_text(struct arena *a, struct lab_value *v, const struct ptype 
 }
 
 static int decode_value(struct arena *a, struct lab_value *v, const struct ptype *t,
-			const uint8_t *raw, size_t len)
+                        const uint8_t *raw, size_t len)
 {
 	switch (t->tds) {
-	case 0x30: case 0x34: case 0x38: case 0x7F: case 0x26:
+	case 0x30:
+	case 0x34:
+	case 0x38:
+	case 0x7F:
+	case 0x26:
 		return decode_int(v, raw, len, false);
-	case 0x32: case 0x68: return decode_int(v, raw, len, true);
-	case 0x3B: case 0x3E: case 0x6D: return decode_float(v, raw, len);
-	case 0x3C: case 0x7A: case 0x6E: return decode_money(a, v, raw, len);
-	case 0x3A: case 0x3D: case 0x6F: return decode_datetime(v, raw, len);
-	case 0x28: case 0x29: case 0x2A: case 0x2B: return decode_time(v, t, raw, len);
+	case 0x32:
+	case 0x68:
+		return decode_int(v, raw, len, true);
+	case 0x3B:
+	case 0x3E:
+	case 0x6D:
+		return decode_float(v, raw, len);
+	case 0x3C:
+	case 0x7A:
+	case 0x6E:
+		return decode_money(a, v, raw, len);
+	case 0x3A:
+	case 0x3D:
+	case 0x6F:
+		return decode_datetime(v, raw, len);
+	case 0x28:
+	case 0x29:
+	case 0x2A:
+	case 0x2B:
+		return decode_time(v, t, raw, len);
 	case 0x24:
 		if (len != 16)
 			return err_set(ERR_INVALID, "rpc: bad uniqueidentifier length %zu", len);
 		v->type = LAB_T_UNIQUEIDENTIFIER;
 		memcpy(v->guid, raw, 16);
 		return 0;
-	case 0x6A: case 0x6C:
+	case 0x6A:
+	case 0x6C:
 		if (len < 2)
 			return err_set(ERR_INVALID, "rpc: bad decimal length %zu", len);
 		v->type = LAB_T_NUMERIC;
 		v->s = wire_numeric_to_text(a, raw + 1, len - 1, raw[0] == 0, t->scale);
 		v->slen = strlen(v->s);
 		return 0;
-	default: return decode_text(a, v, t, raw, len);
+	default:
+		return decode_text(a, v, t, raw, len);
 	}
 }
 
@@ -416,7 +483,7 @@ static bool at_separator(const struct wire_reader *r, uint32_t version)
 }
 
 static int read_call(struct arena *a, struct wire_rpc *call, struct wire_reader *r,
-		     uint32_t version)
+                     uint32_t version)
 {
 	VEC(struct lab_param) params = VEC_INIT;
 	uint16_t name_len = wire_get_u16le(r);
@@ -442,7 +509,8 @@ static int read_call(struct arena *a, struct wire_rpc *call, struct wire_reader 
 		struct lab_param prm;
 
 		if (params.len >= WIRE_RPC_MAX_PARAMS) {
-			error = err_set(ERR_LIMIT, "rpc: more than %d parameters", WIRE_RPC_MAX_PARAMS);
+			error = err_set(ERR_LIMIT, "rpc: more than %d parameters",
+			                WIRE_RPC_MAX_PARAMS);
 			goto done;
 		}
 		if ((error = read_param(a, &prm, r)) < 0)
@@ -458,8 +526,8 @@ done:
 	return error;
 }
 
-int wire_rpc_parse(struct wire_rpc **calls, size_t *n_calls, struct arena *arena,
-		   const uint8_t *p, size_t n, uint32_t version)
+int wire_rpc_parse(struct wire_rpc **calls, size_t *n_calls, struct arena *arena, const uint8_t *p,
+                   size_t n, uint32_t version)
 {
 	struct wire_reader r;
 	struct wire_rpc *out = arena_calloc(arena, WIRE_RPC_MAX_CALLS, sizeof(*out));

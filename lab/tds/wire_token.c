@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-const uint8_t wire_collation[5] = { 0x09, 0x04, 0xD0, 0x00, 0x34 };
+const uint8_t wire_collation[5] = {0x09, 0x04, 0xD0, 0x00, 0x34};
 
 #define NVARCHAR_MAX_CHARS 4000
 #define VARCHAR_MAX_BYTES  8000
@@ -23,8 +23,8 @@ const uint8_t wire_collation[5] = { 0x09, 0x04, 0xD0, 0x00, 0x34 };
 /* Column type as sent: version downgrades applied. */
 struct coltype {
 	enum lab_type type;
-	uint32_t max;  /* bytes for character/binary types */
-	bool plp;      /* (MAX) type */
+	uint32_t max; /* bytes for character/binary types */
+	bool plp;     /* (MAX) type */
 	uint8_t precision, scale;
 	bool nullable;
 };
@@ -36,7 +36,7 @@ static void patch_u16(struct strbuf *sb, size_t at, size_t value)
 }
 
 void wire_tok_done(struct strbuf *sb, uint32_t version, uint8_t token, uint16_t status,
-		   uint16_t curcmd, uint64_t rowcount)
+                   uint16_t curcmd, uint64_t rowcount)
 {
 	wire_put_u8(sb, token);
 	wire_put_u16le(sb, status);
@@ -72,7 +72,7 @@ void wire_tok_message(struct strbuf *sb, uint32_t version, const struct lab_mess
 }
 
 void wire_tok_env_text(struct strbuf *sb, uint8_t type, const char *new_value,
-		       const char *old_value)
+                       const char *old_value)
 {
 	size_t at;
 
@@ -85,8 +85,8 @@ void wire_tok_env_text(struct strbuf *sb, uint8_t type, const char *new_value,
 	patch_u16(sb, at, sb->len - at - 2);
 }
 
-void wire_tok_env_bytes(struct strbuf *sb, uint8_t type, const uint8_t *new_value,
-			uint8_t new_len, const uint8_t *old_value, uint8_t old_len)
+void wire_tok_env_bytes(struct strbuf *sb, uint8_t type, const uint8_t *new_value, uint8_t new_len,
+                        const uint8_t *old_value, uint8_t old_len)
 {
 	wire_put_u8(sb, WIRE_TOK_ENVCHANGE);
 	wire_put_u16le(sb, (uint16_t)(3 + new_len + old_len));
@@ -130,8 +130,7 @@ static void col_effective(struct coltype *t, const struct lab_column *c, uint32_
 		t->type = LAB_T_DATETIME;
 	if (t->type == LAB_T_DATETIME2)
 		t->scale = c->scale > 7 ? 7 : c->scale;
-	if (t->type == LAB_T_NVARCHAR || t->type == LAB_T_VARCHAR ||
-	    t->type == LAB_T_VARBINARY) {
+	if (t->type == LAB_T_NVARCHAR || t->type == LAB_T_VARCHAR || t->type == LAB_T_VARBINARY) {
 		uint32_t limit = t->type == LAB_T_NVARCHAR ? NVARCHAR_MAX_CHARS : VARCHAR_MAX_BYTES;
 		uint32_t unit = t->type == LAB_T_NVARCHAR ? 2 : 1;
 
@@ -154,11 +153,21 @@ static void put_intlike(struct strbuf *sb, const struct coltype *t, uint8_t fixe
 static void put_type_info(struct strbuf *sb, const struct coltype *t)
 {
 	switch (t->type) {
-	case LAB_T_INT: put_intlike(sb, t, 0x38, 4); break;
-	case LAB_T_BIGINT: put_intlike(sb, t, 0x7F, 8); break;
-	case LAB_T_SMALLINT: put_intlike(sb, t, 0x34, 2); break;
-	case LAB_T_TINYINT: put_intlike(sb, t, 0x30, 1); break;
-	case LAB_T_BIT: put_intlike(sb, t, 0x32, 1); break;
+	case LAB_T_INT:
+		put_intlike(sb, t, 0x38, 4);
+		break;
+	case LAB_T_BIGINT:
+		put_intlike(sb, t, 0x7F, 8);
+		break;
+	case LAB_T_SMALLINT:
+		put_intlike(sb, t, 0x34, 2);
+		break;
+	case LAB_T_TINYINT:
+		put_intlike(sb, t, 0x30, 1);
+		break;
+	case LAB_T_BIT:
+		put_intlike(sb, t, 0x32, 1);
+		break;
 	case LAB_T_FLOAT:
 		wire_put_bytes(sb, t->nullable ? "\x6d\x08" : "\x3e", t->nullable ? 2 : 1);
 		break;
@@ -169,7 +178,9 @@ static void put_type_info(struct strbuf *sb, const struct coltype *t)
 		wire_put_u8(sb, 0x2A);
 		wire_put_u8(sb, t->scale);
 		break;
-	case LAB_T_UNIQUEIDENTIFIER: wire_put_bytes(sb, "\x24\x10", 2); break;
+	case LAB_T_UNIQUEIDENTIFIER:
+		wire_put_bytes(sb, "\x24\x10", 2);
+		break;
 	case LAB_T_NUMERIC:
 		wire_put_u8(sb, 0x6C);
 		wire_put_u8(sb, wire_numeric_len(t->precision));
@@ -179,7 +190,9 @@ static void put_type_info(struct strbuf *sb, const struct coltype *t)
 	case LAB_T_NVARCHAR:
 	case LAB_T_VARCHAR:
 	case LAB_T_VARBINARY:
-		wire_put_u8(sb, t->type == LAB_T_NVARCHAR ? 0xE7 : t->type == LAB_T_VARCHAR ? 0xA7 : 0xA5);
+		wire_put_u8(sb, t->type == LAB_T_NVARCHAR  ? 0xE7
+		                : t->type == LAB_T_VARCHAR ? 0xA7
+		                                           : 0xA5);
 		wire_put_u16le(sb, t->plp ? 0xFFFF : (uint16_t)t->max);
 		if (t->type != LAB_T_VARBINARY)
 			wire_put_bytes(sb, wire_collation, 5);
@@ -188,7 +201,7 @@ static void put_type_info(struct strbuf *sb, const struct coltype *t)
 }
 
 void wire_tok_colmetadata(struct strbuf *sb, uint32_t version, const struct lab_column *cols,
-			  size_t n)
+                          size_t n)
 {
 	size_t i;
 
@@ -211,20 +224,22 @@ void wire_tok_colmetadata(struct strbuf *sb, uint32_t version, const struct lab_
 /* The NULL marker of a column type in a ROW token. */
 static void put_null(struct strbuf *sb, const struct coltype *t)
 {
-	static const uint8_t zeros[8] = { 0 };
+	static const uint8_t zeros[8] = {0};
 
 	if (t->plp) {
 		wire_put_u64le(sb, PLP_NULL);
 	} else if (t->type == LAB_T_NVARCHAR || t->type == LAB_T_VARCHAR ||
-		   t->type == LAB_T_VARBINARY) {
+	           t->type == LAB_T_VARBINARY) {
 		wire_put_u16le(sb, 0xFFFF);
 	} else if (!t->nullable && t->type != LAB_T_DATETIME2 && t->type != LAB_T_NUMERIC &&
-		   t->type != LAB_T_UNIQUEIDENTIFIER) {
+	           t->type != LAB_T_UNIQUEIDENTIFIER) {
 		/* a NOT NULL fixed type cannot carry NULL in a ROW: send zero */
 		size_t size = t->type == LAB_T_BIGINT || t->type == LAB_T_FLOAT ||
-					      t->type == LAB_T_DATETIME
-				      ? 8
-				      : t->type == LAB_T_INT ? 4 : t->type == LAB_T_SMALLINT ? 2 : 1;
+		                              t->type == LAB_T_DATETIME
+		                      ? 8
+		              : t->type == LAB_T_INT      ? 4
+		              : t->type == LAB_T_SMALLINT ? 2
+		                                          : 1;
 		wire_put_bytes(sb, zeros, size);
 	} else {
 		wire_put_u8(sb, 0);
@@ -273,8 +288,8 @@ static void put_numeric(struct strbuf *sb, const struct coltype *t, const struct
 	uint8_t len = wire_numeric_len(t->precision);
 	size_t i;
 
-	if (wire_numeric_from_text(mag, &negative, v->s ? v->s : "", v->s ? v->slen : 0,
-				   t->scale) < 0) {
+	if (wire_numeric_from_text(mag, &negative, v->s ? v->s : "", v->s ? v->slen : 0, t->scale) <
+	    0) {
 		wire_put_u8(sb, 0); /* unrepresentable: NULL rather than a broken stream */
 		return;
 	}
@@ -315,10 +330,18 @@ static void put_value(struct strbuf *sb, const struct coltype *t, const struct l
 	uint32_t ticks;
 
 	switch (t->type) {
-	case LAB_T_INT: size = 4; break;
-	case LAB_T_BIGINT: size = 8; break;
-	case LAB_T_SMALLINT: size = 2; break;
-	case LAB_T_TINYINT: size = 1; break;
+	case LAB_T_INT:
+		size = 4;
+		break;
+	case LAB_T_BIGINT:
+		size = 8;
+		break;
+	case LAB_T_SMALLINT:
+		size = 2;
+		break;
+	case LAB_T_TINYINT:
+		size = 1;
+		break;
 	case LAB_T_BIT:
 		if (t->nullable)
 			wire_put_u8(sb, 1);
@@ -337,15 +360,21 @@ static void put_value(struct strbuf *sb, const struct coltype *t, const struct l
 		wire_put_u32le(sb, (uint32_t)days);
 		wire_put_u32le(sb, ticks);
 		return;
-	case LAB_T_DATETIME2: put_datetime2(sb, t, v->time_us); return;
+	case LAB_T_DATETIME2:
+		put_datetime2(sb, t, v->time_us);
+		return;
 	case LAB_T_UNIQUEIDENTIFIER:
 		wire_put_u8(sb, 16);
 		wire_put_bytes(sb, v->guid, 16);
 		return;
-	case LAB_T_NUMERIC: put_numeric(sb, t, v); return;
+	case LAB_T_NUMERIC:
+		put_numeric(sb, t, v);
+		return;
 	case LAB_T_NVARCHAR:
 	case LAB_T_VARCHAR:
-	case LAB_T_VARBINARY: put_varlen(sb, t, v); return;
+	case LAB_T_VARBINARY:
+		put_varlen(sb, t, v);
+		return;
 	}
 	if (t->nullable)
 		wire_put_u8(sb, (uint8_t)size);
@@ -353,7 +382,7 @@ static void put_value(struct strbuf *sb, const struct coltype *t, const struct l
 }
 
 void wire_tok_row(struct strbuf *sb, uint32_t version, const struct lab_column *cols,
-		  const struct lab_value *vals, size_t n)
+                  const struct lab_value *vals, size_t n)
 {
 	bool nbc = false;
 	size_t i;

@@ -44,9 +44,9 @@ static uint32_t mag_div10(uint32_t w[4])
 }
 
 int wire_numeric_from_text(uint8_t mag[16], bool *negative, const char *text, size_t len,
-			   uint8_t scale)
+                           uint8_t scale)
 {
-	uint32_t w[4] = { 0, 0, 0, 0 };
+	uint32_t w[4] = {0, 0, 0, 0};
 	size_t i = 0, frac = 0, digits = 0;
 	bool dot = false, round_up = false;
 
@@ -60,7 +60,8 @@ int wire_numeric_from_text(uint8_t mag[16], bool *negative, const char *text, si
 			continue;
 		}
 		if (c < '0' || c > '9')
-			return err_set(ERR_INVALID, "numeric: bad character in '%.*s'", (int)len, text);
+			return err_set(ERR_INVALID, "numeric: bad character in '%.*s'", (int)len,
+			               text);
 		digits++;
 		if (dot && frac >= scale) {
 			if (frac == scale)
@@ -93,9 +94,9 @@ int wire_numeric_from_text(uint8_t mag[16], bool *negative, const char *text, si
 }
 
 char *wire_numeric_to_text(struct arena *a, const uint8_t *mag, size_t n, bool negative,
-			   uint8_t scale)
+                           uint8_t scale)
 {
-	uint32_t w[4] = { 0, 0, 0, 0 };
+	uint32_t w[4] = {0, 0, 0, 0};
 	char rev[48];
 	char out[50];
 	size_t i, nd = 0, o = 0;

@@ -13,7 +13,7 @@
 
 #include "lab/tds/wire.h"
 
-static const uint32_t versions[] = { WIRE_V71, WIRE_V72, WIRE_V73B, WIRE_V74 };
+static const uint32_t versions[] = {WIRE_V71, WIRE_V72, WIRE_V73B, WIRE_V74};
 
 static void decode_all(const uint8_t *p, size_t n)
 {
@@ -48,7 +48,7 @@ static void resplit(const uint8_t *p, size_t n, size_t packet_size)
 
 	wire_put_packets(&wire, WIRE_PT_BATCH, 0, &id, p, n, packet_size, true);
 	if (wire_msg_take(&msg, (const uint8_t *)wire.ptr, wire.len, &used, WIRE_MESSAGE_MAX) !=
-		    1 ||
+	            1 ||
 	    used != wire.len || msg.payload.len != n || (n && memcmp(msg.payload.ptr, p, n)))
 		abort();
 	wire_msg_release(&msg);

@@ -23,7 +23,7 @@ struct login_fields {
 static void put_ascii_utf16(struct strbuf *sb, const char *s, bool scramble)
 {
 	for (; *s; s++) {
-		uint8_t b[2] = { (uint8_t)*s, 0 };
+		uint8_t b[2] = {(uint8_t)*s, 0};
 		for (int i = 0; i < 2 && scramble; i++)
 			b[i] = (uint8_t)(((b[i] << 4 & 0xF0) | b[i] >> 4) ^ 0xA5);
 		wire_put_bytes(sb, b, 2);
@@ -32,9 +32,9 @@ static void put_ascii_utf16(struct strbuf *sb, const char *s, bool scramble)
 
 static void build_login7(struct strbuf *out, const struct login_fields *f)
 {
-	const char *strs[] = { f->host,	 f->user, f->password, f->app,	   f->server,
-			       "",	 f->library, f->language, f->database };
-	const size_t at[] = { 36, 40, 44, 48, 52, 56, 60, 64, 68 };
+	const char *strs[] = {f->host, f->user,    f->password, f->app,     f->server,
+	                      "",      f->library, f->language, f->database};
+	const size_t at[] = {36, 40, 44, 48, 52, 56, 60, 64, 68};
 	struct strbuf var = STRBUF_INIT;
 	size_t i;
 
@@ -61,8 +61,8 @@ static void build_login7(struct strbuf *out, const struct login_fields *f)
 }
 
 static const struct login_fields tsql_login = {
-	WIRE_V74, "vm", "pcdr", "Lab-Pcdr-2026!", "TSQL", "sqla.dc1.lab", "TDS-Library",
-	"us_english", "mgc",
+        WIRE_V74,      "vm",         "pcdr", "Lab-Pcdr-2026!", "TSQL", "sqla.dc1.lab",
+        "TDS-Library", "us_english", "mgc",
 };
 
 static void test_tds_login__decodes_login7_and_unscrambles_password(void **state)
@@ -141,9 +141,9 @@ static void test_tds_login__negotiates_version_and_packet_size(void **state)
 
 static void test_tds_login__loginack_is_byte_exact(void **state)
 {
-	static const uint8_t want[] = { 0xad, 0x16, 0x00, 0x01, 0x74, 0x00, 0x00, 0x04, 0x06,
-					0x53, 0x00, 0x51, 0x00, 0x4c, 0x00, 0x53, 0x00, 0x49,
-					0x00, 0x4d, 0x00, 0x10, 0x00, 0x03, 0xe8 };
+	static const uint8_t want[] = {0xad, 0x16, 0x00, 0x01, 0x74, 0x00, 0x00, 0x04, 0x06,
+	                               0x53, 0x00, 0x51, 0x00, 0x4c, 0x00, 0x53, 0x00, 0x49,
+	                               0x00, 0x4d, 0x00, 0x10, 0x00, 0x03, 0xe8};
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -158,11 +158,11 @@ static void test_tds_login__loginack_is_byte_exact(void **state)
 
 static void test_tds_login__envchange_database_is_byte_exact(void **state)
 {
-	static const uint8_t want[] = { 0xe3, 0x1b, 0x00, 0x01, 0x06, 'm', 0, 'a', 0, 's', 0,
-					't',  0,    'e',  0,    'r',  0,    0x06, 'm', 0, 'a', 0,
-					's',  0,    't',  0,    'e',  0,    'r',  0 };
-	static const uint8_t collation[] = { 0xe3, 0x08, 0x00, 0x07, 0x05, 0x09,
-					     0x04, 0xd0, 0x00, 0x34, 0x00 };
+	static const uint8_t want[] = {0xe3, 0x1b, 0x00, 0x01, 0x06, 'm', 0,   'a',  0,   's',
+	                               0,    't',  0,    'e',  0,    'r', 0,   0x06, 'm', 0,
+	                               'a',  0,    's',  0,    't',  0,   'e', 0,    'r', 0};
+	static const uint8_t collation[] = {0xe3, 0x08, 0x00, 0x07, 0x05, 0x09,
+	                                    0x04, 0xd0, 0x00, 0x34, 0x00};
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -179,10 +179,10 @@ static void test_tds_login__envchange_database_is_byte_exact(void **state)
 static void test_tds_login__info_and_error_tokens(void **state)
 {
 	static const uint8_t want[] = {
-		0xaa, 0x18, 0x00, 0x48, 0x48, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x00, 'N', 0, 'o',
-		0,    0x03, 'S',  0,	'R',  0,    'V',  0,	0x00, 0x01, 0x00, 0x00, 0x00,
+	        0xaa, 0x18, 0x00, 0x48, 0x48, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x00, 'N',  0,    'o',
+	        0,    0x03, 'S',  0,    'R',  0,    'V',  0,    0x00, 0x01, 0x00, 0x00, 0x00,
 	};
-	struct lab_message m = { true, 18504, 1, 14, "No", "SRV", "", 1 };
+	struct lab_message m = {true, 18504, 1, 14, "No", "SRV", "", 1};
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -200,8 +200,7 @@ static void test_tds_login__info_and_error_tokens(void **state)
 
 static void test_tds_login__response_order_and_final_done(void **state)
 {
-	struct wire_login_ack ack = { WIRE_V74, "mgc", "sqla.dc1.lab", "sqlb.dc1.lab", 8192,
-				      8000 };
+	struct wire_login_ack ack = {WIRE_V74, "mgc", "sqla.dc1.lab", "sqlb.dc1.lab", 8192, 8000};
 	struct strbuf sb = STRBUF_INIT;
 	const uint8_t *p;
 	uint8_t tokens[16];
@@ -227,14 +226,14 @@ static void test_tds_login__response_order_and_final_done(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tds_login__decodes_login7_and_unscrambles_password),
-		cmocka_unit_test(test_tds_login__password_bytes_from_the_spec),
-		cmocka_unit_test(test_tds_login__rejects_out_of_bounds_strings),
-		cmocka_unit_test(test_tds_login__negotiates_version_and_packet_size),
-		cmocka_unit_test(test_tds_login__loginack_is_byte_exact),
-		cmocka_unit_test(test_tds_login__envchange_database_is_byte_exact),
-		cmocka_unit_test(test_tds_login__info_and_error_tokens),
-		cmocka_unit_test(test_tds_login__response_order_and_final_done),
+	        cmocka_unit_test(test_tds_login__decodes_login7_and_unscrambles_password),
+	        cmocka_unit_test(test_tds_login__password_bytes_from_the_spec),
+	        cmocka_unit_test(test_tds_login__rejects_out_of_bounds_strings),
+	        cmocka_unit_test(test_tds_login__negotiates_version_and_packet_size),
+	        cmocka_unit_test(test_tds_login__loginack_is_byte_exact),
+	        cmocka_unit_test(test_tds_login__envchange_database_is_byte_exact),
+	        cmocka_unit_test(test_tds_login__info_and_error_tokens),
+	        cmocka_unit_test(test_tds_login__response_order_and_final_done),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,10 +17,10 @@
 static void test_tds_packet__prelogin_reply_is_byte_exact(void **state)
 {
 	static const uint8_t want[] = {
-		0x04, 0x01, 0x00, 0x2f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1a, 0x00,
-		0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21, 0x00, 0x01, 0x03,
-		0x00, 0x22, 0x00, 0x04, 0x04, 0x00, 0x26, 0x00, 0x01, 0xff, 0x10, 0x00,
-		0x03, 0xe8, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	        0x04, 0x01, 0x00, 0x2f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1a, 0x00,
+	        0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21, 0x00, 0x01, 0x03,
+	        0x00, 0x22, 0x00, 0x04, 0x04, 0x00, 0x26, 0x00, 0x01, 0xff, 0x10, 0x00,
+	        0x03, 0xe8, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 	struct strbuf payload = STRBUF_INIT, out = STRBUF_INIT;
 	uint8_t id = 0;
@@ -28,7 +28,7 @@ static void test_tds_packet__prelogin_reply_is_byte_exact(void **state)
 	(void)state;
 	wire_prelogin_reply(&payload);
 	wire_put_packets(&out, WIRE_PT_REPLY, 0, &id, (const uint8_t *)payload.ptr, payload.len,
-			 4096, true);
+	                 4096, true);
 	assert_int_equal(out.len, sizeof(want));
 	assert_memory_equal(out.ptr, want, sizeof(want));
 	strbuf_release(&payload);
@@ -39,10 +39,10 @@ static void test_tds_packet__prelogin_request_from_freetds(void **state)
 {
 	/* VERSION, ENCRYPTION 0x02, INSTOPT "MSSQLServer", THREADID, MARS 0 */
 	static const uint8_t req[] = {
-		0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21,
-		0x00, 0x0c, 0x03, 0x00, 0x2d, 0x00, 0x04, 0x04, 0x00, 0x31, 0x00, 0x01, 0xff,
-		0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 'M',  'S',  'S',  'Q',  'L',  'S',
-		'e',  'r',  'v',  'e',  'r',  0x00, 0x12, 0x34, 0x00, 0x00, 0x00,
+	        0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21,
+	        0x00, 0x0c, 0x03, 0x00, 0x2d, 0x00, 0x04, 0x04, 0x00, 0x31, 0x00, 0x01, 0xff,
+	        0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 'M',  'S',  'S',  'Q',  'L',  'S',
+	        'e',  'r',  'v',  'e',  'r',  0x00, 0x12, 0x34, 0x00, 0x00, 0x00,
 	};
 	struct wire_prelogin pre;
 
@@ -57,14 +57,14 @@ static void test_tds_packet__prelogin_request_from_freetds(void **state)
 
 static void test_tds_packet__prelogin_rejects_out_of_bounds(void **state)
 {
-	static const uint8_t bad[] = { 0x01, 0x00, 0x40, 0x00, 0x01, 0xff };
-	static const uint8_t unterminated[] = { 0x01, 0x00, 0x05 };
+	static const uint8_t bad[] = {0x01, 0x00, 0x40, 0x00, 0x01, 0xff};
+	static const uint8_t unterminated[] = {0x01, 0x00, 0x05};
 	struct wire_prelogin pre;
 
 	(void)state;
 	assert_int_equal(wire_prelogin_parse(&pre, bad, sizeof(bad)), ERR_INVALID);
 	assert_int_equal(wire_prelogin_parse(&pre, unterminated, sizeof(unterminated)),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 }
 
 static void test_tds_packet__split_never_exceeds_packet_size(void **state)
@@ -96,7 +96,7 @@ static void test_tds_packet__split_never_exceeds_packet_size(void **state)
 
 static void test_tds_packet__empty_final_packet_is_header_only(void **state)
 {
-	static const uint8_t want[] = { 0x04, 0x01, 0x00, 0x08, 0x00, 0x33, 0x01, 0x00 };
+	static const uint8_t want[] = {0x04, 0x01, 0x00, 0x08, 0x00, 0x33, 0x01, 0x00};
 	struct strbuf out = STRBUF_INIT;
 	uint8_t id = 0;
 
@@ -131,7 +131,7 @@ static void test_tds_packet__reassembles_split_message(void **state)
 		while (rc == 0) {
 			have = have + chunk < wire.len ? have + chunk : wire.len;
 			rc = wire_msg_take(&msg, (const uint8_t *)wire.ptr, have, &used,
-					   WIRE_MESSAGE_MAX);
+			                   WIRE_MESSAGE_MAX);
 			assert_true(rc >= 0);
 		}
 		assert_int_equal(msg.type, WIRE_PT_BATCH);
@@ -147,16 +147,16 @@ static void test_tds_packet__reassembles_split_message(void **state)
 
 static void test_tds_packet__rejects_bad_headers(void **state)
 {
-	static const uint8_t short_len[] = { 0x01, 0x01, 0x00, 0x04, 0, 0, 1, 0 };
-	static const uint8_t unknown[] = { 0x09, 0x01, 0x00, 0x08, 0, 0, 1, 0 };
-	static const uint8_t changed[] = { 0x01, 0x00, 0x00, 0x09, 0, 0, 1, 0, 'a',
-					   0x03, 0x01, 0x00, 0x08, 0, 0, 2, 0 };
+	static const uint8_t short_len[] = {0x01, 0x01, 0x00, 0x04, 0, 0, 1, 0};
+	static const uint8_t unknown[] = {0x09, 0x01, 0x00, 0x08, 0, 0, 1, 0};
+	static const uint8_t changed[] = {0x01, 0x00, 0x00, 0x09, 0, 0, 1, 0, 'a',
+	                                  0x03, 0x01, 0x00, 0x08, 0, 0, 2, 0};
 	struct wire_msg msg;
 	size_t used;
 
 	(void)state;
 	assert_int_equal(wire_msg_take(&msg, short_len, sizeof(short_len), &used, 100),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	assert_int_equal(wire_msg_take(&msg, unknown, sizeof(unknown), &used, 100), ERR_INVALID);
 	assert_int_equal(wire_msg_take(&msg, changed, sizeof(changed), &used, 100), ERR_INVALID);
 }
@@ -164,16 +164,15 @@ static void test_tds_packet__rejects_bad_headers(void **state)
 static void test_tds_packet__caps_message_size(void **state)
 {
 	struct strbuf wire = STRBUF_INIT;
-	uint8_t payload[1000] = { 0 }, id = 0;
+	uint8_t payload[1000] = {0}, id = 0;
 	struct wire_msg msg;
 	size_t used;
 
 	(void)state;
 	wire_put_packets(&wire, WIRE_PT_BATCH, 0, &id, payload, sizeof(payload), 512, true);
 	assert_int_equal(wire_msg_take(&msg, (const uint8_t *)wire.ptr, wire.len, &used, 999),
-			 ERR_LIMIT);
-	assert_int_equal(wire_msg_take(&msg, (const uint8_t *)wire.ptr, wire.len, &used, 1000),
-			 1);
+	                 ERR_LIMIT);
+	assert_int_equal(wire_msg_take(&msg, (const uint8_t *)wire.ptr, wire.len, &used, 1000), 1);
 	wire_msg_release(&msg);
 	strbuf_release(&wire);
 }
@@ -181,14 +180,14 @@ static void test_tds_packet__caps_message_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tds_packet__prelogin_reply_is_byte_exact),
-		cmocka_unit_test(test_tds_packet__prelogin_request_from_freetds),
-		cmocka_unit_test(test_tds_packet__prelogin_rejects_out_of_bounds),
-		cmocka_unit_test(test_tds_packet__split_never_exceeds_packet_size),
-		cmocka_unit_test(test_tds_packet__empty_final_packet_is_header_only),
-		cmocka_unit_test(test_tds_packet__reassembles_split_message),
-		cmocka_unit_test(test_tds_packet__rejects_bad_headers),
-		cmocka_unit_test(test_tds_packet__caps_message_size),
+	        cmocka_unit_test(test_tds_packet__prelogin_reply_is_byte_exact),
+	        cmocka_unit_test(test_tds_packet__prelogin_request_from_freetds),
+	        cmocka_unit_test(test_tds_packet__prelogin_rejects_out_of_bounds),
+	        cmocka_unit_test(test_tds_packet__split_never_exceeds_packet_size),
+	        cmocka_unit_test(test_tds_packet__empty_final_packet_is_header_only),
+	        cmocka_unit_test(test_tds_packet__reassembles_split_message),
+	        cmocka_unit_test(test_tds_packet__rejects_bad_headers),
+	        cmocka_unit_test(test_tds_packet__caps_message_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,8 @@
 /* The 22-byte ALL_HEADERS every client sends (transaction descriptor 0). */
 static void all_headers(struct strbuf *sb)
 {
-	static const uint8_t h[] = { 0x16, 0, 0, 0, 0x12, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0,
-				     0,	   0, 0, 0, 0x01, 0, 0, 0 };
+	static const uint8_t h[] = {0x16, 0, 0, 0, 0x12, 0, 0, 0, 0x02, 0, 0, 0,
+	                            0,    0, 0, 0, 0,    0, 0, 0, 0x01, 0, 0, 0};
 	strbuf_init(sb, 0);
 	wire_put_bytes(sb, h, 22);
 }
@@ -31,7 +31,7 @@ static void put_nvarchar_param(struct strbuf *sb, const char *name, const char *
 {
 	wire_put_bvarchar(sb, name);
 	wire_put_u8(sb, 0);
-	wire_put_bytes(sb, (uint8_t[]){ 0xe7, 0x40, 0x1f, COLL }, 8);
+	wire_put_bytes(sb, (uint8_t[]){0xe7, 0x40, 0x1f, COLL}, 8);
 	wire_put_u16le(sb, (uint16_t)(2 * strlen(value)));
 	wire_put_utf16(sb, value, strlen(value), 4000);
 }
@@ -48,14 +48,13 @@ static void test_tds_request__batch_after_all_headers(void **state)
 	assert_string_equal(sql, "select 1");
 	free(sql);
 	/* 7.1 has no ALL_HEADERS */
-	assert_int_equal(wire_batch_parse(&sql, (const uint8_t *)sb.ptr + 22, sb.len - 22,
-					  WIRE_V71),
-			 0);
+	assert_int_equal(
+	        wire_batch_parse(&sql, (const uint8_t *)sb.ptr + 22, sb.len - 22, WIRE_V71), 0);
 	assert_string_equal(sql, "select 1");
 	free(sql);
 	sb.ptr[0] = 0x7f; /* TotalLength beyond the payload */
 	assert_int_equal(wire_batch_parse(&sql, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	strbuf_release(&sb);
 }
 
@@ -74,7 +73,7 @@ static void test_tds_request__sp_executesql_from_pytds(void **state)
 	wire_put_bvarchar(&sb, "@P1");
 	wire_put_bytes(&sb, "\x00\x26\x04\x04\x2a\x00\x00\x00", 8);
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 0);
+	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(calls[0].proc, "sp_executesql");
 	assert_int_equal(calls[0].n_params, 3);
@@ -94,22 +93,29 @@ static void test_tds_request__sp_executesql_from_pytds(void **state)
 static void test_tds_request__parameter_types(void **state)
 {
 	static const uint8_t params[] = {
-		0, 0, 0x26, 8, 8, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* INTN(8) -2 */
-		0, 0, 0x68, 1, 1, 1,                                              /* BITN 1 */
-		0, 0, 0x6d, 8, 8, 0, 0, 0, 0, 0, 0, 0x0c, 0x40,                   /* FLTN 3.5 */
-		0, 0, 0x6f, 8, 8, 0x34, 0xb1, 0, 0, 0x8e, 0xbb, 0xe2, 0,          /* DATETIMN */
-		0, 0, 0x6c, 0x0d, 0x19, 0x00, 0x0d, 0x01, 0xcb, 0x44, 0x42, 0x71, 0x76, 0x4e,
-		0xb6, 0x42, 0x9d, 0x02, 0x00, 0x00,                               /* NUMERIC LSN */
-		0, 0, 0x2a, 7, 8, 0x40, 0x84, 0x7a, 0x52, 0x73, 0x8f, 0x46, 0x0b, /* DATETIME2 */
-		0, 0, 0x24, 16, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-		0, 0, 0xa7, 10, 0, COLL, 4, 0, 'c', 'a', 'f', 0xe9,               /* VARCHAR */
-		0, 0, 0xa5, 10, 0, 2, 0, 0, 7,                                    /* VARBINARY */
-		0, 0, 0x1f,                                                       /* NULLTYPE */
-		0, 0, 0x38, 5, 0, 0, 0,                                           /* INT4 */
-		0, 1, 0xe7, 0xff, 0xff, COLL, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0, 0, 0xe7, 0xff, 0xff, COLL, 4, 0, 0, 0, 0, 0, 0, 0,             /* PLP "ab" */
-		2, 0, 0, 0, 'a', 0, 2, 0, 0, 0, 'b', 0, 0, 0, 0, 0,
-		0, 0, 0x6e, 8, 8, 0, 0, 0, 0, 0x10, 0x27, 0, 0,                   /* MONEY 1 */
+	        0,    0,    0x26, 8,    8,    0xfe, 0xff, 0xff, 0xff, 0xff, 0xff,
+	        0xff, 0xff,                      /* INTN(8) -2 */
+	        0,    0,    0x68, 1,    1,    1, /* BITN 1 */
+	        0,    0,    0x6d, 8,    8,    0,    0,    0,    0,    0,    0,
+	        0x0c, 0x40, /* FLTN 3.5 */
+	        0,    0,    0x6f, 8,    8,    0x34, 0xb1, 0,    0,    0x8e, 0xbb,
+	        0xe2, 0, /* DATETIMN */
+	        0,    0,    0x6c, 0x0d, 0x19, 0x00, 0x0d, 0x01, 0xcb, 0x44, 0x42,
+	        0x71, 0x76, 0x4e, 0xb6, 0x42, 0x9d, 0x02, 0x00, 0x00, /* NUMERIC LSN */
+	        0,    0,    0x2a, 7,    8,    0x40, 0x84, 0x7a, 0x52, 0x73, 0x8f,
+	        0x46, 0x0b, /* DATETIME2 */
+	        0,    0,    0x24, 16,   16,   1,    2,    3,    4,    5,    6,
+	        7,    8,    9,    10,   11,   12,   13,   14,   15,   16,   0,
+	        0,    0xa7, 10,   0,    COLL, 4,    0,    'c',  'a',  'f',  0xe9, /* VARCHAR */
+	        0,    0,    0xa5, 10,   0,    2,    0,    0,    7,                /* VARBINARY */
+	        0,    0,    0x1f,                                                 /* NULLTYPE */
+	        0,    0,    0x38, 5,    0,    0,    0,                            /* INT4 */
+	        0,    1,    0xe7, 0xff, 0xff, COLL, 0xff, 0xff, 0xff, 0xff, 0xff,
+	        0xff, 0xff, 0xff, 0,    0,    0xe7, 0xff, 0xff, COLL, 4,    0,
+	        0,    0,    0,    0,    0,    0, /* PLP "ab" */
+	        2,    0,    0,    0,    'a',  0,    2,    0,    0,    0,    'b',
+	        0,    0,    0,    0,    0,    0,    0,    0x6e, 8,    8,    0,
+	        0,    0,    0,    0x10, 0x27, 0,    0, /* MONEY 1 */
 	};
 	struct arena a = ARENA_INIT;
 	struct wire_rpc *calls;
@@ -124,7 +130,7 @@ static void test_tds_request__parameter_types(void **state)
 	wire_put_u16le(&sb, 0);
 	wire_put_bytes(&sb, params, sizeof(params));
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 0);
+	                 0);
 	assert_string_equal(calls[0].proc, "dbo.proc");
 	assert_int_equal(calls[0].n_params, 14);
 	p = calls[0].params;
@@ -171,7 +177,7 @@ static void test_tds_request__several_calls_in_one_message(void **state)
 	wire_put_utf16(&sb, "sp", 2, 2);
 	wire_put_u16le(&sb, 0);
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 0);
+	                 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(calls[0].n_params, 1);
 	assert_string_equal(calls[1].proc, "sp");
@@ -191,23 +197,23 @@ static void test_tds_request__rpc_rejects_malformed(void **state)
 	all_headers(&sb);
 	wire_put_bytes(&sb, "\xff\xff\x63\x00\x00\x00", 6); /* unknown ProcID 99 */
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	sb.ptr[24] = 10;
 	wire_put_bytes(&sb, "\x00\x00\xf1\x00", 4); /* XML: not supported */
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	/* DATETIME days far outside 1753..9999 (a fuzzer finding: overflowed) */
 	strbuf_truncate(&sb, 28);
 	wire_put_bytes(&sb, "\x00\x00\x6f\x08\x08\x00\x00\x00\x7f\x00\x00\x00\x00", 13);
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	strbuf_truncate(&sb, 28);
 	put_nvarchar_param(&sb, "", "select 1");
 	full = sb.len;
 	for (size_t cut = 22; cut < full; cut++) /* every truncation fails cleanly */
-		assert_true(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, cut,
-					   WIRE_V74) < 0 ||
-			    cut == 28);
+		assert_true(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, cut, WIRE_V74) <
+		                    0 ||
+		            cut == 28);
 	arena_release(&a);
 	strbuf_release(&sb);
 }
@@ -234,12 +240,12 @@ static void test_tds_request__transaction_manager_from_pytds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tds_request__batch_after_all_headers),
-		cmocka_unit_test(test_tds_request__sp_executesql_from_pytds),
-		cmocka_unit_test(test_tds_request__parameter_types),
-		cmocka_unit_test(test_tds_request__several_calls_in_one_message),
-		cmocka_unit_test(test_tds_request__rpc_rejects_malformed),
-		cmocka_unit_test(test_tds_request__transaction_manager_from_pytds),
+	        cmocka_unit_test(test_tds_request__batch_after_all_headers),
+	        cmocka_unit_test(test_tds_request__sp_executesql_from_pytds),
+	        cmocka_unit_test(test_tds_request__parameter_types),
+	        cmocka_unit_test(test_tds_request__several_calls_in_one_message),
+	        cmocka_unit_test(test_tds_request__rpc_rejects_malformed),
+	        cmocka_unit_test(test_tds_request__transaction_manager_from_pytds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

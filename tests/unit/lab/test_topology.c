@@ -71,18 +71,18 @@ static void test_topology__errors_name_file_line_col(void **state)
 
 	(void)state;
 	msg = load_text("pool: p\n"
-			"share: {unc: '\\\\fs\\x', dir: share}\n"
-			"sites:\n"
-			"  - name: dc1\n"
-			"    home: yes\n"
-			"instances:\n"
-			"  - name: a\n"
-			"    site: dc9\n"
-			"    databases:\n"
-			"      - {name: mgc, recovery: CHEAP}\n"
-			"    colour: red\n"
-			"logins:\n"
-			"  - {name: u, password: p}\n");
+	                "share: {unc: '\\\\fs\\x', dir: share}\n"
+	                "sites:\n"
+	                "  - name: dc1\n"
+	                "    home: yes\n"
+	                "instances:\n"
+	                "  - name: a\n"
+	                "    site: dc9\n"
+	                "    databases:\n"
+	                "      - {name: mgc, recovery: CHEAP}\n"
+	                "    colour: red\n"
+	                "logins:\n"
+	                "  - {name: u, password: p}\n");
 	assert_non_null(strstr(msg, ":5:11: home must be true or false"));
 	assert_non_null(strstr(msg, ":10:31: recovery must be FULL, SIMPLE or BULK_LOGGED"));
 	assert_non_null(strstr(msg, ":11:5: unknown key 'colour' in an instance"));
@@ -115,10 +115,10 @@ static void test_topology__missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_topology__example_loads),
-		cmocka_unit_test(test_topology__errors_name_file_line_col),
-		cmocka_unit_test(test_topology__yaml_syntax_error),
-		cmocka_unit_test(test_topology__missing_file),
+	        cmocka_unit_test(test_topology__example_loads),
+	        cmocka_unit_test(test_topology__errors_name_file_line_col),
+	        cmocka_unit_test(test_topology__yaml_syntax_error),
+	        cmocka_unit_test(test_topology__missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
