@@ -1,0 +1,287 @@
+/*
+ * exec: runs parsed batches. Each leaf statement runs under its
+ * instance's lock and queues its output; the queue goes to the sink after
+ * the lock is released. Errors unwind as far as SQL Server unwinds them
+ * (exec.h: statement, scope, batch, connection); row counts go in DONE
+ * unless SET NOCOUNT ON; cancellation is polled between statements.
+ * Control flow (IF/ELSE, BEGIN/END, RETURN) is here; the statements
+ * themselves are in exec_stmt.c and exec_dml.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lab/sql/exec.h"
+#include "lab/sql/value.h"
+
+/* --- output queue --------------------------------------------------- */
+
+static struct outev *push_ev(struct sqlctx *c, enum outev_kind kind)
+{
+	struct outev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	vec_push(&c->out, ev);
+	return &c->out.items[c->out.len - 1];
+}
+
+void sqlout_columns(struct sqlctx *c, const struct lab_column *cols, size_t n)
+{
+	struct outev *ev = push_ev(c, OUT_COLS);
+
+	ev->cols = cols;
+	ev->n = n;
+}
+
+void sqlout_row(struct sqlctx *c, const struct lab_value *vals, size_t n)
+{
+	struct outev *ev = push_ev(c, OUT_ROW);
+
+	ev->vals = vals;
+	ev->n = n;
+}
+
+void sqlout_done(struct sqlctx *c, uint16_t status, uint16_t curcmd, uint64_t rowcount)
+{
+	struct outev *ev = push_ev(c, OUT_DONE);
+
+	if (c->s->nocount)
+		status &= (uint16_t)~LAB_DONE_COUNT;
+	ev->done_kind = *c->proc ? LAB_DONE_IN_PROC : LAB_DONE;
+	ev->status = status;
+	ev->curcmd = curcmd;
+	ev->rowcount = status & LAB_DONE_COUNT ? rowcount : 0;
+}
+
+static void queue_msg(struct sqlctx *c, bool is_error, int32_t number, uint8_t severity,
+		      uint8_t state, int line, const char *text)
+{
+	struct outev *ev = push_ev(c, OUT_MSG);
+
+	ev->msg.is_error = is_error;
+	ev->msg.number = number;
+	ev->msg.severity = severity <= 10 ? 0 : severity;
+	ev->msg.state = state;
+	ev->msg.text = arena_strdup(c->a, text);
+	ev->msg.server = c->inst->name;
+	ev->msg.proc = c->proc;
+	ev->msg.line = line;
+}
+
+void sqlout_info(struct sqlctx *c, int32_t number, uint8_t state, int line, const char *text)
+{
+	queue_msg(c, false, number, 0, state, line, text);
+}
+
+void sqlout_env_database(struct sqlctx *c, const char *new_db, const char *old_db)
+{
+	struct outev *ev = push_ev(c, OUT_ENVDB);
+
+	ev->s1 = arena_strdup(c->a, new_db);
+	ev->s2 = arena_strdup(c->a, old_db);
+}
+
+void sqlout_return_status(struct sqlctx *c, int32_t status)
+{
+	push_ev(c, OUT_RETSTATUS)->ret = status;
+}
+
+void sqlout_flush(struct sqlctx *c)
+{
+	const struct lab_sink *k = c->sink;
+
+	for (size_t i = 0; i < c->out.len; i++) {
+		const struct outev *ev = &c->out.items[i];
+
+		switch (ev->kind) {
+		case OUT_COLS:
+			if (k->columns)
+				k->columns(k->ctx, ev->cols, ev->n);
+			break;
+		case OUT_ROW:
+			if (k->row)
+				k->row(k->ctx, ev->vals, ev->n);
+			break;
+		case OUT_DONE:
+			c->done_sent = true;
+			if (k->done)
+				k->done(k->ctx, ev->done_kind, ev->status, ev->curcmd, ev->rowcount);
+			break;
+		case OUT_MSG:
+			if (k->message)
+				k->message(k->ctx, &ev->msg);
+			break;
+		case OUT_ENVDB:
+			if (k->env_database)
+				k->env_database(k->ctx, ev->s1, ev->s2);
+			break;
+		case OUT_RETSTATUS:
+			if (k->return_status)
+				k->return_status(k->ctx, ev->ret);
+			break;
+		}
+	}
+	c->out.len = 0;
+}
+
+/* --- errors --------------------------------------------------------- */
+
+void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state,
+		     int line, const char *text)
+{
+	queue_msg(c, severity > 10, number, severity, state, line, text);
+	if (severity > 10)
+		c->error = number;
+}
+
+int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity,
+		 int line, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sqlexec_message(c, number, severity, 1, line, text);
+	if (ab > c->abort)
+		c->abort = ab;
+	return -1;
+}
+
+int sqlexec_fail_err(struct sqlctx *c, enum sqlabort ab, const struct sqlerr *e, int line)
+{
+	sqlexec_message(c, e->number, e->severity, e->state, line, e->text);
+	if (ab > c->abort)
+		c->abort = ab;
+	return -1;
+}
+
+/* --- control flow ---------------------------------------------------- */
+
+static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st);
+
+static bool poll_cancel(struct sqlctx *c)
+{
+	if (!c->cancelled && c->sink->cancelled && c->sink->cancelled(c->sink->ctx))
+		c->cancelled = true;
+	return c->cancelled;
+}
+
+static int exec_if(struct sqlctx *c, const struct sqlstmt *st)
+{
+	struct evalenv env;
+	int truth;
+
+	memset(&env, 0, sizeof(env));
+	pthread_mutex_lock(&c->inst->lock);
+	truth = sqleval_bool(c, &env, st->expr);
+	pthread_mutex_unlock(&c->inst->lock);
+	if (truth < 0) {
+		if (c->abort < AB_STMT)
+			c->abort = AB_STMT;
+		sqlout_done(c, LAB_DONE_ERROR, 0, 0);
+		sqlout_flush(c);
+		return -1;
+	}
+	sqlout_flush(c);
+	if (truth)
+		return exec_stmt(c, st->body[0]);
+	if (st->body[1])
+		return exec_stmt(c, st->body[1]);
+	return 0;
+}
+
+static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		if (poll_cancel(c) || c->returned)
+			return 0;
+		rc = exec_stmt(c, stmts[i]);
+		if (rc && c->abort >= AB_SCOPE)
+			return -1;
+		if (c->abort == AB_STMT)
+			c->abort = AB_NONE;
+	}
+	return 0;
+}
+
+static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
+{
+	int rc;
+
+	switch (st->kind) {
+	case ST_BLOCK:
+		return exec_list(c, st->body, st->n_body);
+	case ST_IF:
+		return exec_if(c, st);
+	case ST_EMPTY:
+		return 0;
+	case ST_RETURN:
+		if (st->expr) {
+			struct evalenv env;
+			struct lab_value v, iv;
+			struct sqltype t = { LAB_T_INT, 4, 10, 0 };
+
+			memset(&env, 0, sizeof(env));
+			pthread_mutex_lock(&c->inst->lock);
+			rc = sqleval(c, &env, st->expr, &v);
+			if (rc == 0 && sqlval_convert(&iv, &v, &t, -1, c->a, &c->err))
+				rc = sqlexec_fail_err(c, AB_BATCH, &c->err, st->line);
+			pthread_mutex_unlock(&c->inst->lock);
+			sqlout_flush(c);
+			if (rc)
+				return -1;
+			c->return_status = iv.is_null ? 0 : (int32_t)iv.i;
+		}
+		c->returned = true;
+		return 0;
+	default:
+		rc = sqlexec_stmt_leaf(c, st);
+		sqlout_flush(c);
+		return rc;
+	}
+}
+
+int sqlexec_batch(struct sqlctx *c, const struct sqlbatch *b)
+{
+	int rc = exec_list(c, b->stmts, b->n);
+
+	if (c->cancelled)
+		return -1;
+	return rc;
+}
+
+int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
+{
+	struct sqlbatch b;
+	struct sqlerr e;
+	struct sqlvar *saved_vars = c->vars;
+	bool saved_ret = c->returned;
+	int32_t saved_status = c->return_status;
+	int rc;
+
+	if (c->depth >= 32)
+		return sqlexec_fail(c, AB_BATCH, 217, 16, 1,
+				    "Maximum stored procedure, function, trigger, or view nesting level exceeded (limit %d).",
+				    32);
+	memset(&e, 0, sizeof(e));
+	if (sqlparse_batch(&b, sql, strlen(sql), c->a, &e)) {
+		sqlexec_fail_err(c, AB_STMT, &e, e.line);
+		return -1;
+	}
+	c->depth++;
+	c->vars = params;
+	c->returned = false;
+	rc = exec_list(c, b.stmts, b.n);
+	if (c->abort == AB_SCOPE)
+		c->abort = AB_STMT;
+	c->depth--;
+	c->vars = saved_vars;
+	c->returned = saved_ret;
+	c->return_status = saved_status;
+	return rc;
+}

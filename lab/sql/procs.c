@@ -1,0 +1,158 @@
+/*
+ * procs: the system stored procedures the lab implements, in a table
+ * looked up by name (sys/dbo schema, any database prefix). For now:
+ * sp_executesql, with its parameter rules (@statement and @params must
+ * be Unicode: 214; declared parameters may be passed by name or position;
+ * a missing one is 8178; an unknown name is 8145) and OUTPUT parameters
+ * copied back to the caller's variables. Log shipping, Agent and
+ * mirroring procedures come with the next issue and register here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lab/sql/exec.h"
+#include "lab/sql/value.h"
+
+static int need_unicode(struct sqlctx *c, const struct procarg *a, const char *param, int line)
+{
+	if (a && !a->value.is_null && a->value.type != LAB_T_NVARCHAR)
+		return sqlexec_fail(c, AB_STMT, 214, 16, line,
+				    "Procedure expects parameter '%s' of type 'ntext/nchar/nvarchar'.",
+				    param);
+	return 0;
+}
+
+static struct procarg *named(struct procarg *args, size_t n, const char *a, const char *b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (args[i].name && (!strcasecmp(args[i].name, a) || (b && !strcasecmp(args[i].name, b))))
+			return &args[i];
+	return NULL;
+}
+
+static int bind_params(struct sqlctx *c, struct procarg *args, size_t n,
+		       const struct procarg *skip1, const struct procarg *skip2, struct sqldecl *decl, size_t n_decl, const char *stmt, const char *params,
+		       int line, struct sqlvar **vars)
+{
+	struct sqlvar *list = NULL;
+	bool *set = arena_calloc(c->a, n_decl + 1, sizeof(*set));
+	struct sqlvar **byidx = arena_calloc(c->a, n_decl + 1, sizeof(*byidx));
+	size_t pos = 0;
+
+	for (size_t d = 0; d < n_decl; d++) {
+		struct sqlvar *v = arena_alloc(c->a, sizeof(*v));
+
+		v->name = decl[d].name;
+		v->type = decl[d].type;
+		v->v = sqlval_null(decl[d].type.type);
+		v->next = list;
+		list = byidx[d] = v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t d = pos;
+
+		if (&args[i] == skip1 || &args[i] == skip2)
+			continue;
+		if (args[i].name) {
+			for (d = 0; d < n_decl && strcasecmp(decl[d].name, args[i].name); d++)
+				;
+			if (d == n_decl)
+				return sqlexec_fail(c, AB_STMT, 8145, 16, line,
+						    "%s is not a parameter for procedure %s.",
+						    args[i].name, "sp_executesql");
+		} else {
+			pos++;
+		}
+		if (d >= n_decl)
+			return sqlexec_fail(c, AB_STMT, 8144, 16, line,
+					    "Procedure or function %s has too many arguments specified.",
+					    "sp_executesql");
+		set[d] = true;
+		if (!args[i].is_default &&
+		    sqlval_convert(&byidx[d]->v, &args[i].value, &byidx[d]->type, -1, c->a, &c->err))
+			return sqlexec_fail_err(c, AB_BATCH, &c->err, line);
+	}
+	for (size_t d = 0; d < n_decl; d++)
+		if (!set[d])
+			return sqlexec_fail(c, AB_STMT, 8178, 16, line,
+					    "The parameterized query '(%.*s)%.*s' expects the parameter '%s', which was not supplied.",
+					    60, params, 60, stmt, decl[d].name);
+	*vars = list;
+	return 0;
+}
+
+static void copy_outputs(struct sqlctx *c, struct procarg *args, size_t n, struct sqlvar *vars)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sqlvar *inner, *outer;
+
+		if (!args[i].output || !args[i].var || !args[i].name)
+			continue;
+		for (inner = vars; inner && strcasecmp(inner->name, args[i].name); inner = inner->next)
+			;
+		outer = sqlexec_var(c, args[i].var);
+		if (inner && outer &&
+		    sqlval_convert(&outer->v, &inner->v, &outer->type, -1, c->a, &c->err) == 0)
+			continue;
+	}
+}
+
+static int sp_executesql(struct sqlctx *c, struct procarg *args, size_t n, int line,
+			 int32_t *status)
+{
+	struct procarg *stmt = named(args, n, "@stmt", "@statement");
+	struct procarg *params = named(args, n, "@params", NULL);
+	struct sqldecl *decl = NULL;
+	size_t n_decl = 0;
+	struct sqlvar *vars = NULL;
+	const char *sql, *ptext = "";
+	int rc;
+
+	if (!stmt && n > 0 && !args[0].name) {
+		stmt = &args[0];
+		if (!params && n > 1 && !args[1].name)
+			params = &args[1];
+	}
+	if (!stmt)
+		return sqlexec_fail(c, AB_STMT, 201, 16, line,
+				    "Procedure or function '%s' expects parameter '%s', which was not supplied.",
+				    "sp_executesql", "@statement");
+	if (need_unicode(c, stmt, "@statement", line) || need_unicode(c, params, "@params", line))
+		return -1;
+	sql = stmt->value.is_null ? "" : stmt->value.s;
+	if (params && !params->value.is_null) {
+		ptext = params->value.s;
+		if (sqlparse_params(&decl, &n_decl, ptext, c->a, &c->err))
+			return sqlexec_fail_err(c, AB_STMT, &c->err, line);
+	}
+	if (bind_params(c, args, n, stmt, params, decl, n_decl, sql, ptext, line, &vars))
+		return -1;
+	rc = sqlexec_nested(c, sql, vars);
+	copy_outputs(c, args, n, vars);
+	*status = rc ? (c->error ? c->error : -6) : 0;
+	return rc;
+}
+
+struct procdef {
+	const char *name;
+	int (*fn)(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status);
+};
+
+static const struct procdef procs[] = {
+	{ "sp_executesql", sp_executesql },
+};
+
+int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args,
+		 size_t n_args, int line, int32_t *status)
+{
+	*status = 0;
+	if (name->schema && strcasecmp(name->schema, "sys") && strcasecmp(name->schema, "dbo"))
+		return 1;
+	if (name->db && !world_db_by_name(c->inst, name->db))
+		return 1;
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		if (!strcasecmp(procs[i].name, name->name))
+			return procs[i].fn(c, args, n_args, line, status) ? -1 : 0;
+	return 1;
+}

@@ -1,0 +1,156 @@
+/*
+ * world: the engine's internal model of the simulated SQL Server
+ * instances: databases with their state and mirroring metadata, stored
+ * tables, endpoints and live sessions, and the execution context of a
+ * batch. Internal to lab/sql (the public contract is lab/engine.h); the
+ * next issue's log shipping, backup/restore and mirroring code uses these
+ * structures and the world_* helpers to change state. Every field of an
+ * instance is guarded by its mutex, which the executor holds while one
+ * statement runs and never while calling the sink.
+ */
+#ifndef PCDR_LAB_SQL_WORLD_H
+#define PCDR_LAB_SQL_WORLD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lab/engine.h"
+#include "lab/sql/ast.h"
+#include "util/arena.h"
+#include "util/vec.h"
+
+#define DB_ONLINE 0
+#define DB_RESTORING 1
+#define DB_RECOVERING 2
+#define DB_RECOVERY_PENDING 3
+#define DB_SUSPECT 4
+#define DB_EMERGENCY 5
+#define DB_OFFLINE 6
+
+struct sqltable {
+	char *schema;
+	char *name;
+	struct lab_column *cols;     /* names on the heap */
+	size_t n_cols;
+	VEC(struct lab_value *) rows; /* each n_cols values, strings on the heap */
+};
+
+struct sqlmirror {
+	bool on;                     /* false: every mirroring_* column is NULL */
+	uint8_t guid[16];
+	uint8_t role;                /* 1 principal, 2 mirror */
+	uint8_t state;               /* 0 suspended .. 4 synchronized */
+	uint8_t safety;              /* 0 unknown, 1 off, 2 full */
+	uint8_t witness_state;       /* 0 unknown, 1 connected, 2 disconnected */
+	int32_t role_sequence;
+	int32_t safety_sequence;
+	int32_t connection_timeout;
+	char partner_name[256];      /* TCP://host:5022 */
+	char partner_instance[256];
+	char witness_name[256];      /* "" = no witness */
+	char failover_lsn[40];       /* decimal, "" = NULL */
+	char end_of_log_lsn[40];
+	char replication_lsn[40];
+};
+
+struct sqldb {
+	char *name;
+	int32_t id;
+	uint8_t state;               /* DB_ONLINE ... */
+	bool is_in_standby;
+	bool is_read_only;
+	uint8_t user_access;         /* 0 multi, 1 single, 2 restricted */
+	uint8_t recovery_model;      /* 1 full, 2 bulk-logged, 3 simple */
+	unsigned size_mb;
+	int64_t create_us;
+	struct sqlmirror mirror;
+	VEC(struct sqltable *) tables;
+};
+
+struct sqlendpoint {
+	int32_t id;
+	char name[129];
+	uint8_t type;                /* 2 TSQL, 4 DATABASE_MIRRORING */
+	uint8_t protocol;            /* 2 TCP, 3 NAMED_PIPES, 4 SHARED_MEMORY, 5 VIA */
+	uint8_t state;               /* 0 started, 1 stopped, 2 disabled */
+	uint8_t role;                /* mirroring: 0 none, 1 partner, 2 witness, 3 all */
+	bool encryption;             /* mirroring: REQUIRED/SUPPORTED vs DISABLED */
+	uint8_t encryption_algorithm; /* 0 NONE, 1 RC4, 2 AES, ... */
+	uint8_t connection_auth;     /* 1 NTLM, 2 KERBEROS, 3 NEGOTIATE, 4 CERTIFICATE */
+	int32_t port;
+	char ip[64];                 /* "" = all */
+};
+
+struct sqlinstance {
+	struct lab_world *world;
+	char *name;
+	char *site;
+	pthread_mutex_t lock;
+	VEC(struct sqldb *) dbs;
+	int32_t next_db_id;
+	VEC(struct lab_session *) sessions;
+	int32_t next_spid;
+	VEC(struct sqlendpoint) endpoints;
+	int64_t start_us;
+};
+
+struct sqllogin {
+	char *name;
+	char *password;
+	bool sysadmin;
+};
+
+struct lab_world {
+	struct sqlinstance **inst;
+	size_t n_inst;
+	struct sqllogin *logins;
+	size_t n_logins;
+	char *state_dir;
+};
+
+struct lab_session {
+	struct sqlinstance *inst;
+	int32_t spid;
+	char login[129];
+	char host[129];
+	char app[129];
+	bool sysadmin;
+	int32_t db_id;
+	int64_t login_us;
+	int64_t last_batch_us;
+	bool nocount;
+	bool running;
+	uint64_t batches;
+};
+
+/* --- instance helpers (caller holds inst->lock) ----------------------- */
+
+struct sqldb *world_db_by_name(struct sqlinstance *inst, const char *name);
+struct sqldb *world_db_by_id(struct sqlinstance *inst, int32_t id);
+/* Create a database with the model's system tables; NULL if it exists. */
+struct sqldb *world_db_create(struct sqlinstance *inst, const char *name, int32_t id);
+struct sqltable *world_table_find(struct sqldb *db, const char *schema, const char *name);
+struct sqltable *world_table_create(struct sqldb *db, const char *schema, const char *name,
+				    const struct sqlcoldef *cols, size_t n_cols);
+void world_table_drop(struct sqldb *db, struct sqltable *t);
+/* Append a row (values are copied onto the heap). */
+void world_table_insert(struct sqltable *t, const struct lab_value *vals);
+void world_table_free(struct sqltable *t);
+void world_db_free(struct sqldb *db);
+/* Run DDL text (CREATE TABLE ...; ...) against a database, for the
+ * system tables of msdb and mgc. 0 or -1. */
+int world_run_ddl(struct sqldb *db, const char *ddl);
+/* Create msdb's and mgc's tables in `db` when its name calls for them. */
+int systables_install(struct sqldb *db);
+
+/* 927 (restoring), 954 (mirror), 942 (offline) into *e; 0 when the
+ * database can be opened. */
+int world_db_openable(const struct sqldb *db, struct sqlerr *e);
+
+/* Persistence (persist.c). */
+int persist_save_instance(struct sqlinstance *inst, const char *dir);
+/* 0 loaded, 1 no saved state, -1 error (err_last). */
+int persist_load_instance(struct sqlinstance *inst, const char *dir);
+
+#endif
