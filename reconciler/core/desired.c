@@ -6,7 +6,7 @@
  * shipping primary configuration on both (secondary: the `to` site's
  * principal), and the `to` principal holds them RESTORING (standby
  * accepted) as that secondary, on the authority's chain. Databases that
- * are not shipped must exist ONLINE on every site's principal and are
+ * are not shipped must exist on every site's principal (in any state) and are
  * mirrored in the primary site only. Everything else (the non-primary
  * site's mirror, other sites) is "don't care": pcdr does not manage it.
  * Uses only the spec structs (no loader call), so tests build specs in
@@ -136,8 +136,7 @@ static void want_database(struct model *m, const struct model_dbspec *d)
 		if (&t->sites[i] == ps)
 			continue;
 		c = model_add_db(m, model_instance(m, t->sites[i].principal), d->name);
-		c->want = MODEL_WANT_STATE;
-		c->state = MODEL_DB_ONLINE;
+		c->want = MODEL_WANT_EXISTS;
 	}
 }
 

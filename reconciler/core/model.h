@@ -86,6 +86,7 @@ enum {
 	MODEL_WANT_LS_PRIMARY = 1 << 2,   /* log shipping primary configuration */
 	MODEL_WANT_LS_SECONDARY = 1 << 3, /* log shipping secondary configuration */
 	MODEL_WANT_IN_CHAIN = 1 << 4,     /* restorable from the authority's log chain */
+	MODEL_WANT_EXISTS = 1 << 5,       /* the database exists, in any state */
 };
 
 struct model_mirroring {

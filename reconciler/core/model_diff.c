@@ -3,7 +3,8 @@
  * the desired one? Compares only what the desired model wants (its
  * `want` bits, the pool state and active servers) and only on instances
  * that answered: of an unreachable instance nothing is known, so nothing
- * is claimed. Each difference becomes one line, in a stable order, which
+ * is claimed (nor is the chain of a copy whose authority did not answer).
+ * Each difference becomes one line, in a stable order, which
  * the planner quotes when it refuses a plan that does not converge.
  */
 #include "reconciler/core/model.h"
@@ -90,9 +91,12 @@ static size_t diff_db(const struct model *desired, const struct model *actual,
 {
 	const struct model_db *have = model_copy_of(actual, inst->name, want->name);
 	const struct model_site *ps = model_site(desired, desired->topo.primary);
-	const struct model_db *auth = ps ? model_copy_of(actual, ps->principal, want->name) : NULL;
+	const struct model_instance *ai = ps ? model_instance(actual, ps->principal) : NULL;
+	const struct model_db *auth = ai && ai->reachable ? model_db(ai, want->name) : NULL;
 	size_t n = 0;
 
+	if ((want->want & MODEL_WANT_EXISTS) && (!have || have->state == MODEL_DB_ABSENT))
+		n += note(why, inst->name, want->name, "missing");
 	if ((want->want & MODEL_WANT_STATE) && !state_ok(want, have))
 		n += note(why, inst->name, want->name, "state differs");
 	if ((want->want & MODEL_WANT_MIRRORING) && !mirroring_ok(want, have))
@@ -101,7 +105,7 @@ static size_t diff_db(const struct model *desired, const struct model *actual,
 		n += note(why, inst->name, want->name, "log shipping primary differs");
 	if ((want->want & MODEL_WANT_LS_SECONDARY) && !ls_secondary_ok(want, have))
 		n += note(why, inst->name, want->name, "log shipping secondary differs");
-	if ((want->want & MODEL_WANT_IN_CHAIN) && have && model_db_restoring(have) &&
+	if ((want->want & MODEL_WANT_IN_CHAIN) && have && auth && model_db_restoring(have) &&
 	    !model_lineage_ok(have, auth))
 		n += note(why, inst->name, want->name, "not on the authority's log chain");
 	return n;

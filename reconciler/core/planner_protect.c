@@ -114,8 +114,11 @@ static void detach_copy(struct planner *p, const struct planner_db *d, const cha
 
 void planner_detach(struct planner *p)
 {
+	static const struct model_db unmanaged = { 0 };
+
 	for (size_t k = 0; k < p->n_dbs; k++) {
 		const struct planner_db *d = &p->dbs[k];
+		const struct model_db *aw = model_copy_of(p->desired, d->auth.instance, d->spec->name);
 
 		for (size_t i = 0; !d->frozen && i < p->desired->n_instances; i++) {
 			const struct model_instance *di = &p->desired->instances[i];
@@ -124,6 +127,9 @@ void planner_detach(struct planner *p)
 			if (w && w->want)
 				detach_copy(p, d, di->name, w);
 		}
+		/* an authority the spec no longer manages still leaves mirroring before its tail */
+		if (d->move == PLANNER_MOVE_PLANNED && (!aw || !aw->want))
+			detach_copy(p, d, d->auth.instance, &unmanaged);
 	}
 }
 
@@ -256,13 +262,49 @@ static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
 	planner_emit(p, &t);
 }
 
+/* The principal did not answer: block what visibly needs it, say the rest is unverified. */
+static void protect_blind(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal, *M = p->ps->mirror;
+	const struct model_db *mc = M ? planner_copy(p, M, d->spec->name) : NULL;
+	const struct model_db *sc = p->to ? planner_copy(p, p->to->principal, d->spec->name) : NULL;
+
+	plan_add_note(p->plan, "'%s': '%s' is unreachable; its copy is not verified and "
+		      "nothing is protected from it until it answers", d->spec->name, P);
+	if (M && planner_reachable(p, M) &&
+	    !(mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P))) {
+		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
+		establish(p, d, "mirror inside the primary site");
+	}
+	if (d->spec->shipped && p->to && planner_reachable(p, p->to->principal) &&
+	    !(model_db_restoring(sc) && sc->ls_secondary.configured)) {
+		seed(p, d, P, p->to->principal, "the log shipping secondary has no usable copy");
+		ensure_log_shipping(p, d);
+	}
+}
+
+static bool authority_usable(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal;
+	size_t s;
+
+	if (model_db_writable(planner_copy(p, P, d->spec->name)) || d->move != PLANNER_MOVE_NONE)
+		return true;
+	s = emit(p, PLAN_SQL_RECOVER, PLAN_PHASE_MOVE, d, P, NULL, "the spec's primary copy", 0);
+	planner_block(p, s, "no copy of '%s' is writable and none can be shown to hold the truth "
+		      "(pool %s, '%s' is %s): pcdr will not guess; recover the right copy by hand "
+		      "or fix the pool state", d->spec->name,
+		      model_pool_state_name(p->observed->pool.state), P,
+		      model_db_state_name(planner_copy(p, P, d->spec->name)->state));
+	return false;
+}
+
 static void protect_db(struct planner *p, const struct planner_db *d)
 {
 	const char *P = p->ps->principal;
 
 	if (!planner_reachable(p, P)) {
-		plan_add_note(p->plan, "'%s': '%s' is unreachable; its copy is not verified and "
-			      "nothing is protected from it until it answers", d->spec->name, P);
+		protect_blind(p, d);
 		return;
 	}
 	if (!planner_copy(p, P, d->spec->name)) {
@@ -270,6 +312,8 @@ static void protect_db(struct planner *p, const struct planner_db *d)
 			missing(p, d, P);
 		return;
 	}
+	if (!authority_usable(p, d))
+		return;
 	if (p->ps->mirror)
 		ensure_mirror(p, d);
 	if (d->spec->shipped && p->to)

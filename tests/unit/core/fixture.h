@@ -8,6 +8,7 @@
 #ifndef PCDR_TESTS_UNIT_CORE_FIXTURE_H
 #define PCDR_TESTS_UNIT_CORE_FIXTURE_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "reconciler/core/desired.h"
@@ -234,6 +235,34 @@ static inline const char *fx_plan_text(struct fx *f, const struct model *world,
 	text = arena_strdup(&f->arena, strbuf_cstr(&sb));
 	strbuf_release(&sb);
 	return text;
+}
+
+/* One line per copy, for diagnosing a failing generated case. */
+static inline void fx_dump_world(FILE *out, const struct model *m)
+{
+	fprintf(out, "# pool %s reachable=%d active=%zu\n", model_pool_state_name(m->pool.state),
+		m->pool.reachable, m->pool.n_active_servers);
+	for (size_t i = 0; i < m->n_instances; i++) {
+		const struct model_instance *inst = &m->instances[i];
+
+		fprintf(out, "# %s reachable=%d backups=%zu\n", inst->name, inst->reachable,
+			inst->n_backups);
+		for (size_t j = 0; j < inst->n_dbs; j++) {
+			const struct model_db *c = &inst->dbs[j];
+			char lsn[MODEL_LSN_STRLEN];
+
+			model_lsn_format(c->lsn, lsn);
+			fprintf(out, "#   %s %s%s %s/%s/%s safety=%s lsp=%d lss=%d(%s) fork=%s lsn=%s\n",
+				c->name, model_db_state_name(c->state), c->is_in_standby ? "+standby" : "",
+				model_role_name(c->mirroring.role),
+				c->mirroring.partner ? c->mirroring.partner : "-",
+				model_mirror_state_name(c->mirroring.state),
+				model_safety_name(c->mirroring.safety), c->ls_primary.configured,
+				c->ls_secondary.configured,
+				c->ls_secondary.primary ? c->ls_secondary.primary : "-",
+				c->fork ? c->fork : "-", lsn + 16);
+		}
+	}
 }
 
 #endif
