@@ -147,8 +147,7 @@ static int gitsrc_authority(const char *url, const char **host, const char **at,
 	return 1;
 }
 
-/* The password of scheme://user:password@host/..., or NULL (caller frees). */
-static char *gitsrc_password(const char *url)
+char *gitsrc_password(const char *url)
 {
 	const char *host, *at, *colon, *end;
 
@@ -403,13 +402,6 @@ done:
 	return error;
 }
 
-struct gitsrc_fetch_ctx {
-	int attempts;            /* credentials asked for */
-	int port;                /* of the URL, 0 for the default */
-	const char *known_hosts; /* NULL: the user's and the system's */
-	int hostkey_error;       /* why the host key was refused, or 0 */
-};
-
 /* ssh: the agent, once. https: libgit2 uses user:password@ from the URL
  * itself; anything else is refused rather than prompted for. */
 static int gitsrc_credentials(git_credential **out, const char *url, const char *user,
@@ -464,9 +456,20 @@ done:
 	return error;
 }
 
+void gitsrc_remote_callbacks(git_remote_callbacks *cb, struct gitsrc_fetch_ctx *ctx,
+                             const char *url, const char *known_hosts)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->port = gitsrc_url_port(url);
+	ctx->known_hosts = known_hosts;
+	cb->credentials = gitsrc_credentials;
+	cb->certificate_check = gitsrc_certificate_check;
+	cb->payload = ctx;
+}
+
 /* A remote for this fetch only: nothing about it is written to config, and
  * url.insteadOf is not applied (the URL given is the URL used). */
-static int gitsrc_remote(git_remote **out, git_repository *repo, const char *url)
+int gitsrc_remote(git_remote **out, git_repository *repo, const char *url)
 {
 	git_remote_create_options opts;
 
@@ -481,16 +484,14 @@ static int gitsrc_fetch(struct gitsrc *src, const char *url, const char *secret,
 {
 	git_strarray specs = {(char **)gitsrc_fetchspecs,
 	                      sizeof(gitsrc_fetchspecs) / sizeof(gitsrc_fetchspecs[0])};
-	struct gitsrc_fetch_ctx ctx = {0, gitsrc_url_port(url), known_hosts, 0};
+	struct gitsrc_fetch_ctx ctx;
 	git_fetch_options fo;
 	git_remote *remote = NULL;
 	int error = 0;
 
 	/* the _INIT macros leave fields out, which -Wextra refuses */
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.credentials = gitsrc_credentials;
-	fo.callbacks.certificate_check = gitsrc_certificate_check;
-	fo.callbacks.payload = &ctx;
+	gitsrc_remote_callbacks(&fo.callbacks, &ctx, url, known_hosts);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE; /* the refspec fetches them */
 	if (gitsrc_remote(&remote, src->repo, url) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
@@ -553,6 +554,8 @@ int gitsrc_open(struct gitsrc **out, const char *location, const struct gitsrc_o
 		return error;
 	src = xcalloc(1, sizeof(*src));
 	src->location = gitsrc_redact(location);
+	if (opts && opts->known_hosts)
+		src->known_hosts = xstrdup(opts->known_hosts);
 	if (gitsrc_is_url(location))
 		error = gitsrc_open_url(src, location, opts);
 	else
@@ -573,6 +576,7 @@ void gitsrc_free(struct gitsrc *src)
 	git_repository_free(src->repo);
 	free(src->location);
 	free(src->cache_path);
+	free(src->known_hosts);
 	free(src);
 }
 
