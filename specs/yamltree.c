@@ -149,6 +149,22 @@ static int tree_tab_column(const struct tree_ctx *c, int line, int col)
 	return 0;
 }
 
+/* Line and column (1-based, in characters) of byte `offset`. libyaml gives
+ * only an offset for the problems its reader finds. */
+static void tree_offset_position(const struct tree_ctx *c, size_t offset, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset && i < c->len; i++) {
+		if (c->data[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if ((c->data[i] & 0xc0) != 0x80) {
+			++*col;
+		}
+	}
+}
+
 static int tree_syntax_error(struct tree_ctx *c)
 {
 	yaml_parser_t *y = &c->parser;
@@ -160,6 +176,8 @@ static int tree_syntax_error(struct tree_ctx *c)
 		fprintf(stderr, "fatal: out of memory in libyaml\n");
 		abort();
 	}
+	if (y->error == YAML_READER_ERROR)
+		tree_offset_position(c, y->problem_offset, &line, &col);
 	tab = y->error == YAML_READER_ERROR ? 0 : tree_tab_column(c, line, col);
 	if (tab) {
 		tree_report(c, line, tab,
