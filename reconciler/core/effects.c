@@ -257,7 +257,9 @@ static int seed_guard(struct model *m, const struct plan_step *s, struct model_d
 	dst = model_db(t, s->database);
 	if (dst && dst->mirroring.role != MODEL_ROLE_NONE)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is mirrored", s->database, s->peer);
-	if (dst && dst->state == MODEL_DB_ONLINE && !dst->safety_backup_taken)
+	if (dst && dst->is_in_standby && dst->user_sessions)
+		return err_set(ERR_CONFLICT, "'%s' on '%s' has user sessions", s->database, s->peer);
+	if (dst && dst->state == MODEL_DB_ONLINE && !dst->is_in_standby && !dst->safety_backup_taken)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is ONLINE and has no safety backup",
 			       s->database, s->peer);
 	return 0;

@@ -182,7 +182,8 @@ static bool block_moves(struct planner *p)
 			continue;
 		for (size_t i = 0; i < p->plan->n_steps; i++) {
 			struct plan_step *s = &p->plan->steps[i];
-			bool fence = (long)i == p->fence;
+			bool fence = (long)i == p->fence && (d->move == PLANNER_MOVE_PLANNED ||
+							     d->move == PLANNER_MOVE_DISASTER);
 
 			if ((s->group == d->group || fence) && !s->blocked) {
 				planner_block(p, i, "the move of '%s' to '%s' cannot finish: step %ld "

@@ -245,10 +245,17 @@ static void planned(struct planner *p, struct planner_db *d)
 
 	if (!au)
 		return;
-	if (d->target_seed)
-		emit_db(p, d, PLAN_SQL_SEED, d->auth.instance, d->target,
-			arena_sprintf(a, "'%s' is not on the log chain of '%s': seed it from the "
-				      "authority before the move", d->target, d->auth.instance));
+	if (d->target_seed) {
+		size_t s0 = emit_db(p, d, PLAN_SQL_SEED, d->auth.instance, d->target,
+				    arena_sprintf(a, "'%s' is not on the log chain of '%s': seed it "
+						  "from the authority before the move",
+						  d->target, d->auth.instance));
+		if (d->auth.kind == AUTHORITY_DEMOTED)
+			planner_block(p, s0, "the authority '%s' is RESTORING after a tail-log backup "
+				      "and '%s' has no copy on its chain: recover '%s' first, or "
+				      "restore '%s' by hand", d->auth.instance, d->target,
+				      d->auth.instance, d->target);
+	}
 	au = planner_copy(p, d->auth.instance, d->spec->name);
 	tail = au->lsn;
 	if (d->auth.kind == AUTHORITY_WRITABLE) {

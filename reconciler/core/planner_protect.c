@@ -67,7 +67,7 @@ static void detach_mirroring(struct planner *p, const struct planner_db *d, cons
 	if (c->mirroring.role == MODEL_ROLE_NONE)
 		return;
 	if (conflict || (is_auth && d->move == PLANNER_MOVE_PLANNED) ||
-	    (same(inst, d->target) && d->target_seed))
+	    (same(inst, d->target) && (d->target_seed || d->move == PLANNER_MOVE_DISASTER)))
 		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_DETACH, d, inst, c->mirroring.partner,
 		     arena_sprintf(&p->plan->arena, "mirrored with '%s'; %s",
 				   c->mirroring.partner ? c->mirroring.partner : "?",
@@ -162,6 +162,13 @@ static bool on_chain(struct planner *p, const struct planner_db *d, const char *
 static void seed(struct planner *p, const struct planner_db *d, const char *src, const char *dst,
 		 const char *why)
 {
+	const struct model_db *t = planner_copy(p, dst, d->spec->name);
+
+	if (t && t->is_in_standby && t->user_sessions)
+		emit(p, PLAN_SQL_END_SESSIONS, PLAN_PHASE_PROTECT, d, dst, NULL,
+		     arena_sprintf(&p->plan->arena, "%u user sessions hold the standby copy; the "
+				   "restore needs exclusive access", t->user_sessions),
+		     0);
 	emit(p, PLAN_SQL_SEED, PLAN_PHASE_PROTECT, d, src, dst,
 	     arena_sprintf(&p->plan->arena, "%s: full and log backup of the authority, restored "
 			   "WITH NORECOVERY", why),
@@ -187,7 +194,7 @@ static void rejoin_mirror(struct planner *p, const struct planner_db *d)
 		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' has no copy on the chain of "
 					       "'%s'", M, P));
 	else if (r.n_logs) {
-		emit_lsn(p, PLAN_SQL_CATCH_UP, PLAN_PHASE_PROTECT, d, M, NULL,
+		emit_lsn(p, PLAN_SQL_CATCH_UP, PLAN_PHASE_PROTECT, d, M, P,
 			 arena_sprintf(&p->plan->arena, "restore the log backups the mirror lacks, "
 				       "up to LSN %s", planner_lsn(p, r.end)),
 			 0, &r.end);
@@ -211,7 +218,8 @@ static void ensure_mirror(struct planner *p, const struct planner_db *d)
 		return;
 	}
 	if (paired && mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P)) {
-		if (pc->mirroring.safety != MODEL_SAFETY_FULL)
+		if (pc->mirroring.safety != MODEL_SAFETY_FULL ||
+		    mc->mirroring.safety != MODEL_SAFETY_FULL)
 			establish(p, d, arena_sprintf(&p->plan->arena, "mirroring safety is %s; the "
 						      "spec wants FULL",
 						      model_safety_name(pc->mirroring.safety)));
@@ -231,35 +239,39 @@ static bool primary_config_ok(const struct planner *p, const struct model_db *c,
 	       strcmp(c->ls_primary.backup_share, p->desired->topo.backup_share) == 0;
 }
 
-static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
+static void configure(struct planner *p, const struct planner_db *d)
 {
-	const char *P = p->ps->principal, *M = p->ps->mirror, *S = p->to->principal;
-	const struct model_db *sc = planner_copy(p, S, d->spec->name);
-	bool m_ok = M && planner_reachable(p, M);
-	struct chain_result r;
-	bool need;
+	const char *M = p->ps->mirror;
 	struct plan_step t = { 0 };
 
-	if (planner_reachable(p, S) ? !on_chain(p, d, P, S, &r) : d->recovered)
-		seed(p, d, P, S, arena_sprintf(&p->plan->arena, "'%s' is not on the log chain of "
-					       "'%s'", S, P));
-	sc = planner_copy(p, S, d->spec->name);
-	need = !primary_config_ok(p, planner_copy(p, P, d->spec->name), S) ||
-	       (m_ok && !primary_config_ok(p, planner_copy(p, M, d->spec->name), S)) ||
-	       (planner_reachable(p, S) ? !sc || !sc->ls_secondary.configured : d->recovered);
-	if (!need)
-		return;
 	t.kind = PLAN_SQL_CONFIGURE_LOG_SHIPPING;
 	t.phase = PLAN_PHASE_PROTECT;
 	t.database = d->spec->name;
-	t.instance = P;
-	t.peer2 = m_ok ? M : NULL;
-	t.peer = S;
+	t.instance = p->ps->principal;
+	t.peer2 = M && planner_reachable(p, M) ? M : NULL;
+	t.peer = p->to->principal;
 	t.share = p->desired->topo.backup_share;
 	t.reason = arena_sprintf(&p->plan->arena, "ship '%s' from site '%s' to site '%s' through "
 				 "'%s'", d->spec->name, p->ps->name, p->to->name,
 				 t.share ? t.share : "?");
 	planner_emit(p, &t);
+}
+
+static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
+{
+	const char *P = p->ps->principal, *M = p->ps->mirror, *S = p->to->principal;
+	const struct model_db *sc;
+	bool m_ok = M && planner_reachable(p, M);
+	struct chain_result r;
+
+	if (planner_reachable(p, S) ? !on_chain(p, d, P, S, &r) : d->recovered)
+		seed(p, d, P, S, arena_sprintf(&p->plan->arena, "'%s' is not on the log chain of "
+					       "'%s'", S, P));
+	sc = planner_copy(p, S, d->spec->name);
+	if (!primary_config_ok(p, planner_copy(p, P, d->spec->name), S) ||
+	    (m_ok && !primary_config_ok(p, planner_copy(p, M, d->spec->name), S)) ||
+	    (planner_reachable(p, S) ? !sc || !sc->ls_secondary.configured : d->recovered))
+		configure(p, d);
 }
 
 /* The principal did not answer: block what visibly needs it, say the rest is unverified. */
@@ -276,10 +288,14 @@ static void protect_blind(struct planner *p, const struct planner_db *d)
 		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
 		establish(p, d, "mirror inside the primary site");
 	}
-	if (d->spec->shipped && p->to && planner_reachable(p, p->to->principal) &&
+	if (!d->spec->shipped || !p->to)
+		return;
+	if (planner_reachable(p, p->to->principal) &&
 	    !(model_db_restoring(sc) && sc->ls_secondary.configured)) {
 		seed(p, d, P, p->to->principal, "the log shipping secondary has no usable copy");
-		ensure_log_shipping(p, d);
+		configure(p, d);
+	} else if (M && planner_reachable(p, M) && !primary_config_ok(p, mc, p->to->principal)) {
+		configure(p, d);
 	}
 }
 

@@ -69,7 +69,7 @@ static void sql_targets(const struct plan_step *s, struct strbuf *out)
 		strbuf_printf(out, " %s on %s", db, s_or(s->instance, "?"));
 		lsn(s, s->kind == PLAN_SQL_TAIL_LOG_BACKUP ? "at" : "up to", out);
 		if (s->peer)
-			strbuf_printf(out, " (tail of %s)", s->peer);
+			strbuf_printf(out, " from %s", s->peer);
 		return;
 	}
 }

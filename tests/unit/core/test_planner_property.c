@@ -82,8 +82,9 @@ static void gen_base(struct fx *f, struct rng *r)
 	case 4: sc_dc1_rebuilt(f); break;
 	case 5: sc_dc1_divergent(f); break;
 	case 6: sc_shipped_ahead(f); break;
-	default:
+	default: /* a hole in the shipped chain; the primary itself is past it */
 		fx_converged(f, "dc1");
+		fx_mirrored(f, A1, B1, "mgc", "F1", fx_lsn(470));
 		fx_logs(f, "F1", 400, 420, 20);
 		fx_logs(f, "F1", 440, 460, 20);
 		break;
@@ -115,8 +116,8 @@ static void mutate_db(struct rng *r, struct model_db *c)
 		c->is_in_standby = true;
 		c->user_sessions = 1 + pick(r, 3);
 	}
-	if (chance(r, 8))
-		c->lsn = fx_lsn(100 + 20 * pick(r, 30));
+	if (chance(r, 8) && c->state == MODEL_DB_RESTORING && c->mirroring.role == MODEL_ROLE_NONE)
+		c->lsn = fx_lsn(100 + 20 * pick(r, 20)); /* a secondary that fell behind */
 	if (chance(r, 4) && c->mirroring.role == MODEL_ROLE_NONE)
 		c->fork = chance(r, 50) ? "F9" : "F1";
 }
@@ -173,7 +174,7 @@ static void check_targets(struct checker *c, const struct plan_step *s, size_t n
 	if (target && auth && model_same_name(target, auth))
 		fail_msg("step %zu (%s) targets the authority '%s'", n,
 			 plan_step_kind_name(s->kind), auth);
-	if (s->kind == PLAN_SQL_SEED && t && t->state == MODEL_DB_ONLINE &&
+	if (s->kind == PLAN_SQL_SEED && t && t->state == MODEL_DB_ONLINE && !t->is_in_standby &&
 	    !t->safety_backup_taken)
 		fail_msg("step %zu overwrites an ONLINE copy without a safety backup", n);
 	if ((s->kind == PLAN_SQL_FORCE_SERVICE || s->risk == PLAN_RISK_DATA_LOSS) &&
