@@ -60,6 +60,8 @@ struct lab_value {
 	uint8_t guid[16];        /* UNIQUEIDENTIFIER, in SQL Server's wire order */
 	int64_t time_us;         /* DATETIME/DATETIME2: microseconds since
 	                            1970-01-01 00:00:00 (server local = UTC) */
+	uint16_t time_ns;        /* DATETIME2(7) only: nanoseconds past time_us
+	                            (0..999, in steps of 100); 0 otherwise */
 };
 
 enum lab_done_kind {

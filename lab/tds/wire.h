@@ -285,8 +285,10 @@ uint8_t wire_numeric_len(uint8_t precision);
 /* DATETIME: days since 1900-01-01 and 1/300 s ticks from Unix microseconds. */
 void wire_datetime_encode(int64_t time_us, int32_t *days, uint32_t *ticks);
 int64_t wire_datetime_decode(int32_t days, uint32_t ticks);
-/* DATETIME2(scale): days since 0001-01-01 and 10^-scale units. */
-void wire_datetime2_encode(int64_t time_us, uint8_t scale, uint32_t *days, uint64_t *units);
-int64_t wire_datetime2_decode(uint32_t days, uint64_t units, uint8_t scale);
+/* DATETIME2(scale): days since 0001-01-01 and 10^-scale units; `ns` is
+ * lab_value.time_ns (the 100 ns digit of DATETIME2(7)). */
+void wire_datetime2_encode(int64_t time_us, uint16_t ns, uint8_t scale, uint32_t *days,
+                           uint64_t *units);
+int64_t wire_datetime2_decode(uint32_t days, uint64_t units, uint8_t scale, uint16_t *ns);
 
 #endif

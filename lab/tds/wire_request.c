@@ -366,7 +366,7 @@ static int decode_time(struct lab_value *v, const struct ptype *t, const uint8_t
 	if (len != want)
 		return err_set(ERR_INVALID, "rpc: bad date/time length %zu", len);
 	v->type = LAB_T_DATETIME2;
-	v->time_us = wire_datetime2_decode(days, units, t->scale);
+	v->time_us = wire_datetime2_decode(days, units, t->scale, &v->time_ns);
 	return 0;
 }
 

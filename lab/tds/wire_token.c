@@ -310,13 +310,13 @@ static void put_le(struct strbuf *sb, uint64_t v, size_t n)
 		wire_put_u8(sb, (uint8_t)(v >> (8 * i)));
 }
 
-static void put_datetime2(struct strbuf *sb, const struct coltype *t, int64_t us)
+static void put_datetime2(struct strbuf *sb, const struct coltype *t, int64_t us, uint16_t ns)
 {
 	uint32_t days;
 	uint64_t units;
 	size_t tlen = t->scale <= 2 ? 3 : t->scale <= 4 ? 4 : 5;
 
-	wire_datetime2_encode(us, t->scale, &days, &units);
+	wire_datetime2_encode(us, ns, t->scale, &days, &units);
 	wire_put_u8(sb, (uint8_t)(tlen + 3));
 	put_le(sb, units, tlen);
 	put_le(sb, days, 3);
@@ -361,7 +361,7 @@ static void put_value(struct strbuf *sb, const struct coltype *t, const struct l
 		wire_put_u32le(sb, ticks);
 		return;
 	case LAB_T_DATETIME2:
-		put_datetime2(sb, t, v->time_us);
+		put_datetime2(sb, t, v->time_us, v->time_ns);
 		return;
 	case LAB_T_UNIQUEIDENTIFIER:
 		wire_put_u8(sb, 16);

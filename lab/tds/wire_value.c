@@ -163,35 +163,33 @@ static int64_t pow10_i(unsigned e)
 	return v;
 }
 
-void wire_datetime2_encode(int64_t time_us, uint8_t scale, uint32_t *days, uint64_t *units)
+void wire_datetime2_encode(int64_t time_us, uint16_t ns, uint8_t scale, uint32_t *days,
+                           uint64_t *units)
 {
 	int64_t d = floor_div(time_us, US_PER_DAY);
-	int64_t rem = time_us - d * US_PER_DAY;
-	int64_t u;
+	int64_t ticks = (time_us - d * US_PER_DAY) * 10 + (ns % 1000) / 100; /* 100 ns */
+	int64_t div, u;
 
 	if (scale > 7)
 		scale = 7;
-	if (scale == 7) {
-		u = rem * 10;
-	} else {
-		int64_t div = pow10_i(6u - scale);
-		u = (rem + div / 2) / div;
-		if (u >= 86400LL * pow10_i(scale)) {
-			d++;
-			u = 0;
-		}
+	div = pow10_i(7u - scale);
+	u = (ticks + div / 2) / div;
+	if (u >= 86400LL * pow10_i(scale)) {
+		d++;
+		u = 0;
 	}
 	*days = (uint32_t)(d + DAYS_0001_1970);
 	*units = (uint64_t)u;
 }
 
-int64_t wire_datetime2_decode(uint32_t days, uint64_t units, uint8_t scale)
+int64_t wire_datetime2_decode(uint32_t days, uint64_t units, uint8_t scale, uint16_t *ns)
 {
 	int64_t base = ((int64_t)days - DAYS_0001_1970) * US_PER_DAY;
+	int64_t ticks;
 
 	if (scale > 7)
 		scale = 7;
-	if (scale == 7)
-		return base + (int64_t)(units / 10);
-	return base + (int64_t)units * pow10_i(6u - scale);
+	ticks = (int64_t)units * pow10_i(7u - scale); /* units < 10^12: no overflow */
+	*ns = (uint16_t)(ticks % 10 * 100);
+	return base + ticks / 10;
 }

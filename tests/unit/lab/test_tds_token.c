@@ -204,6 +204,7 @@ static void test_tds_token__date_conversions_round_trip(void **state)
 	int32_t days;
 	uint32_t ticks, d2;
 	uint64_t units;
+	uint16_t ns;
 
 	(void)state;
 	wire_datetime_encode(0, &days, &ticks);
@@ -213,10 +214,22 @@ static void test_tds_token__date_conversions_round_trip(void **state)
 	assert_int_equal(days, 25567);
 	assert_int_equal(ticks, 0);
 	assert_int_equal(wire_datetime_decode(45364, 14859150), MAR15);
-	wire_datetime2_encode(MAR15, 3, &d2, &units);
+	wire_datetime2_encode(MAR15, 0, 3, &d2, &units);
 	assert_int_equal(d2, 738959);
 	assert_int_equal(units, 49530500);
-	assert_int_equal(wire_datetime2_decode(d2, units, 3), MAR15);
+	assert_int_equal(wire_datetime2_decode(d2, units, 3, &ns), MAR15);
+	assert_int_equal(ns, 0);
+	/* DATETIME2(7) keeps the 100 ns digit: 13:45:30.1234567 */
+	wire_datetime2_encode(MAR15 - 500000 + 123456, 700, 7, &d2, &units);
+	assert_int_equal(units, 495301234567LL);
+	assert_int_equal(wire_datetime2_decode(d2, units, 7, &ns), MAR15 - 500000 + 123456);
+	assert_int_equal(ns, 700);
+	/* rounding to the scale, carrying into the next day */
+	wire_datetime2_encode(MAR15 - 500000 + 125000, 0, 2, &d2, &units);
+	assert_int_equal(units, 4953013);
+	wire_datetime2_encode(86400000000LL - 1, 0, 0, &d2, &units);
+	assert_int_equal(d2, 719163);
+	assert_int_equal(units, 0);
 }
 
 static void test_tds_token__nbcrow_when_a_value_is_null(void **state)
