@@ -357,6 +357,9 @@ int sqlval_convert(struct lab_value *out, const struct lab_value *in,
 		   const struct sqltype *to, int style, struct arena *a,
 		   struct sqlerr *err)
 {
+	struct lab_value src = *in; /* out may be in */
+
+	in = &src;
 	if (in->is_null) {
 		*out = sqlval_null(to->type);
 		return 0;

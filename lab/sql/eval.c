@@ -178,7 +178,8 @@ int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x
 	struct sqltype to = { t, -1, 0, 0 };
 
 	if (x->is_null || y->is_null) {
-		*out = sqlval_null(t);
+		*out = sqlval_null(e->args[0]->kind == EX_LIT && x->is_null ? y->type
+			: e->args[1]->kind == EX_LIT && y->is_null ? x->type : t);
 		return 0;
 	}
 	if (e->op[0] == '+' && sqlval_is_text(x->type) && sqlval_is_text(y->type))

@@ -72,6 +72,11 @@ static int type_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 	}
 	if (sqleval_type(c, env, e->args[0], &x) || sqleval_type(c, env, e->args[1], &y))
 		return -1;
+	if (null_literal(e->args[0]) || null_literal(e->args[1])) {
+		*out = null_literal(e->args[0]) ? y : x;
+		out->nullable = true;
+		return 0;
+	}
 	if (e->op[0] == '+' && sqlval_is_text(x.type) && sqlval_is_text(y.type)) {
 		int32_t max = x.type == LAB_T_NVARCHAR || y.type == LAB_T_NVARCHAR ? 4000 : 8000;
 

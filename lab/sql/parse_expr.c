@@ -348,6 +348,11 @@ static int parse_primary(struct parser *p, struct sqlexpr **out)
 	}
 }
 
+int parse_term(struct parser *p, struct sqlexpr **out)
+{
+	return parse_primary(p, out);
+}
+
 /* --- operators ------------------------------------------------------- */
 
 static struct sqlexpr *binary(struct parser *p, const char *op, struct sqlexpr *l,

@@ -219,7 +219,7 @@ static int parse_top(struct parser *p, struct sqlselect *s)
 	}
 	if (pcur(p)->kind != TK_INT && pcur(p)->kind != TK_VAR)
 		return parse_syntax(p);
-	return parse_expr(p, &s->top);
+	return parse_term(p, &s->top);
 }
 
 static int parse_items(struct parser *p, struct sqlselect *s)

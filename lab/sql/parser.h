@@ -43,6 +43,8 @@ int parse_objname(struct parser *p, struct sqlname *out);
 int parse_type(struct parser *p, struct sqltype *out, int32_t default_len);
 
 int parse_expr(struct parser *p, struct sqlexpr **out);
+/* A single literal, variable or name (TOP n without parentheses). */
+int parse_term(struct parser *p, struct sqlexpr **out);
 int parse_select(struct parser *p, struct sqlselect **out);
 /* CREATE/DROP TABLE, INSERT, UPDATE, DELETE at the current token. */
 int sqlparse_dml(struct parser *p, struct sqlstmt *s);

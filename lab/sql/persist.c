@@ -322,7 +322,7 @@ static int load_mirror(struct loader *L, char **fld, size_t nf)
 	struct sqlmirror *m;
 	int64_t v[8];
 
-	if (!L->db || nf != 17 || num(fld[1], &v[0]) || nums(fld, 3, 7, v + 1))
+	if (!L->db || nf != 16 || num(fld[1], &v[0]) || nums(fld, 3, 7, v + 1))
 		return bad(L);
 	m = &L->db->mirror;
 	m->on = v[0] != 0;
@@ -335,12 +335,12 @@ static int load_mirror(struct loader *L, char **fld, size_t nf)
 	m->role_sequence = (int32_t)v[5];
 	m->safety_sequence = (int32_t)v[6];
 	m->connection_timeout = (int32_t)v[7];
-	if (copy_text(m->partner_name, sizeof(m->partner_name), fld[11]) ||
-	    copy_text(m->partner_instance, sizeof(m->partner_instance), fld[12]) ||
-	    copy_text(m->witness_name, sizeof(m->witness_name), fld[13]) ||
-	    copy_text(m->failover_lsn, sizeof(m->failover_lsn), fld[14]) ||
-	    copy_text(m->end_of_log_lsn, sizeof(m->end_of_log_lsn), fld[15]) ||
-	    copy_text(m->replication_lsn, sizeof(m->replication_lsn), fld[16]))
+	if (copy_text(m->partner_name, sizeof(m->partner_name), fld[10]) ||
+	    copy_text(m->partner_instance, sizeof(m->partner_instance), fld[11]) ||
+	    copy_text(m->witness_name, sizeof(m->witness_name), fld[12]) ||
+	    copy_text(m->failover_lsn, sizeof(m->failover_lsn), fld[13]) ||
+	    copy_text(m->end_of_log_lsn, sizeof(m->end_of_log_lsn), fld[14]) ||
+	    copy_text(m->replication_lsn, sizeof(m->replication_lsn), fld[15]))
 		return bad(L);
 	return 0;
 }

@@ -393,7 +393,10 @@ static int produce(struct sqlctx *c, struct evalenv *env, const struct sqlselect
 		vec_push(&groups.v, g);
 	}
 	for (size_t g = 0; g < groups.v.len; g++) {
-		env->group = (const struct lab_value ***)groups.v.items[g].rows.items;
+		static const struct lab_value **no_rows[1];
+
+		env->group = groups.v.items[g].rows.len
+			? (const struct lab_value ***)groups.v.items[g].rows.items : no_rows;
 		env->n_group = groups.v.items[g].rows.len;
 		set_cur(env, env->n_group ? env->group[0] : NULL);
 		if (produce_row(c, env, q, oc, res))
