@@ -245,6 +245,7 @@ static void planned(struct planner *p, struct planner_db *d)
 
 	if (!au)
 		return;
+	end_sessions(p, d);
 	if (d->target_seed) {
 		size_t s0 = emit_db(p, d, PLAN_SQL_SEED, d->auth.instance, d->target,
 				    arena_sprintf(a, "'%s' is not on the log chain of '%s': seed it "
@@ -264,7 +265,6 @@ static void planned(struct planner *p, struct planner_db *d)
 					   "NORECOVERY): zero data loss",
 					   &tail);
 	}
-	end_sessions(p, d);
 	c = catch_up(p, d, tail, d->auth.instance,
 		     arena_sprintf(a, "restore every log backup up to the tail, LSN %s, "
 				   "the tail included", planner_lsn(p, tail)));

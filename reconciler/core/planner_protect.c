@@ -190,7 +190,7 @@ static void rejoin_mirror(struct planner *p, const struct planner_db *d)
 	if (mc && mc->mirroring.role != MODEL_ROLE_NONE)
 		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_PROTECT, d, M, mc->mirroring.partner,
 		     "half of a broken partnership", 0);
-	if (!on_chain(p, d, P, M, &r))
+	if (!on_chain(p, d, P, M, &r) || mc->is_in_standby)
 		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' has no copy on the chain of "
 					       "'%s'", M, P));
 	else if (r.n_logs) {
@@ -213,8 +213,8 @@ static void ensure_mirror(struct planner *p, const struct planner_db *d)
 	if (!planner_reachable(p, M)) {
 		if (!paired)
 			seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
-		if (!paired)
-			establish(p, d, "mirror inside the primary site");
+		if (!paired || pc->mirroring.safety != MODEL_SAFETY_FULL)
+			establish(p, d, "mirror inside the primary site with safety FULL");
 		return;
 	}
 	if (paired && mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P)) {
@@ -274,6 +274,18 @@ static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
 		configure(p, d);
 }
 
+/* A database that is not shipped must exist on every other site's principal. */
+static void missing_elsewhere(struct planner *p, const struct planner_db *d)
+{
+	for (size_t i = 0; i < p->desired->topo.n_sites; i++) {
+		const char *X = p->desired->topo.sites[i].principal;
+
+		if (&p->desired->topo.sites[i] != p->ps && planner_reachable(p, X) &&
+		    !planner_copy(p, X, d->spec->name))
+			missing(p, d, X);
+	}
+}
+
 /* The principal did not answer: block what visibly needs it, say the rest is unverified. */
 static void protect_blind(struct planner *p, const struct planner_db *d)
 {
@@ -283,12 +295,20 @@ static void protect_blind(struct planner *p, const struct planner_db *d)
 
 	plan_add_note(p->plan, "'%s': '%s' is unreachable; its copy is not verified and "
 		      "nothing is protected from it until it answers", d->spec->name, P);
-	if (M && planner_reachable(p, M) &&
-	    !(mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P))) {
-		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
-		establish(p, d, "mirror inside the primary site");
+	if (M && planner_reachable(p, M)) {
+		bool paired = mc && mc->mirroring.role == MODEL_ROLE_MIRROR &&
+			      same(mc->mirroring.partner, P);
+
+		if (!paired)
+			seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
+		if (!paired || mc->mirroring.safety != MODEL_SAFETY_FULL)
+			establish(p, d, "mirror inside the primary site with safety FULL");
 	}
-	if (!d->spec->shipped || !p->to)
+	if (!d->spec->shipped) {
+		missing_elsewhere(p, d);
+		return;
+	}
+	if (!p->to)
 		return;
 	if (planner_reachable(p, p->to->principal) &&
 	    !(model_db_restoring(sc) && sc->ls_secondary.configured)) {
@@ -334,13 +354,8 @@ static void protect_db(struct planner *p, const struct planner_db *d)
 		ensure_mirror(p, d);
 	if (d->spec->shipped && p->to)
 		ensure_log_shipping(p, d);
-	for (size_t i = 0; !d->spec->shipped && i < p->desired->topo.n_sites; i++) {
-		const char *X = p->desired->topo.sites[i].principal;
-
-		if (&p->desired->topo.sites[i] != p->ps && planner_reachable(p, X) &&
-		    !planner_copy(p, X, d->spec->name))
-			missing(p, d, X);
-	}
+	if (!d->spec->shipped)
+		missing_elsewhere(p, d);
 }
 
 void planner_protect(struct planner *p)
