@@ -15,7 +15,10 @@ queries: an RPC to sp_executesql (pytds converts %(name)s to @name).
 A case with '--! cancel-after: S' runs its first batch with a query
 timeout of S seconds: pytds then sends ATTENTION and reads the ack.
 
-Usage: pytds_client.py HOST PORT USER PASSWORD CASE.sql
+Usage: pytds_client.py HOST PORT USER PASSWORD OUTDIR CASE.sql...
+Writes OUTDIR/NAME.out for each CASE (one process for all cases: importing
+pytds costs more than running a case). A case with '--! login:
+bad-password' logs in with PASSWORD + '-wrong'.
 """
 import datetime
 import decimal
@@ -29,6 +32,7 @@ import pytds
 from pytds import tds as pytds_tds
 from pytds import tds_base
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402  (case parsing shared with the other drivers)
 
@@ -150,6 +154,10 @@ def run_cancelled(cur, sql, out):
         return
     except pytds.TimeoutError:
         pass
+    except tds_base.DatabaseError as ex:
+        record_messages(cur, out)
+        out.append('cancel: not-cancelled (the batch failed: %s)' % ex.text)
+        return
     t0 = time.monotonic()
     try:
         cur.cancel()    # reads up to the ATTENTION acknowledgement
@@ -165,17 +173,16 @@ def run_cancelled(cur, sql, out):
         out.append('cancel: ok')
 
 
-def main(argv):
-    if len(argv) != 6:
-        sys.stderr.write(__doc__)
-        return 2
-    host, port, user, password, case = argv[1:]
+def run_case(host, port, user, password, case):
+    """One case on a fresh connection -> transcript lines."""
     batches = compare.case_batches(case)
     params = compare.case_params(case)
     directives = dict(compare.case_directives(case))
     cancel_after = float(directives['cancel-after']) if 'cancel-after' in directives else None
-    hook_tokens()
+    if directives.get('login') == 'bad-password':
+        password += '-wrong'
     out = []
+    del EVENTS[:]
     try:
         conn = pytds.connect(server=host, port=int(port), user=user, password=password,
                              autocommit=True, login_timeout=10,
@@ -184,8 +191,7 @@ def main(argv):
         out.append('batch')
         out.append('msg: %d %d %d %s' % (ex.number, ex.severity, ex.state, ex.text))
         out.append('login: failed')
-        print('\n'.join(out))
-        return 3
+        return out
     del EVENTS[:]   # the login's own database ENVCHANGE
     cur = conn.cursor()
     for i, sql in enumerate(batches):
@@ -209,7 +215,25 @@ def main(argv):
         else:
             run_batch(cur, sql, None, out)
     conn.close()
-    print('\n'.join(out))
+    return out
+
+
+def main(argv):
+    if len(argv) < 7:
+        sys.stderr.write(__doc__)
+        return 2
+    host, port, user, password, outdir = argv[1:6]
+    hook_tokens()
+    for case in argv[6:]:
+        name = os.path.splitext(os.path.basename(case))[0]
+        try:
+            out = run_case(host, port, user, password, case)
+        except Exception as e:  # noqa: BLE001 - one broken case must not hide the others
+            import traceback
+            traceback.print_exc()
+            out = ['# pytds_client: %s: %s' % (type(e).__name__, e)]
+        with open(os.path.join(outdir, name + '.out'), 'w', encoding='utf-8') as f:
+            f.write('\n'.join(out) + '\n')
     return 0
 
 

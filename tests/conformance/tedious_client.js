@@ -11,7 +11,10 @@
 // goes through execSql (an RPC to sp_executesql with typed parameters),
 // which is how applications send parameterised queries with tedious.
 //
-// Usage: node tedious_client.js HOST PORT USER PASSWORD CASE.sql
+// Usage: node tedious_client.js HOST PORT USER PASSWORD OUTDIR CASE.sql...
+// Writes OUTDIR/NAME.out for each CASE, each case on a fresh connection (one
+// process for all cases: loading tedious costs more than running a case).
+// A case with '--! login: bad-password' logs in with PASSWORD + '-wrong'.
 
 'use strict';
 
@@ -21,16 +24,16 @@ const path = require('path');
 const top = path.resolve(__dirname, '..', '..');
 const { Connection, Request, TYPES } = require(path.join(top, 'tests', 'node_modules', 'tedious'));
 
-const [host, port, user, password, casePath] = process.argv.slice(2);
-if (!casePath) {
-  process.stderr.write('usage: tedious_client.js HOST PORT USER PASSWORD CASE.sql\n');
+const [host, port, user, password, outDir, ...casePaths] = process.argv.slice(2);
+if (!casePaths.length) {
+  process.stderr.write('usage: tedious_client.js HOST PORT USER PASSWORD OUTDIR CASE.sql...\n');
   process.exit(2);
 }
 
-// --- the case: batches split on GO lines, '--! name: value' directives
-const directives = [];
-const batches = [];
-{
+// --- a case: batches split on GO lines, '--! name: value' directives
+function loadCase(casePath) {
+  const directives = [];
+  const batches = [];
   let cur = [];
   for (const ln of fs.readFileSync(casePath, 'utf8').split('\n')) {
     const m = /^--!\s*([\w-]+):\s*(.*?)\s*$/.exec(ln);
@@ -39,17 +42,21 @@ const batches = [];
     cur.push(ln);
   }
   batches.push(cur.join('\n'));
+  const params = directives.filter(([k]) => k === 'param').map(([, v]) => {
+    const m = /^@(\w+)\s+(\S+)\s+(.*)$/.exec(v);
+    if (!m) throw new Error('bad param: ' + v);
+    return { name: m[1], type: m[2], literal: m[3] };
+  });
+  const get = (k) => { const d = directives.find(([n]) => n === k); return d ? d[1] : null; };
+  return {
+    batches: batches.filter((b) => b.trim() !== ''),
+    params,
+    cancelAfter: get('cancel-after') !== null ? Number(get('cancel-after')) : null,
+    badPassword: get('login') === 'bad-password',
+  };
 }
-const sqlBatches = batches.filter((b) => b.trim() !== '');
-const params = directives.filter(([k]) => k === 'param').map(([, v]) => {
-  const m = /^@(\w+)\s+(\S+)\s+(.*)$/.exec(v);
-  if (!m) throw new Error('bad param: ' + v);
-  return { name: m[1], type: m[2], literal: m[3] };
-});
-const cancelDirective = directives.find(([k]) => k === 'cancel-after');
-const cancelAfter = cancelDirective ? Number(cancelDirective[1]) : null;
 
-const out = [];
+let out = [];
 const quote = (s) => "'" + String(s).replace(/'/g, "''").replace(/\n/g, '\\n') + "'";
 const pad = (n, w) => String(n).padStart(w, '0');
 
@@ -102,7 +109,8 @@ function literalValue(lit) {
   return Number(lit);
 }
 
-function runBatch(conn, sql, i) {
+function runBatch(conn, kase, sql, i) {
+  const { params, cancelAfter } = kase;
   return new Promise((resolve) => {
     out.push('batch');
     const cancelling = i === 0 && cancelAfter !== null;
@@ -146,40 +154,55 @@ function runBatch(conn, sql, i) {
   });
 }
 
-const conn = new Connection({
-  server: host,
-  authentication: { type: 'default', options: { userName: user, password } },
-  options: {
-    port: Number(port), encrypt: false, trustServerCertificate: true,
-    connectTimeout: 10000, requestTimeout: 0, cancelTimeout: 5000,
-    appName: 'pcdr-tedious-client',
-  },
-});
+function runCase(kase) {
+  return new Promise((resolve) => {
+    const conn = new Connection({
+      server: host,
+      authentication: {
+        type: 'default',
+        options: { userName: user, password: kase.badPassword ? `${password}-wrong` : password },
+      },
+      options: {
+        port: Number(port), encrypt: false, trustServerCertificate: true,
+        connectTimeout: 10000, requestTimeout: 0, cancelTimeout: 5000,
+        appName: 'pcdr-tedious-client',
+      },
+    });
+    let connected = false;
+    const loginMsgs = [];
+    const onMsg = (t) => (connected ? out : loginMsgs).push(`msg: ${t.number} ${t.class} ${t.state} ${t.message}`);
+    conn.on('infoMessage', onMsg);
+    conn.on('errorMessage', onMsg);
+    conn.on('databaseChange', (db) => { if (connected) out.push(`database: ${db}`); });
+    conn.on('error', (err) => process.stderr.write(`connection error: ${err.message}\n`));
+    conn.connect(async (err) => {
+      if (err) {
+        out.push('batch');
+        out.push(...loginMsgs.filter((m) => !/^msg: (5701|5703) /.test(m)));
+        out.push('login: failed');
+        resolve();
+        return;
+      }
+      connected = true;
+      for (let i = 0; i < kase.batches.length; i++) {
+        // eslint-disable-next-line no-await-in-loop
+        await runBatch(conn, kase, kase.batches[i], i);
+      }
+      conn.on('end', resolve);
+      conn.close();
+    });
+  });
+}
 
-let connected = false;
-const loginMsgs = [];
-conn.on('infoMessage', (t) => {
-  (connected ? out : loginMsgs).push(`msg: ${t.number} ${t.class} ${t.state} ${t.message}`);
-});
-conn.on('errorMessage', (t) => {
-  (connected ? out : loginMsgs).push(`msg: ${t.number} ${t.class} ${t.state} ${t.message}`);
-});
-conn.on('databaseChange', (db) => { if (connected) out.push(`database: ${db}`); });
-conn.on('error', (err) => process.stderr.write(`connection error: ${err.message}\n`));
-
-conn.connect(async (err) => {
-  if (err) {
-    out.push('batch');
-    out.push(...loginMsgs.filter((m) => !/^msg: (5701|5703) /.test(m)));
-    out.push('login: failed');
-    process.stdout.write(out.join('\n') + '\n');
-    process.exit(3);
+(async () => {
+  for (const casePath of casePaths) {
+    out = [];
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await runCase(loadCase(casePath));
+    } catch (e) {
+      out.push(`# tedious_client: ${e.stack}`);
+    }
+    fs.writeFileSync(path.join(outDir, path.basename(casePath, '.sql') + '.out'), out.join('\n') + '\n');
   }
-  connected = true;
-  for (let i = 0; i < sqlBatches.length; i++) {
-    // eslint-disable-next-line no-await-in-loop
-    await runBatch(conn, sqlBatches[i], i);
-  }
-  conn.close();
-  process.stdout.write(out.join('\n') + '\n');
-});
+})();

@@ -1,0 +1,2 @@
+-- BIGINT through CAST (a bare 19-digit literal would be NUMERIC).
+SELECT CAST(9223372036854775807 AS BIGINT) AS v, CAST(NULL AS BIGINT) AS n;
