@@ -24,14 +24,38 @@ struct colspec {
 	bool nullable;
 };
 
-#define C_SYSNAME(n, nul) { n, LAB_T_NVARCHAR, 128, 0, 0, nul }
-#define C_DESC(n) { n, LAB_T_NVARCHAR, 60, 0, 0, true }
-#define C_INT(n, nul) { n, LAB_T_INT, 4, 10, 0, nul }
-#define C_SMALL(n, nul) { n, LAB_T_SMALLINT, 2, 5, 0, nul }
-#define C_TINY(n, nul) { n, LAB_T_TINYINT, 1, 3, 0, nul }
-#define C_BIT(n, nul) { n, LAB_T_BIT, 1, 1, 0, nul }
-#define C_DT(n, nul) { n, LAB_T_DATETIME, 8, 23, 3, nul }
-#define C_LSN(n) { n, LAB_T_NUMERIC, 17, 25, 0, true }
+#define C_SYSNAME(n, nul)                                                                          \
+	{                                                                                          \
+		n, LAB_T_NVARCHAR, 128, 0, 0, nul                                                  \
+	}
+#define C_DESC(n)                                                                                  \
+	{                                                                                          \
+		n, LAB_T_NVARCHAR, 60, 0, 0, true                                                  \
+	}
+#define C_INT(n, nul)                                                                              \
+	{                                                                                          \
+		n, LAB_T_INT, 4, 10, 0, nul                                                        \
+	}
+#define C_SMALL(n, nul)                                                                            \
+	{                                                                                          \
+		n, LAB_T_SMALLINT, 2, 5, 0, nul                                                    \
+	}
+#define C_TINY(n, nul)                                                                             \
+	{                                                                                          \
+		n, LAB_T_TINYINT, 1, 3, 0, nul                                                     \
+	}
+#define C_BIT(n, nul)                                                                              \
+	{                                                                                          \
+		n, LAB_T_BIT, 1, 1, 0, nul                                                         \
+	}
+#define C_DT(n, nul)                                                                               \
+	{                                                                                          \
+		n, LAB_T_DATETIME, 8, 23, 3, nul                                                   \
+	}
+#define C_LSN(n)                                                                                   \
+	{                                                                                          \
+		n, LAB_T_NUMERIC, 17, 25, 0, true                                                  \
+	}
 
 struct builder {
 	struct sqlctx *c;
@@ -41,7 +65,7 @@ struct builder {
 };
 
 static void start(struct builder *b, struct sqlctx *c, struct rowset *rs,
-		  const struct colspec *spec, size_t n_cols, size_t max_rows)
+                  const struct colspec *spec, size_t n_cols, size_t max_rows)
 {
 	struct lab_column *cols = arena_calloc(c->a, n_cols, sizeof(*cols));
 
@@ -85,7 +109,7 @@ static void put_text(struct builder *b, const char *s)
 
 static void put_time(struct builder *b, int64_t us)
 {
-	struct sqltype t = { LAB_T_DATETIME, 8, 23, 3 };
+	struct sqltype t = {LAB_T_DATETIME, 8, 23, 3};
 	struct lab_value raw = sqlval_time(LAB_T_DATETIME2, us);
 
 	sqlval_convert(&b->row[b->k], &raw, &t, -1, b->c->a, &b->c->err);
@@ -106,23 +130,31 @@ static void put_lsn(struct builder *b, const char *lsn)
 
 /* --- sys.databases ---------------------------------------------------- */
 
-static const char *const state_desc[] = { "ONLINE", "RESTORING", "RECOVERING",
-					  "RECOVERY_PENDING", "SUSPECT", "EMERGENCY", "OFFLINE" };
+static const char *const state_desc[] = {"ONLINE",  "RESTORING", "RECOVERING", "RECOVERY_PENDING",
+                                         "SUSPECT", "EMERGENCY", "OFFLINE"};
 
 static void view_databases(struct sqlctx *c, struct rowset *rs)
 {
 	static const struct colspec spec[] = {
-		C_SYSNAME("name", false),       C_INT("database_id", false),
-		C_INT("source_database_id", true), C_DT("create_date", false),
-		C_TINY("compatibility_level", false), C_SYSNAME("collation_name", true),
-		C_TINY("user_access", true),    C_DESC("user_access_desc"),
-		C_BIT("is_read_only", true),    C_TINY("state", true),
-		C_DESC("state_desc"),           C_BIT("is_in_standby", true),
-		C_TINY("recovery_model", true), C_DESC("recovery_model_desc"),
-		C_TINY("log_reuse_wait", true), C_DESC("log_reuse_wait_desc"),
+	        C_SYSNAME("name", false),
+	        C_INT("database_id", false),
+	        C_INT("source_database_id", true),
+	        C_DT("create_date", false),
+	        C_TINY("compatibility_level", false),
+	        C_SYSNAME("collation_name", true),
+	        C_TINY("user_access", true),
+	        C_DESC("user_access_desc"),
+	        C_BIT("is_read_only", true),
+	        C_TINY("state", true),
+	        C_DESC("state_desc"),
+	        C_BIT("is_in_standby", true),
+	        C_TINY("recovery_model", true),
+	        C_DESC("recovery_model_desc"),
+	        C_TINY("log_reuse_wait", true),
+	        C_DESC("log_reuse_wait_desc"),
 	};
-	static const char *const access[] = { "MULTI_USER", "SINGLE_USER", "RESTRICTED_USER" };
-	static const char *const model[] = { NULL, "FULL", "BULK_LOGGED", "SIMPLE" };
+	static const char *const access[] = {"MULTI_USER", "SINGLE_USER", "RESTRICTED_USER"};
+	static const char *const model[] = {NULL, "FULL", "BULK_LOGGED", "SIMPLE"};
 	struct builder b;
 
 	start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->dbs.len);
@@ -155,10 +187,10 @@ static void view_databases(struct sqlctx *c, struct rowset *rs)
 
 static void mirroring_row(struct builder *b, const struct sqldb *db, bool visible)
 {
-	static const char *const st[] = { "SUSPENDED", "DISCONNECTED", "SYNCHRONIZING",
-					   "PENDING_FAILOVER", "SYNCHRONIZED" };
-	static const char *const safety[] = { "UNKNOWN", "OFF", "FULL" };
-	static const char *const wst[] = { "UNKNOWN", "CONNECTED", "DISCONNECTED" };
+	static const char *const st[] = {"SUSPENDED", "DISCONNECTED", "SYNCHRONIZING",
+	                                 "PENDING_FAILOVER", "SYNCHRONIZED"};
+	static const char *const safety[] = {"UNKNOWN", "OFF", "FULL"};
+	static const char *const wst[] = {"UNKNOWN", "CONNECTED", "DISCONNECTED"};
 	const struct sqlmirror *m = &db->mirror;
 
 	row(b);
@@ -194,19 +226,27 @@ static void mirroring_row(struct builder *b, const struct sqldb *db, bool visibl
 static void view_mirroring(struct sqlctx *c, struct rowset *rs)
 {
 	static const struct colspec spec[] = {
-		C_INT("database_id", false),
-		{ "mirroring_guid", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0, true },
-		C_TINY("mirroring_state", true),       C_DESC("mirroring_state_desc"),
-		C_TINY("mirroring_role", true),        C_DESC("mirroring_role_desc"),
-		C_INT("mirroring_role_sequence", true), C_TINY("mirroring_safety_level", true),
-		C_DESC("mirroring_safety_level_desc"), C_INT("mirroring_safety_sequence", true),
-		C_SYSNAME("mirroring_partner_name", true),
-		C_SYSNAME("mirroring_partner_instance", true),
-		C_SYSNAME("mirroring_witness_name", true),
-		C_TINY("mirroring_witness_state", true), C_DESC("mirroring_witness_state_desc"),
-		C_LSN("mirroring_failover_lsn"),       C_INT("mirroring_connection_timeout", true),
-		C_INT("mirroring_redo_queue", true),   C_DESC("mirroring_redo_queue_type"),
-		C_LSN("mirroring_end_of_log_lsn"),     C_LSN("mirroring_replication_lsn"),
+	        C_INT("database_id", false),
+	        {"mirroring_guid", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0, true},
+	        C_TINY("mirroring_state", true),
+	        C_DESC("mirroring_state_desc"),
+	        C_TINY("mirroring_role", true),
+	        C_DESC("mirroring_role_desc"),
+	        C_INT("mirroring_role_sequence", true),
+	        C_TINY("mirroring_safety_level", true),
+	        C_DESC("mirroring_safety_level_desc"),
+	        C_INT("mirroring_safety_sequence", true),
+	        C_SYSNAME("mirroring_partner_name", true),
+	        C_SYSNAME("mirroring_partner_instance", true),
+	        C_SYSNAME("mirroring_witness_name", true),
+	        C_TINY("mirroring_witness_state", true),
+	        C_DESC("mirroring_witness_state_desc"),
+	        C_LSN("mirroring_failover_lsn"),
+	        C_INT("mirroring_connection_timeout", true),
+	        C_INT("mirroring_redo_queue", true),
+	        C_DESC("mirroring_redo_queue_type"),
+	        C_LSN("mirroring_end_of_log_lsn"),
+	        C_LSN("mirroring_replication_lsn"),
 	};
 	struct builder b;
 
@@ -221,19 +261,19 @@ static void view_mirroring(struct sqlctx *c, struct rowset *rs)
 
 /* --- endpoints --------------------------------------------------------- */
 
-#define ENDPOINT_COLS                                                              \
-	C_SYSNAME("name", false), C_INT("endpoint_id", false), C_INT("principal_id", true), \
-		C_TINY("protocol", false), C_DESC("protocol_desc"), C_TINY("type", false),   \
-		C_DESC("type_desc"), C_TINY("state", true), C_DESC("state_desc"),           \
-		C_BIT("is_admin_endpoint", false)
+#define ENDPOINT_COLS                                                                              \
+	C_SYSNAME("name", false), C_INT("endpoint_id", false), C_INT("principal_id", true),        \
+	        C_TINY("protocol", false), C_DESC("protocol_desc"), C_TINY("type", false),         \
+	        C_DESC("type_desc"), C_TINY("state", true), C_DESC("state_desc"),                  \
+	        C_BIT("is_admin_endpoint", false)
 
 static void endpoint_cols(struct builder *b, const struct sqlendpoint *e)
 {
-	static const char *const proto[] = { "", "HTTP", "TCP", "NAMED_PIPES", "SHARED_MEMORY",
-					     "VIA" };
-	static const char *const type[] = { "", "SOAP", "TSQL", "SERVICE_BROKER",
-					    "DATABASE_MIRRORING" };
-	static const char *const state[] = { "STARTED", "STOPPED", "DISABLED" };
+	static const char *const proto[] = {"",   "HTTP", "TCP", "NAMED_PIPES", "SHARED_MEMORY",
+	                                    "VIA"};
+	static const char *const type[] = {"", "SOAP", "TSQL", "SERVICE_BROKER",
+	                                   "DATABASE_MIRRORING"};
+	static const char *const state[] = {"STARTED", "STOPPED", "DISABLED"};
 
 	row(b);
 	put_text(b, e->name);
@@ -250,21 +290,29 @@ static void endpoint_cols(struct builder *b, const struct sqlendpoint *e)
 
 static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
 {
-	static const struct colspec plain[] = { ENDPOINT_COLS };
+	static const struct colspec plain[] = {ENDPOINT_COLS};
 	static const struct colspec tcp[] = {
-		ENDPOINT_COLS, C_INT("port", false), C_BIT("is_dynamic_port", false),
-		{ "ip_address", LAB_T_NVARCHAR, 45, 0, 0, true },
+	        ENDPOINT_COLS,
+	        C_INT("port", false),
+	        C_BIT("is_dynamic_port", false),
+	        {"ip_address", LAB_T_NVARCHAR, 45, 0, 0, true},
 	};
 	static const struct colspec dbm[] = {
-		ENDPOINT_COLS, C_TINY("role", true), C_DESC("role_desc"),
-		C_BIT("is_encryption_enabled", false), C_TINY("connection_auth", false),
-		C_DESC("connection_auth_desc"), C_INT("certificate_id", false),
-		C_TINY("encryption_algorithm", false), C_DESC("encryption_algorithm_desc"),
+	        ENDPOINT_COLS,
+	        C_TINY("role", true),
+	        C_DESC("role_desc"),
+	        C_BIT("is_encryption_enabled", false),
+	        C_TINY("connection_auth", false),
+	        C_DESC("connection_auth_desc"),
+	        C_INT("certificate_id", false),
+	        C_TINY("encryption_algorithm", false),
+	        C_DESC("encryption_algorithm_desc"),
 	};
-	static const char *const role[] = { "NONE", "PARTNER", "WITNESS", "ALL" };
-	static const char *const auth[] = { "", "NTLM", "KERBEROS", "NEGOTIATE", "CERTIFICATE" };
-	static const char *const alg[] = { "NONE", "RC4", "AES", "NONE, RC4", "NONE, AES",
-					   "RC4, AES", "AES, RC4", "NONE, RC4, AES", "NONE, AES, RC4" };
+	static const char *const role[] = {"NONE", "PARTNER", "WITNESS", "ALL"};
+	static const char *const auth[] = {"", "NTLM", "KERBEROS", "NEGOTIATE", "CERTIFICATE"};
+	static const char *const alg[] = {"NONE",          "RC4",      "AES",      "NONE, RC4",
+	                                  "NONE, AES",     "RC4, AES", "AES, RC4", "NONE, RC4, AES",
+	                                  "NONE, AES, RC4"};
 	struct builder b;
 
 	if (which == 0)
@@ -288,10 +336,13 @@ static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
 			put_text(&b, role[e->role & 3]);
 			put_int(&b, e->encryption);
 			put_int(&b, e->connection_auth ? e->connection_auth : 3);
-			put_text(&b, auth[e->connection_auth <= 4 && e->connection_auth ? e->connection_auth : 3]);
+			put_text(&b, auth[e->connection_auth <= 4 && e->connection_auth
+			                          ? e->connection_auth
+			                          : 3]);
 			put_int(&b, 0);
 			put_int(&b, e->encryption_algorithm);
-			put_text(&b, alg[e->encryption_algorithm <= 8 ? e->encryption_algorithm : 0]);
+			put_text(&b,
+			         alg[e->encryption_algorithm <= 8 ? e->encryption_algorithm : 0]);
 		}
 	}
 }
@@ -301,11 +352,11 @@ static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
 static void view_sessions(struct sqlctx *c, struct rowset *rs)
 {
 	static const struct colspec spec[] = {
-		C_SMALL("session_id", false),      C_DT("login_time", false),
-		C_SYSNAME("host_name", true),      C_SYSNAME("program_name", true),
-		C_SYSNAME("login_name", false),    { "status", LAB_T_NVARCHAR, 30, 0, 0, false },
-		C_BIT("is_user_process", false),   C_SMALL("database_id", false),
-		C_INT("open_transaction_count", false), C_DT("last_request_start_time", false),
+	        C_SMALL("session_id", false),           C_DT("login_time", false),
+	        C_SYSNAME("host_name", true),           C_SYSNAME("program_name", true),
+	        C_SYSNAME("login_name", false),         {"status", LAB_T_NVARCHAR, 30, 0, 0, false},
+	        C_BIT("is_user_process", false),        C_SMALL("database_id", false),
+	        C_INT("open_transaction_count", false), C_DT("last_request_start_time", false),
 	};
 	struct builder b;
 
@@ -345,13 +396,15 @@ static const char *padded(struct sqlctx *c, const char *s, size_t width)
 static void view_sysprocesses(struct sqlctx *c, struct rowset *rs)
 {
 	static const struct colspec spec[] = {
-		C_SMALL("spid", false),          C_SMALL("dbid", false),
-		C_DT("login_time", false),       C_DT("last_batch", false),
-		{ "status", LAB_T_NVARCHAR, 30, 0, 0, false },
-		{ "hostname", LAB_T_NVARCHAR, 128, 0, 0, false },
-		{ "program_name", LAB_T_NVARCHAR, 128, 0, 0, false },
-		{ "loginame", LAB_T_NVARCHAR, 128, 0, 0, false },
-		{ "cmd", LAB_T_NVARCHAR, 32, 0, 0, false },
+	        C_SMALL("spid", false),
+	        C_SMALL("dbid", false),
+	        C_DT("login_time", false),
+	        C_DT("last_batch", false),
+	        {"status", LAB_T_NVARCHAR, 30, 0, 0, false},
+	        {"hostname", LAB_T_NVARCHAR, 128, 0, 0, false},
+	        {"program_name", LAB_T_NVARCHAR, 128, 0, 0, false},
+	        {"loginame", LAB_T_NVARCHAR, 128, 0, 0, false},
+	        {"cmd", LAB_T_NVARCHAR, 32, 0, 0, false},
 	};
 	struct builder b;
 
@@ -375,7 +428,7 @@ static void view_sysprocesses(struct sqlctx *c, struct rowset *rs)
 }
 
 int catalog_open(struct sqlctx *c, struct sqldb *db, const char *schema, const char *name,
-		 struct rowset *out)
+                 struct rowset *out)
 {
 	bool sys = schema && !strcasecmp(schema, "sys");
 

@@ -16,7 +16,7 @@
 #include "lab/sql/value.h"
 
 static int conv_err(struct sqlerr *err, int32_t number, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static int conv_err(struct sqlerr *err, int32_t number, const char *fmt, ...)
 {
@@ -52,8 +52,7 @@ static int64_t round_datetime(int64_t us)
 /* Normalise a decimal string to scale `s` (rounding half away from zero)
  * and check it fits precision `p`. p == 0: only validate. 0, -1 bad
  * syntax, -2 overflow. */
-static int decimal_fit(const char *in, size_t n, int p, int s, struct arena *a,
-		       const char **out)
+static int decimal_fit(const char *in, size_t n, int p, int s, struct arena *a, const char **out)
 {
 	char digits[96];
 	size_t nd = 0, ip = 0, fp = 0, k;
@@ -116,8 +115,8 @@ static void time_style(char *buf, size_t cap, const struct lab_value *v, int sty
 {
 	char full[48];
 
-	sqlval_format_time(full, sizeof(full), v->time_us,
-			   v->type == LAB_T_DATETIME ? 3 : 7);
+	sqlval_format_time(full, sizeof(full), v->time_us, v->time_ns,
+	                   v->type == LAB_T_DATETIME ? 3 : 7);
 	switch (style) {
 	case 23:
 		snprintf(buf, cap, "%.10s", full);
@@ -162,7 +161,7 @@ static size_t utf8_prefix(const char *s, size_t n, int32_t chars)
 }
 
 static int to_text(struct lab_value *out, const struct lab_value *in, const struct sqltype *to,
-		   int style, struct arena *a)
+                   int style, struct arena *a)
 {
 	size_t n;
 	const char *t;
@@ -177,7 +176,7 @@ static int to_text(struct lab_value *out, const struct lab_value *in, const stru
 	}
 	if (to->length >= 0)
 		n = to->type == LAB_T_NVARCHAR ? utf8_prefix(t, n, to->length)
-					       : (n > (size_t)to->length ? (size_t)to->length : n);
+		                               : (n > (size_t)to->length ? (size_t)to->length : n);
 	*out = sqlval_str(a, to->type, t, n);
 	return 0;
 }
@@ -197,13 +196,13 @@ static int int_range(int64_t i, enum lab_type t, struct sqlerr *err)
 		hi = 255;
 	}
 	if (i < lo || i > hi)
-		return conv_err(err, 220, "Arithmetic overflow error for data type %s, value = %" PRId64 ".",
-				sqlval_type_name(t), i);
+		return conv_err(err, 220,
+		                "Arithmetic overflow error for data type %s, value = %" PRId64 ".",
+		                sqlval_type_name(t), i);
 	return 0;
 }
 
-static int text_to_int(int64_t *i, const struct lab_value *in, enum lab_type t,
-		       struct sqlerr *err)
+static int text_to_int(int64_t *i, const struct lab_value *in, enum lab_type t, struct sqlerr *err)
 {
 	char buf[40];
 	size_t n = in->slen;
@@ -230,13 +229,13 @@ static int text_to_int(int64_t *i, const struct lab_value *in, enum lab_type t,
 		goto bad;
 	return 0;
 bad:
-	return conv_err(err, 245, "Conversion failed when converting the %s value '%.*s' to data type %s.",
-			type_label(in), (int)(in->slen > 400 ? 400 : in->slen), in->s,
-			sqlval_type_name(t));
+	return conv_err(
+	        err, 245, "Conversion failed when converting the %s value '%.*s' to data type %s.",
+	        type_label(in), (int)(in->slen > 400 ? 400 : in->slen), in->s, sqlval_type_name(t));
 }
 
 static int to_int(struct lab_value *out, const struct lab_value *in, enum lab_type t,
-		  struct sqlerr *err)
+                  struct sqlerr *err)
 {
 	int64_t i = 0;
 
@@ -244,8 +243,9 @@ static int to_int(struct lab_value *out, const struct lab_value *in, enum lab_ty
 		i = in->i;
 	} else if (in->type == LAB_T_FLOAT) {
 		if (in->f > 9.2e18 || in->f < -9.2e18)
-			return conv_err(err, 8115, "Arithmetic overflow error converting %s to data type %s.",
-					"expression", sqlval_type_name(t));
+			return conv_err(err, 8115,
+			                "Arithmetic overflow error converting %s to data type %s.",
+			                "expression", sqlval_type_name(t));
 		i = (int64_t)in->f;
 	} else if (in->type == LAB_T_NUMERIC) {
 		i = strtoll(in->s, NULL, 10);
@@ -253,8 +253,9 @@ static int to_int(struct lab_value *out, const struct lab_value *in, enum lab_ty
 		if (text_to_int(&i, in, t, err))
 			return -1;
 	} else {
-		return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-				type_label(in), sqlval_type_name(t));
+		return conv_err(err, 529,
+		                "Explicit conversion from data type %s to %s is not allowed.",
+		                type_label(in), sqlval_type_name(t));
 	}
 	if (t == LAB_T_BIT)
 		i = i != 0;
@@ -265,7 +266,7 @@ static int to_int(struct lab_value *out, const struct lab_value *in, enum lab_ty
 }
 
 static int to_numeric(struct lab_value *out, const struct lab_value *in, const struct sqltype *to,
-		      struct arena *a, struct sqlerr *err)
+                      struct arena *a, struct sqlerr *err)
 {
 	char buf[64];
 	const char *src = buf, *res;
@@ -279,15 +280,18 @@ static int to_numeric(struct lab_value *out, const struct lab_value *in, const s
 	else if (in->type == LAB_T_NUMERIC || sqlval_is_text(in->type))
 		src = in->s;
 	else
-		return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-				type_label(in), "numeric");
+		return conv_err(err, 529,
+		                "Explicit conversion from data type %s to %s is not allowed.",
+		                type_label(in), "numeric");
 	n = src == buf ? strlen(buf) : in->slen;
 	rc = decimal_fit(src, n, to->precision, to->scale, a, &res);
 	if (rc == -1)
-		return conv_err(err, 8114, "Error converting data type %s to numeric.", type_label(in));
+		return conv_err(err, 8114, "Error converting data type %s to numeric.",
+		                type_label(in));
 	if (rc == -2)
-		return conv_err(err, 8115, "Arithmetic overflow error converting %s to data type numeric.",
-				type_label(in));
+		return conv_err(err, 8115,
+		                "Arithmetic overflow error converting %s to data type numeric.",
+		                type_label(in));
 	*out = sqlval_null(LAB_T_NUMERIC);
 	out->is_null = false;
 	out->s = res;
@@ -305,34 +309,42 @@ static int to_float(struct lab_value *out, const struct lab_value *in, struct sq
 		return 0;
 	}
 	if (!sqlval_is_text(in->type))
-		return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-				type_label(in), "float");
+		return conv_err(err, 529,
+		                "Explicit conversion from data type %s to %s is not allowed.",
+		                type_label(in), "float");
 	f = strtod(in->s, &end);
 	while (*end == ' ')
 		end++;
 	if (end == in->s || *end)
-		return conv_err(err, 8114, "Error converting data type %s to float.", type_label(in));
+		return conv_err(err, 8114, "Error converting data type %s to float.",
+		                type_label(in));
 	*out = sqlval_float(f);
 	return 0;
 }
 
 static int to_time(struct lab_value *out, const struct lab_value *in, enum lab_type t,
-		   struct sqlerr *err)
+                   struct sqlerr *err)
 {
 	int64_t us;
+	uint16_t ns = 0;
 
 	if (sqlval_is_time(in->type)) {
 		us = in->time_us;
+		ns = in->time_ns;
 	} else if (sqlval_is_text(in->type)) {
-		if (sqlval_parse_time(&us, in->s, in->slen))
-			return conv_err(err, 241, "Conversion failed when converting date and/or time from character string.");
+		if (sqlval_parse_time(&us, &ns, in->s, in->slen))
+			return conv_err(err, 241,
+			                "Conversion failed when converting date and/or time from "
+			                "character string.");
 	} else if (sqlval_is_int(in->type) && t == LAB_T_DATETIME) {
 		us = (in->i - 25567) * 86400000000LL; /* days since 1900-01-01 */
 	} else {
-		return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-				type_label(in), sqlval_type_name(t));
+		return conv_err(err, 529,
+		                "Explicit conversion from data type %s to %s is not allowed.",
+		                type_label(in), sqlval_type_name(t));
 	}
 	*out = sqlval_time(t, t == LAB_T_DATETIME ? round_datetime(us) : us);
+	out->time_ns = t == LAB_T_DATETIME ? 0 : ns;
 	return 0;
 }
 
@@ -346,16 +358,17 @@ static int to_guid(struct lab_value *out, const struct lab_value *in, struct sql
 	}
 	if (sqlval_is_text(in->type)) {
 		if (sqlval_parse_guid(out->guid, in->s, in->slen))
-			return conv_err(err, 8169, "Conversion failed when converting from a character string to uniqueidentifier.");
+			return conv_err(err, 8169,
+			                "Conversion failed when converting from a character string "
+			                "to uniqueidentifier.");
 		return 0;
 	}
 	return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-			type_label(in), "uniqueidentifier");
+	                type_label(in), "uniqueidentifier");
 }
 
-int sqlval_convert(struct lab_value *out, const struct lab_value *in,
-		   const struct sqltype *to, int style, struct arena *a,
-		   struct sqlerr *err)
+int sqlval_convert(struct lab_value *out, const struct lab_value *in, const struct sqltype *to,
+                   int style, struct arena *a, struct sqlerr *err)
 {
 	struct lab_value src = *in; /* out may be in */
 
@@ -377,8 +390,9 @@ int sqlval_convert(struct lab_value *out, const struct lab_value *in,
 			*out = sqlval_str(a, LAB_T_VARBINARY, in->s, in->slen);
 			return 0;
 		}
-		return conv_err(err, 529, "Explicit conversion from data type %s to %s is not allowed.",
-				type_label(in), "varbinary");
+		return conv_err(err, 529,
+		                "Explicit conversion from data type %s to %s is not allowed.",
+		                type_label(in), "varbinary");
 	case LAB_T_NUMERIC:
 		return to_numeric(out, in, to, a, err);
 	case LAB_T_FLOAT:

@@ -24,7 +24,6 @@ static struct lab_value bit3(int truth)
 
 /* --- columns --------------------------------------------------------- */
 
-
 static bool src_has(const struct scope_src *s, const char *name, size_t *col)
 {
 	for (size_t k = 0; k < s->rs.n_cols; k++)
@@ -36,7 +35,7 @@ static bool src_has(const struct scope_src *s, const char *name, size_t *col)
 }
 
 int sqleval_resolve(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct evalenv **fenv, size_t *fsrc, size_t *fcol)
+                    struct evalenv **fenv, size_t *fsrc, size_t *fcol)
 {
 	bool qual_seen = false;
 
@@ -56,19 +55,19 @@ int sqleval_resolve(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 		}
 		if (hits > 1)
 			return sqlexec_fail(c, AB_SCOPE, 209, 16, e->line,
-					    "Ambiguous column name '%s'.", e->name);
+			                    "Ambiguous column name '%s'.", e->name);
 		if (hits == 1)
 			return 0;
 	}
 	if (e->qual && !qual_seen)
 		return sqlexec_fail(c, AB_SCOPE, 4104, 16, e->line,
-				    "The multi-part identifier \"%s.%s\" could not be bound.", e->qual,
-				    e->name);
+		                    "The multi-part identifier \"%s.%s\" could not be bound.",
+		                    e->qual, e->name);
 	return sqlexec_fail(c, AB_SCOPE, 207, 16, e->line, "Invalid column name '%s'.", e->name);
 }
 
 int sqleval_col(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_value *out)
+                struct lab_value *out)
 {
 	struct evalenv *fe;
 	size_t s, k;
@@ -89,53 +88,66 @@ int sqleval_col(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 /* --- arithmetic ------------------------------------------------------ */
 
 static int int_result(struct sqlctx *c, const struct sqlexpr *e, enum lab_type t, __int128 r,
-		      struct lab_value *out)
+                      struct lab_value *out)
 {
 	__int128 lo = t == LAB_T_BIGINT ? INT64_MIN : INT32_MIN;
 	__int128 hi = t == LAB_T_BIGINT ? INT64_MAX : INT32_MAX;
 
 	if (r < lo || r > hi)
-		return sqlexec_fail(c, AB_BATCH, 8115, 16, e->line,
-				    "Arithmetic overflow error converting expression to data type %s.",
-				    sqlval_type_name(t));
+		return sqlexec_fail(
+		        c, AB_BATCH, 8115, 16, e->line,
+		        "Arithmetic overflow error converting expression to data type %s.",
+		        sqlval_type_name(t));
 	*out = sqlval_int(t, (int64_t)r);
 	return 0;
 }
 
 static int arith_int(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *x,
-		     const struct lab_value *y, struct lab_value *out)
+                     const struct lab_value *y, struct lab_value *out)
 {
-	enum lab_type t = x->type == LAB_T_BIGINT || y->type == LAB_T_BIGINT ? LAB_T_BIGINT
-										: LAB_T_INT;
+	enum lab_type t =
+	        x->type == LAB_T_BIGINT || y->type == LAB_T_BIGINT ? LAB_T_BIGINT : LAB_T_INT;
 	__int128 a = x->i, b = y->i, r;
 
 	switch (e->op[0]) {
-	case '+': r = a + b; break;
-	case '-': r = a - b; break;
-	case '*': r = a * b; break;
+	case '+':
+		r = a + b;
+		break;
+	case '-':
+		r = a - b;
+		break;
+	case '*':
+		r = a * b;
+		break;
 	default:
 		if (b == 0)
 			return sqlexec_fail(c, AB_STMT, 8134, 16, e->line,
-					    "Divide by zero error encountered.");
+			                    "Divide by zero error encountered.");
 		r = e->op[0] == '/' ? a / b : a % b;
 	}
 	return int_result(c, e, t, r, out);
 }
 
 static int arith_num(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *x,
-		     const struct lab_value *y, struct lab_value *out)
+                     const struct lab_value *y, struct lab_value *out)
 {
 	double a = sqlval_double(x), b = sqlval_double(y), r;
 	bool flt = x->type == LAB_T_FLOAT || y->type == LAB_T_FLOAT;
 
 	switch (e->op[0]) {
-	case '+': r = a + b; break;
-	case '-': r = a - b; break;
-	case '*': r = a * b; break;
+	case '+':
+		r = a + b;
+		break;
+	case '-':
+		r = a - b;
+		break;
+	case '*':
+		r = a * b;
+		break;
 	default:
 		if (b == 0)
 			return sqlexec_fail(c, AB_STMT, 8134, 16, e->line,
-					    "Divide by zero error encountered.");
+			                    "Divide by zero error encountered.");
 		r = e->op[0] == '/' ? a / b : fmod(a, b);
 	}
 	if (flt) {
@@ -154,7 +166,7 @@ static int arith_num(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 }
 
 static int concat(struct sqlctx *c, const struct lab_value *x, const struct lab_value *y,
-		  struct lab_value *out)
+                  struct lab_value *out)
 {
 	size_t xn, yn;
 	const char *xs = sqlval_text(x, c->a, &xn), *ys = sqlval_text(y, c->a, &yn);
@@ -163,7 +175,7 @@ static int concat(struct sqlctx *c, const struct lab_value *x, const struct lab_
 	memcpy(buf, xs, xn);
 	memcpy(buf + xn, ys, yn);
 	*out = sqlval_null(x->type == LAB_T_NVARCHAR || y->type == LAB_T_NVARCHAR ? LAB_T_NVARCHAR
-										  : LAB_T_VARCHAR);
+	                                                                          : LAB_T_VARCHAR);
 	out->is_null = false;
 	out->s = buf;
 	out->slen = xn + yn;
@@ -171,21 +183,22 @@ static int concat(struct sqlctx *c, const struct lab_value *x, const struct lab_
 }
 
 int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x,
-		 struct lab_value *y, struct lab_value *out)
+                  struct lab_value *y, struct lab_value *out)
 {
-	enum lab_type t = sqlval_precedence(x->type) >= sqlval_precedence(y->type) ? x->type
-										    : y->type;
-	struct sqltype to = { t, -1, 0, 0 };
+	enum lab_type t =
+	        sqlval_precedence(x->type) >= sqlval_precedence(y->type) ? x->type : y->type;
+	struct sqltype to = {t, -1, 0, 0};
 
 	if (x->is_null || y->is_null) {
-		*out = sqlval_null(e->args[0]->kind == EX_LIT && x->is_null ? y->type
-			: e->args[1]->kind == EX_LIT && y->is_null ? x->type : t);
+		*out = sqlval_null(e->args[0]->kind == EX_LIT && x->is_null   ? y->type
+		                   : e->args[1]->kind == EX_LIT && y->is_null ? x->type
+		                                                              : t);
 		return 0;
 	}
 	if (e->op[0] == '+' && sqlval_is_text(x->type) && sqlval_is_text(y->type))
 		return concat(c, x, y, out);
-	if (sqlval_is_time(t) && (e->op[0] == '+' || e->op[0] == '-') && sqlval_is_num(
-		    sqlval_is_time(x->type) ? y->type : x->type)) {
+	if (sqlval_is_time(t) && (e->op[0] == '+' || e->op[0] == '-') &&
+	    sqlval_is_num(sqlval_is_time(x->type) ? y->type : x->type)) {
 		const struct lab_value *tv = sqlval_is_time(x->type) ? x : y;
 		const struct lab_value *nv = tv == x ? y : x;
 		double days = sqlval_double(nv) * (e->op[0] == '-' ? -1 : 1);
@@ -195,10 +208,13 @@ int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x
 	}
 	if (!sqlval_is_num(t))
 		return sqlexec_fail(c, AB_STMT, 8117, 16, e->line,
-				    "Operand data type %s is invalid for %s operator.",
-				    sqlval_type_name(t), e->op[0] == '+' ? "add" : e->op[0] == '-'
-				    ? "subtract" : e->op[0] == '*' ? "multiply" : e->op[0] == '/'
-				    ? "divide" : "modulo");
+		                    "Operand data type %s is invalid for %s operator.",
+		                    sqlval_type_name(t),
+		                    e->op[0] == '+'   ? "add"
+		                    : e->op[0] == '-' ? "subtract"
+		                    : e->op[0] == '*' ? "multiply"
+		                    : e->op[0] == '/' ? "divide"
+		                                      : "modulo");
 	if (sqlval_convert(x, x, &to, -1, c->a, &c->err) ||
 	    sqlval_convert(y, y, &to, -1, c->a, &c->err))
 		return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
@@ -210,7 +226,7 @@ int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x
 /* --- predicates ------------------------------------------------------ */
 
 static int compare(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *x,
-		   const struct lab_value *y, int *cmp)
+                   const struct lab_value *y, int *cmp)
 {
 	if (sqlval_compare(cmp, x, y, c->a, &c->err))
 		return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
@@ -218,7 +234,7 @@ static int compare(struct sqlctx *c, const struct sqlexpr *e, const struct lab_v
 }
 
 int sqleval_cmp(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *x,
-		    const struct lab_value *y, struct lab_value *out)
+                const struct lab_value *y, struct lab_value *out)
 {
 	int cmp, t;
 
@@ -250,7 +266,7 @@ static int truth_of(const struct lab_value *v)
 }
 
 int sqleval_logic(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		      struct lab_value *out)
+                  struct lab_value *out)
 {
 	struct lab_value x, y;
 	int a, b;
@@ -277,7 +293,7 @@ int sqleval_logic(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e
 }
 
 int sqleval_in(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		   struct lab_value *out)
+               struct lab_value *out)
 {
 	struct lab_value x, y;
 	bool unknown = false;
@@ -324,7 +340,7 @@ int sqleval_in(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 }
 
 int sqleval_like(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     struct lab_value *out)
+                 struct lab_value *out)
 {
 	struct lab_value x, p;
 	size_t xn, pn;
@@ -343,7 +359,7 @@ int sqleval_like(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 }
 
 int sqleval_between(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-			struct lab_value *out)
+                    struct lab_value *out)
 {
 	struct lab_value x, lo, hi;
 	int a, b;
@@ -384,8 +400,9 @@ int sqleval_bool(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e)
 
 	if (!is_predicate(e))
 		return sqlexec_fail(c, AB_SCOPE, 4145, 15, e->line,
-				    "An expression of non-boolean type specified in a context where a condition is expected, near '%s'.",
-				    e->kind == EX_COL ? e->name : "WHERE");
+		                    "An expression of non-boolean type specified in a context "
+		                    "where a condition is expected, near '%s'.",
+		                    e->kind == EX_COL ? e->name : "WHERE");
 	if (sqleval(c, env, e, &v))
 		return -1;
 	if (0)

@@ -16,15 +16,15 @@
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
 
-#define LAB_VERSION_TEXT                                                              \
-	"Microsoft SQL Server 2016 (SP3) (KB5003279) - 13.0.6300.2 (X64) \n\tAug  7 2021 " \
-	"01:20:37 \n\tCopyright (c) Microsoft Corporation\n\tStandard Edition (64-bit) on " \
+#define LAB_VERSION_TEXT                                                                           \
+	"Microsoft SQL Server 2016 (SP3) (KB5003279) - 13.0.6300.2 (X64) \n\tAug  7 2021 "         \
+	"01:20:37 \n\tCopyright (c) Microsoft Corporation\n\tStandard Edition (64-bit) on "        \
 	"Windows Server 2016 Standard 10.0 <X64> (Build 14393: ) (Hypervisor)\n"
 
 static const char *state_name(uint8_t s)
 {
-	static const char *const n[] = { "ONLINE", "RESTORING", "RECOVERING", "RECOVERY_PENDING",
-					 "SUSPECT", "EMERGENCY", "OFFLINE" };
+	static const char *const n[] = {"ONLINE",  "RESTORING", "RECOVERING", "RECOVERY_PENDING",
+	                                "SUSPECT", "EMERGENCY", "OFFLINE"};
 
 	return s < 7 ? n[s] : "OFFLINE";
 }
@@ -58,7 +58,7 @@ static int eval_global(struct sqlctx *c, const struct sqlexpr *e, struct lab_val
 		*out = sqlval_int(LAB_T_INT, (13LL << 24) | 6300);
 	else
 		return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
-				    "Must declare the scalar variable \"@@%s\".", n);
+		                    "Must declare the scalar variable \"@@%s\".", n);
 	return 0;
 }
 
@@ -89,7 +89,7 @@ static struct lab_value server_property(struct sqlctx *c, const char *p)
 		return text(c, c->inst->name);
 	if (!strcasecmp(p, "MachineName") || !strcasecmp(p, "ComputerNamePhysicalNetBIOS"))
 		return sqlval_str(c->a, LAB_T_NVARCHAR, c->inst->name,
-				  dot ? (size_t)(dot - c->inst->name) : strlen(c->inst->name));
+		                  dot ? (size_t)(dot - c->inst->name) : strlen(c->inst->name));
 	if (!strcasecmp(p, "IsClustered") || !strcasecmp(p, "IsHadrEnabled") ||
 	    !strcasecmp(p, "IsSingleUser") || !strcasecmp(p, "IsIntegratedSecurityOnly"))
 		return text(c, "0");
@@ -101,8 +101,8 @@ static struct lab_value server_property(struct sqlctx *c, const char *p)
 static struct lab_value database_property(struct sqlctx *c, const char *dbn, const char *p)
 {
 	struct sqldb *db = dbn ? world_db_by_name(c->inst, dbn) : NULL;
-	static const char *const rec[] = { "", "FULL", "BULK_LOGGED", "SIMPLE" };
-	static const char *const ua[] = { "MULTI_USER", "SINGLE_USER", "RESTRICTED_USER" };
+	static const char *const rec[] = {"", "FULL", "BULK_LOGGED", "SIMPLE"};
+	static const char *const ua[] = {"MULTI_USER", "SINGLE_USER", "RESTRICTED_USER"};
 
 	if (!db || !p)
 		return sqlval_null(LAB_T_NVARCHAR);
@@ -151,12 +151,12 @@ static int64_t datepart_us(const char *part)
 		const char *name;
 		int64_t us;
 	} parts[] = {
-		{ "day", 86400000000LL }, { "dd", 86400000000LL }, { "d", 86400000000LL },
-		{ "hour", 3600000000LL }, { "hh", 3600000000LL },  { "minute", 60000000LL },
-		{ "mi", 60000000LL },     { "n", 60000000LL },     { "second", 1000000LL },
-		{ "ss", 1000000LL },      { "s", 1000000LL },      { "millisecond", 1000LL },
-		{ "ms", 1000LL },         { "microsecond", 1LL },  { "mcs", 1LL },
-		{ "week", 604800000000LL }, { "wk", 604800000000LL },
+	        {"day", 86400000000LL},   {"dd", 86400000000LL},  {"d", 86400000000LL},
+	        {"hour", 3600000000LL},   {"hh", 3600000000LL},   {"minute", 60000000LL},
+	        {"mi", 60000000LL},       {"n", 60000000LL},      {"second", 1000000LL},
+	        {"ss", 1000000LL},        {"s", 1000000LL},       {"millisecond", 1000LL},
+	        {"ms", 1000LL},           {"microsecond", 1LL},   {"mcs", 1LL},
+	        {"week", 604800000000LL}, {"wk", 604800000000LL},
 	};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -165,29 +165,28 @@ static int64_t datepart_us(const char *part)
 	return 0;
 }
 
-
 static int ym_of(int64_t us, int *y, int *m)
 {
 	char buf[40];
 
-	sqlval_format_time(buf, sizeof(buf), us, 0);
+	sqlval_format_time(buf, sizeof(buf), us, 0, 0);
 	*y = atoi(buf);
 	*m = atoi(buf + 5);
 	return 0;
 }
 
 static int date_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *v,
-		   struct lab_value *out)
+                   struct lab_value *out)
 {
 	const struct sqlexpr *pe = e->args[0];
 	const char *part = pe->kind == EX_COL && !pe->qual ? pe->name : "";
 	int64_t unit = datepart_us(part);
 	bool add = !strcmp(e->name, "DATEADD");
 	struct lab_value a, b;
-	struct sqltype dt = { LAB_T_DATETIME2, -1, 27, 7 };
+	struct sqltype dt = {LAB_T_DATETIME2, -1, 27, 7};
 
 	if (!add && (sqlval_convert(&a, &v[1], &dt, -1, c->a, &c->err) ||
-		     sqlval_convert(&b, &v[2], &dt, -1, c->a, &c->err)))
+	             sqlval_convert(&b, &v[2], &dt, -1, c->a, &c->err)))
 		return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
 	if (add && v[2].is_null) {
 		*out = sqlval_null(LAB_T_DATETIME);
@@ -202,11 +201,11 @@ static int date_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_v
 
 		if (unit == 0)
 			return sqlexec_fail(c, AB_STMT, 155, 15, e->line,
-					    "'%s' is not a recognized dateadd option.", part);
+			                    "'%s' is not a recognized dateadd option.", part);
 		if (sqlval_convert(&t, &v[2], &dt, -1, c->a, &c->err))
 			return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
 		*out = sqlval_time(sqlval_is_time(v[2].type) ? v[2].type : LAB_T_DATETIME,
-				   t.time_us + (int64_t)sqlval_double(&v[1]) * unit);
+		                   t.time_us + (int64_t)sqlval_double(&v[1]) * unit);
 		return 0;
 	}
 	if (!strcasecmp(part, "year") || !strcasecmp(part, "yy") || !strcasecmp(part, "yyyy") ||
@@ -221,7 +220,7 @@ static int date_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_v
 	}
 	if (unit == 0)
 		return sqlexec_fail(c, AB_STMT, 155, 15, e->line,
-				    "'%s' is not a recognized datediff option.", part);
+		                    "'%s' is not a recognized datediff option.", part);
 	{
 		int64_t fa = a.time_us / unit - (a.time_us % unit < 0);
 		int64_t fb = b.time_us / unit - (b.time_us % unit < 0);
@@ -232,7 +231,7 @@ static int date_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_v
 }
 
 static int string_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *v,
-		     struct lab_value *out)
+                     struct lab_value *out)
 {
 	size_t n;
 	const char *s;
@@ -257,7 +256,7 @@ static int string_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 	if (!strcmp(e->name, "UPPER") || !strcmp(e->name, "LOWER")) {
 		for (size_t i = 0; i < n; i++)
 			r[i] = (char)(e->name[0] == 'U' ? toupper((unsigned char)r[i])
-							: tolower((unsigned char)r[i]));
+			                                : tolower((unsigned char)r[i]));
 	} else if (!strcmp(e->name, "LTRIM")) {
 		while (*r == ' ')
 			r++, n--;
@@ -267,11 +266,13 @@ static int string_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 	} else {
 		/* LEFT(s, k), RIGHT(s, k), SUBSTRING(s, start, k): bytes for ASCII */
 		int64_t k = (int64_t)sqlval_double(&v[e->n_args - 1]);
-		int64_t start = !strcmp(e->name, "SUBSTRING") ? (int64_t)sqlval_double(&v[1]) - 1 : 0;
+		int64_t start =
+		        !strcmp(e->name, "SUBSTRING") ? (int64_t)sqlval_double(&v[1]) - 1 : 0;
 
 		if (k < 0)
 			return sqlexec_fail(c, AB_STMT, 536, 16, e->line,
-					    "Invalid length parameter passed to the %s function.", e->name);
+			                    "Invalid length parameter passed to the %s function.",
+			                    e->name);
 		if (!strcmp(e->name, "RIGHT"))
 			start = (int64_t)n - k;
 		if (start < 0) {
@@ -297,24 +298,56 @@ struct funcdef {
 	int kind;
 };
 
-enum { F_DBID, F_DBNAME, F_SRVPROP, F_NOW, F_UTC, F_SYSUTC, F_SYSNOW, F_ISNULL, F_COALESCE,
-       F_NULLIF, F_STRING, F_DATE, F_LOGIN, F_HOST, F_APP, F_NEWID, F_OBJID, F_DBPROP };
+enum {
+	F_DBID,
+	F_DBNAME,
+	F_SRVPROP,
+	F_NOW,
+	F_UTC,
+	F_SYSUTC,
+	F_SYSNOW,
+	F_ISNULL,
+	F_COALESCE,
+	F_NULLIF,
+	F_STRING,
+	F_DATE,
+	F_LOGIN,
+	F_HOST,
+	F_APP,
+	F_NEWID,
+	F_OBJID,
+	F_DBPROP
+};
 
 static const struct funcdef funcs[] = {
-	{ "DB_ID", 0, 1, F_DBID },           { "DB_NAME", 0, 1, F_DBNAME },
-	{ "SERVERPROPERTY", 1, 1, F_SRVPROP }, { "GETDATE", 0, 0, F_NOW },
-	{ "GETUTCDATE", 0, 0, F_UTC },       { "SYSUTCDATETIME", 0, 0, F_SYSUTC },
-	{ "SYSDATETIME", 0, 0, F_SYSNOW },   { "ISNULL", 2, 2, F_ISNULL },
-	{ "COALESCE", 2, 255, F_COALESCE },  { "NULLIF", 2, 2, F_NULLIF },
-	{ "LEN", 1, 1, F_STRING },           { "UPPER", 1, 1, F_STRING },
-	{ "LOWER", 1, 1, F_STRING },         { "LTRIM", 1, 1, F_STRING },
-	{ "RTRIM", 1, 1, F_STRING },         { "LEFT", 2, 2, F_STRING },
-	{ "RIGHT", 2, 2, F_STRING },         { "SUBSTRING", 3, 3, F_STRING },
-	{ "DATEADD", 3, 3, F_DATE },         { "DATEDIFF", 3, 3, F_DATE },
-	{ "SUSER_SNAME", 0, 1, F_LOGIN },    { "SUSER_NAME", 0, 1, F_LOGIN },
-	{ "ORIGINAL_LOGIN", 0, 0, F_LOGIN }, { "HOST_NAME", 0, 0, F_HOST },
-	{ "APP_NAME", 0, 0, F_APP },         { "NEWID", 0, 0, F_NEWID },
-	{ "OBJECT_ID", 1, 2, F_OBJID },      { "DATABASEPROPERTYEX", 2, 2, F_DBPROP },
+        {"DB_ID", 0, 1, F_DBID},
+        {"DB_NAME", 0, 1, F_DBNAME},
+        {"SERVERPROPERTY", 1, 1, F_SRVPROP},
+        {"GETDATE", 0, 0, F_NOW},
+        {"GETUTCDATE", 0, 0, F_UTC},
+        {"SYSUTCDATETIME", 0, 0, F_SYSUTC},
+        {"SYSDATETIME", 0, 0, F_SYSNOW},
+        {"ISNULL", 2, 2, F_ISNULL},
+        {"COALESCE", 2, 255, F_COALESCE},
+        {"NULLIF", 2, 2, F_NULLIF},
+        {"LEN", 1, 1, F_STRING},
+        {"UPPER", 1, 1, F_STRING},
+        {"LOWER", 1, 1, F_STRING},
+        {"LTRIM", 1, 1, F_STRING},
+        {"RTRIM", 1, 1, F_STRING},
+        {"LEFT", 2, 2, F_STRING},
+        {"RIGHT", 2, 2, F_STRING},
+        {"SUBSTRING", 3, 3, F_STRING},
+        {"DATEADD", 3, 3, F_DATE},
+        {"DATEDIFF", 3, 3, F_DATE},
+        {"SUSER_SNAME", 0, 1, F_LOGIN},
+        {"SUSER_NAME", 0, 1, F_LOGIN},
+        {"ORIGINAL_LOGIN", 0, 0, F_LOGIN},
+        {"HOST_NAME", 0, 0, F_HOST},
+        {"APP_NAME", 0, 0, F_APP},
+        {"NEWID", 0, 0, F_NEWID},
+        {"OBJECT_ID", 1, 2, F_OBJID},
+        {"DATABASEPROPERTYEX", 2, 2, F_DBPROP},
 };
 
 static const struct funcdef *find_func(struct sqlctx *c, const struct sqlexpr *e)
@@ -327,22 +360,23 @@ static const struct funcdef *find_func(struct sqlctx *c, const struct sqlexpr *e
 		if ((int)e->n_args < f->min || (int)e->n_args > f->max) {
 			if (f->min == f->max)
 				sqlexec_fail(c, AB_SCOPE, 174, 15, e->line,
-					     "The %s function requires %d argument(s).", f->name, f->min);
+				             "The %s function requires %d argument(s).", f->name,
+				             f->min);
 			else
 				sqlexec_fail(c, AB_SCOPE, 189, 15, e->line,
-					     "The %s function requires %d to %d arguments.", f->name,
-					     f->min, f->max);
+				             "The %s function requires %d to %d arguments.",
+				             f->name, f->min, f->max);
 			return NULL;
 		}
 		return f;
 	}
-	sqlexec_fail(c, AB_SCOPE, 195, 15, e->line, "'%s' is not a recognized built-in function name.",
-		     e->name);
+	sqlexec_fail(c, AB_SCOPE, 195, 15, e->line,
+	             "'%s' is not a recognized built-in function name.", e->name);
 	return NULL;
 }
 
 static int eval_args(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     const struct funcdef *f, struct lab_value *v)
+                     const struct funcdef *f, struct lab_value *v)
 {
 	for (size_t i = 0; i < e->n_args; i++) {
 		if (f->kind == F_DATE && i == 0)
@@ -362,20 +396,22 @@ static void random_guid(uint8_t g[16])
 }
 
 static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct lab_value *v,
-		       size_t n, struct lab_value *out)
+                       size_t n, struct lab_value *out)
 {
 	struct sqldb *db;
 	int64_t now = sqlval_now_us();
 
 	switch (f->kind) {
 	case F_DBID:
-		db = n == 0 ? sqlexec_current_db(c) : v[0].is_null ? NULL
-			      : world_db_by_name(c->inst, arg_text(c, &v[0]));
+		db = n == 0         ? sqlexec_current_db(c)
+		     : v[0].is_null ? NULL
+		                    : world_db_by_name(c->inst, arg_text(c, &v[0]));
 		*out = db ? sqlval_int(LAB_T_INT, db->id) : sqlval_null(LAB_T_INT);
 		return 0;
 	case F_DBNAME:
-		db = n == 0 ? sqlexec_current_db(c) : v[0].is_null ? NULL
-			      : world_db_by_id(c->inst, (int32_t)sqlval_double(&v[0]));
+		db = n == 0         ? sqlexec_current_db(c)
+		     : v[0].is_null ? NULL
+		                    : world_db_by_id(c->inst, (int32_t)sqlval_double(&v[0]));
 		*out = text(c, db ? db->name : NULL);
 		return 0;
 	case F_SRVPROP:
@@ -383,7 +419,7 @@ static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct l
 		return 0;
 	case F_NOW:
 	case F_UTC: {
-		struct sqltype t = { LAB_T_DATETIME, 8, 23, 3 };
+		struct sqltype t = {LAB_T_DATETIME, 8, 23, 3};
 		struct lab_value raw = sqlval_time(LAB_T_DATETIME2, now);
 
 		return sqlval_convert(out, &raw, &t, -1, c->a, &c->err);
@@ -420,7 +456,7 @@ static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct l
 }
 
 static int call_nulls(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		      const struct funcdef *f, const struct lab_value *v, struct lab_value *out)
+                      const struct funcdef *f, const struct lab_value *v, struct lab_value *out)
 {
 	struct lab_column col;
 	struct sqltype to;
@@ -450,7 +486,7 @@ static int call_nulls(struct sqlctx *c, struct evalenv *env, const struct sqlexp
 }
 
 int sqlfunc_call(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_value *out)
+                 struct lab_value *out)
 {
 	const struct funcdef *f;
 	struct lab_value *v;

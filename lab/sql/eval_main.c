@@ -25,7 +25,7 @@ bool sqleval_has_agg(const struct sqlexpr *e)
 }
 
 static int agg_step(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *v,
-		    struct lab_value *acc, double *sum, int64_t *isum, uint64_t *count)
+                    struct lab_value *acc, double *sum, int64_t *isum, uint64_t *count)
 {
 	int cmp;
 
@@ -35,8 +35,9 @@ static int agg_step(struct sqlctx *c, const struct sqlexpr *e, const struct lab_
 	if (!strcmp(e->name, "SUM") || !strcmp(e->name, "AVG")) {
 		if (!sqlval_is_num(v->type))
 			return sqlexec_fail(c, AB_STMT, 8117, 16, e->line,
-					    "Operand data type %s is invalid for %s operator.",
-					    sqlval_type_name(v->type), !strcmp(e->name, "SUM") ? "sum" : "avg");
+			                    "Operand data type %s is invalid for %s operator.",
+			                    sqlval_type_name(v->type),
+			                    !strcmp(e->name, "SUM") ? "sum" : "avg");
 		*sum += sqlval_double(v);
 		*isum += sqlval_is_int(v->type) ? v->i : 0;
 		*acc = *v;
@@ -53,8 +54,8 @@ static int agg_step(struct sqlctx *c, const struct sqlexpr *e, const struct lab_
 	return 0;
 }
 
-static void agg_finish(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *acc,
-		       double sum, int64_t isum, uint64_t count, struct lab_value *out)
+static void agg_finish(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *acc, double sum,
+                       int64_t isum, uint64_t count, struct lab_value *out)
 {
 	bool is_int = !acc->is_null && sqlval_is_int(acc->type);
 
@@ -66,9 +67,11 @@ static void agg_finish(struct sqlctx *c, const struct sqlexpr *e, struct lab_val
 		bool avg = !strcmp(e->name, "AVG");
 
 		if (is_int) {
-			*out = sqlval_int(acc->type == LAB_T_BIGINT || !avg ? (acc->type == LAB_T_BIGINT
-							? LAB_T_BIGINT : LAB_T_INT) : LAB_T_INT,
-					  avg ? isum / (int64_t)count : isum);
+			*out = sqlval_int(
+			        acc->type == LAB_T_BIGINT || !avg
+			                ? (acc->type == LAB_T_BIGINT ? LAB_T_BIGINT : LAB_T_INT)
+			                : LAB_T_INT,
+			        avg ? isum / (int64_t)count : isum);
 		} else if (acc->type == LAB_T_FLOAT) {
 			*out = sqlval_float(avg ? sum / (double)count : sum);
 		} else {
@@ -83,7 +86,7 @@ static void agg_finish(struct sqlctx *c, const struct sqlexpr *e, struct lab_val
 }
 
 static int eval_agg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_value *out)
+                    struct lab_value *out)
 {
 	struct lab_value acc = sqlval_null(LAB_T_INT), v;
 	double sum = 0;
@@ -93,7 +96,9 @@ static int eval_agg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 
 	if (!env || !env->group)
 		return sqlexec_fail(c, AB_SCOPE, 147, 15, e->line,
-				    "An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.");
+		                    "An aggregate may not appear in the WHERE clause unless it is "
+		                    "in a subquery contained in a HAVING clause or a select list, "
+		                    "and the column being aggregated is an outer reference.");
 	if (e->star) {
 		*out = sqlval_int(LAB_T_INT, (int64_t)env->n_group);
 		return 0;
@@ -125,7 +130,7 @@ static int eval_agg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 }
 
 static int eval_case(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     struct lab_value *out)
+                     struct lab_value *out)
 {
 	size_t i = e->has_operand ? 1 : 0;
 	size_t end = e->n_args - (e->has_else ? 1 : 0);
@@ -165,7 +170,7 @@ result:
 	if (sqleval(c, env, e->args[i + 1], &w))
 		return -1;
 	{
-		struct sqltype to = { col.type, -1, 0, 0 };
+		struct sqltype to = {col.type, -1, 0, 0};
 
 		if (sqlval_convert(out, &w, &to, -1, c->a, &c->err))
 			return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
@@ -174,7 +179,7 @@ result:
 }
 
 static int eval_cast(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     struct lab_value *out)
+                     struct lab_value *out)
 {
 	struct lab_value v, style;
 	int st = -1;
@@ -192,7 +197,7 @@ static int eval_cast(struct sqlctx *c, struct evalenv *env, const struct sqlexpr
 }
 
 static int eval_subq(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     struct lab_value *out)
+                     struct lab_value *out)
 {
 	struct rowset rs;
 
@@ -204,10 +209,13 @@ static int eval_subq(struct sqlctx *c, struct evalenv *env, const struct sqlexpr
 	}
 	if (rs.n_cols != 1)
 		return sqlexec_fail(c, AB_SCOPE, 116, 16, e->line,
-				    "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.");
+		                    "Only one expression can be specified in the select list when "
+		                    "the subquery is not introduced with EXISTS.");
 	if (rs.n_rows > 1)
 		return sqlexec_fail(c, AB_STMT, 512, 16, e->line,
-				    "Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, <, <= , >, >= or when the subquery is used as an expression.");
+		                    "Subquery returned more than 1 value. This is not permitted "
+		                    "when the subquery follows =, !=, <, <= , >, >= or when the "
+		                    "subquery is used as an expression.");
 	*out = rs.n_rows ? rs.rows[0][0] : sqlval_null(rs.cols[0].type);
 	return 0;
 }
@@ -218,13 +226,13 @@ static int eval_var(struct sqlctx *c, const struct sqlexpr *e, struct lab_value 
 
 	if (!v)
 		return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
-				    "Must declare the scalar variable \"%s\".", e->name);
+		                    "Must declare the scalar variable \"%s\".", e->name);
 	*out = v->v;
 	return 0;
 }
 
 static int eval_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_value *out)
+                    struct lab_value *out)
 {
 	struct lab_value x, y;
 
@@ -238,7 +246,7 @@ static int eval_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 }
 
 static int eval_neg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_value *out)
+                    struct lab_value *out)
 {
 	struct lab_value v;
 
@@ -249,9 +257,10 @@ static int eval_neg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 		return 0;
 	if (sqlval_is_int(v.type)) {
 		if (v.i == INT64_MIN || (v.type == LAB_T_INT && v.i == INT32_MIN))
-			return sqlexec_fail(c, AB_BATCH, 8115, 16, e->line,
-					    "Arithmetic overflow error converting expression to data type %s.",
-					    sqlval_type_name(v.type));
+			return sqlexec_fail(
+			        c, AB_BATCH, 8115, 16, e->line,
+			        "Arithmetic overflow error converting expression to data type %s.",
+			        sqlval_type_name(v.type));
 		out->i = -v.i;
 		if (v.type == LAB_T_TINYINT || v.type == LAB_T_BIT)
 			out->type = LAB_T_INT;
@@ -271,14 +280,13 @@ static int eval_neg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 		out->s = s;
 	} else {
 		return sqlexec_fail(c, AB_STMT, 8117, 16, e->line,
-				    "Operand data type %s is invalid for minus operator.",
-				    sqlval_type_name(v.type));
+		                    "Operand data type %s is invalid for minus operator.",
+		                    sqlval_type_name(v.type));
 	}
 	return 0;
 }
 
-int sqleval(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-	    struct lab_value *out)
+int sqleval(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e, struct lab_value *out)
 {
 	struct lab_value v;
 

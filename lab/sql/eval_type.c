@@ -12,7 +12,7 @@
 #include "lab/sql/value.h"
 
 static void set(struct lab_column *c, enum lab_type t, int32_t len, uint8_t p, uint8_t s,
-		bool nullable)
+                bool nullable)
 {
 	c->name = "";
 	c->type = t;
@@ -62,7 +62,7 @@ static void merge(struct lab_column *acc, const struct lab_column *x)
 }
 
 static int type_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_column *out)
+                    struct lab_column *out)
 {
 	struct lab_column x, y;
 
@@ -82,9 +82,10 @@ static int type_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 
 		*out = x;
 		out->type = x.type == LAB_T_NVARCHAR || y.type == LAB_T_NVARCHAR ? LAB_T_NVARCHAR
-										  : LAB_T_VARCHAR;
+		                                                                 : LAB_T_VARCHAR;
 		out->length = x.length == -1 || y.length == -1 || x.length + y.length > max
-			? -1 : x.length + y.length;
+		                      ? -1
+		                      : x.length + y.length;
 		out->nullable = x.nullable || y.nullable;
 		return 0;
 	}
@@ -98,7 +99,7 @@ static int type_bin(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 }
 
 static int type_agg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_column *out)
+                    struct lab_column *out)
 {
 	if (!strcmp(e->name, "COUNT")) {
 		set(out, LAB_T_INT, 4, 10, 0, false);
@@ -118,7 +119,7 @@ static int type_agg(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 }
 
 static int type_case(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		     struct lab_column *out)
+                     struct lab_column *out)
 {
 	size_t i = e->has_operand ? 2 : 1;
 	bool first = true;
@@ -149,7 +150,7 @@ static int type_case(struct sqlctx *c, struct evalenv *env, const struct sqlexpr
 }
 
 static int type_col(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_column *out)
+                    struct lab_column *out)
 {
 	struct evalenv *fe;
 	size_t s, k;
@@ -170,7 +171,7 @@ static int type_col(struct sqlctx *c, struct evalenv *env, const struct sqlexpr 
 }
 
 int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_column *out)
+                 struct lab_column *out)
 {
 	struct sqlvar *v;
 	struct rowset rs;
@@ -183,7 +184,7 @@ int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 		v = sqlexec_var(c, e->name);
 		if (!v)
 			return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
-					    "Must declare the scalar variable \"%s\".", e->name);
+			                    "Must declare the scalar variable \"%s\".", e->name);
 		from_sqltype(out, &v->type, true);
 		return 0;
 	case EX_GVAR:
@@ -214,8 +215,10 @@ int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 		if (sqlquery_run(c, env, e->sub, false, &rs))
 			return -1;
 		if (rs.n_cols < 1)
-			return sqlexec_fail(c, AB_SCOPE, 116, 16, e->line,
-					    "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.");
+			return sqlexec_fail(
+			        c, AB_SCOPE, 116, 16, e->line,
+			        "Only one expression can be specified in the select list when the "
+			        "subquery is not introduced with EXISTS.");
 		*out = rs.cols[0];
 		out->nullable = true;
 		return 0;
@@ -235,16 +238,16 @@ static int global_type(struct sqlctx *c, const struct sqlexpr *e, struct lab_col
 	else if (!strcmp(n, "SERVERNAME") || !strcmp(n, "SERVICENAME") || !strcmp(n, "LANGUAGE"))
 		set(out, LAB_T_NVARCHAR, 128, 0, 0, true);
 	else if (!strcmp(n, "ROWCOUNT") || !strcmp(n, "ERROR") || !strcmp(n, "TRANCOUNT") ||
-		 !strcmp(n, "MICROSOFTVERSION"))
+	         !strcmp(n, "MICROSOFTVERSION"))
 		set(out, LAB_T_INT, 4, 10, 0, false);
 	else
 		return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
-				    "Must declare the scalar variable \"@@%s\".", n);
+		                    "Must declare the scalar variable \"@@%s\".", n);
 	return 0;
 }
 
 int sqlfunc_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_column *out)
+                 struct lab_column *out)
 {
 	const char *n = e->name;
 	struct lab_column x;
@@ -266,9 +269,9 @@ int sqlfunc_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 		if (!sqlval_is_time(out->type))
 			set(out, LAB_T_DATETIME, 8, 23, 3, true);
 	} else if (!strcmp(n, "ISNULL") || !strcmp(n, "NULLIF") || !strcmp(n, "COALESCE") ||
-		   !strcmp(n, "UPPER") || !strcmp(n, "LOWER") || !strcmp(n, "LTRIM") ||
-		   !strcmp(n, "RTRIM") || !strcmp(n, "LEFT") || !strcmp(n, "RIGHT") ||
-		   !strcmp(n, "SUBSTRING")) {
+	           !strcmp(n, "UPPER") || !strcmp(n, "LOWER") || !strcmp(n, "LTRIM") ||
+	           !strcmp(n, "RTRIM") || !strcmp(n, "LEFT") || !strcmp(n, "RIGHT") ||
+	           !strcmp(n, "SUBSTRING")) {
 		size_t first = 0;
 
 		while (first + 1 < e->n_args && null_literal(e->args[first]) &&

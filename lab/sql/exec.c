@@ -55,7 +55,7 @@ void sqlout_done(struct sqlctx *c, uint16_t status, uint16_t curcmd, uint64_t ro
 }
 
 static void queue_msg(struct sqlctx *c, bool is_error, int32_t number, uint8_t severity,
-		      uint8_t state, int line, const char *text)
+                      uint8_t state, int line, const char *text)
 {
 	struct outev *ev = push_ev(c, OUT_MSG);
 
@@ -106,7 +106,8 @@ void sqlout_flush(struct sqlctx *c)
 		case OUT_DONE:
 			c->done_sent = true;
 			if (k->done)
-				k->done(k->ctx, ev->done_kind, ev->status, ev->curcmd, ev->rowcount);
+				k->done(k->ctx, ev->done_kind, ev->status, ev->curcmd,
+				        ev->rowcount);
 			break;
 		case OUT_MSG:
 			if (k->message)
@@ -127,16 +128,16 @@ void sqlout_flush(struct sqlctx *c)
 
 /* --- errors --------------------------------------------------------- */
 
-void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state,
-		     int line, const char *text)
+void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state, int line,
+                     const char *text)
 {
 	queue_msg(c, severity > 10, number, severity, state, line, text);
 	if (severity > 10)
 		c->error = number;
 }
 
-int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity,
-		 int line, const char *fmt, ...)
+int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity, int line,
+                 const char *fmt, ...)
 {
 	char text[2048];
 	va_list ap;
@@ -224,7 +225,7 @@ static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
 		if (st->expr) {
 			struct evalenv env;
 			struct lab_value v, iv;
-			struct sqltype t = { LAB_T_INT, 4, 10, 0 };
+			struct sqltype t = {LAB_T_INT, 4, 10, 0};
 
 			memset(&env, 0, sizeof(env));
 			pthread_mutex_lock(&c->inst->lock);
@@ -266,8 +267,9 @@ int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
 
 	if (c->depth >= 32)
 		return sqlexec_fail(c, AB_BATCH, 217, 16, 1,
-				    "Maximum stored procedure, function, trigger, or view nesting level exceeded (limit %d).",
-				    32);
+		                    "Maximum stored procedure, function, trigger, or view nesting "
+		                    "level exceeded (limit %d).",
+		                    32);
 	memset(&e, 0, sizeof(e));
 	if (sqlparse_batch(&b, sql, strlen(sql), c->a, &e)) {
 		sqlexec_fail_err(c, AB_STMT, &e, e.line);

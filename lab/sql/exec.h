@@ -17,10 +17,10 @@
 /* How far an error unwinds, as SQL Server does (Sommarskog's terms). */
 enum sqlabort {
 	AB_NONE = 0,
-	AB_STMT,    /* the statement fails, the batch goes on (2812, 515, 8134) */
-	AB_SCOPE,   /* the batch or procedure stops, the caller goes on (208, 207) */
-	AB_BATCH,   /* the whole batch stops (245, THROW) */
-	AB_CONN,    /* severity >= 20: the connection closes */
+	AB_STMT,  /* the statement fails, the batch goes on (2812, 515, 8134) */
+	AB_SCOPE, /* the batch or procedure stops, the caller goes on (208, 207) */
+	AB_BATCH, /* the whole batch stops (245, THROW) */
+	AB_CONN,  /* severity >= 20: the connection closes */
 };
 
 struct sqlvar {
@@ -53,17 +53,17 @@ struct sqlctx {
 	const struct lab_sink *sink;
 	VEC(struct outev) out;
 	struct sqlvar *vars;
-	const char *proc;          /* "" outside a procedure */
-	int depth;                 /* procedure nesting */
-	uint64_t rowcount;         /* @@ROWCOUNT */
-	int32_t error;             /* @@ERROR */
+	const char *proc;  /* "" outside a procedure */
+	int depth;         /* procedure nesting */
+	uint64_t rowcount; /* @@ROWCOUNT */
+	int32_t error;     /* @@ERROR */
 	int32_t return_status;
-	bool returned;             /* RETURN ran in this scope */
+	bool returned; /* RETURN ran in this scope */
 	bool cancelled;
-	bool done_sent;            /* a DONE reached the sink */
-	enum sqlabort abort;       /* set by a failing statement */
-	struct sqlerr err;         /* scratch for conversion errors */
-	uint64_t work;             /* rows visited, for cancellation polls */
+	bool done_sent;      /* a DONE reached the sink */
+	enum sqlabort abort; /* set by a failing statement */
+	struct sqlerr err;   /* scratch for conversion errors */
+	uint64_t work;       /* rows visited, for cancellation polls */
 };
 
 /* --- output --------------------------------------------------------- */
@@ -81,13 +81,13 @@ void sqlout_flush(struct sqlctx *c);
  * "Invalid object name '%s'.", name);`. Severity 10 or less is sent as
  * INFO with severity 0.
  */
-int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity,
-		 int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity, int line,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* The same from a prepared sqlerr (conversion, syntax). */
 int sqlexec_fail_err(struct sqlctx *c, enum sqlabort ab, const struct sqlerr *e, int line);
 /* Send a message with given number/severity/state (RAISERROR, THROW). */
-void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state,
-		     int line, const char *text);
+void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state, int line,
+                     const char *text);
 
 /* --- statements ------------------------------------------------------ */
 
@@ -107,7 +107,7 @@ struct sqldb *sqlexec_current_db(struct sqlctx *c);
 struct sqlvar *sqlexec_var(struct sqlctx *c, const char *name);
 /* Resolve [db.][schema.]table to a stored table; 208 when missing. */
 int sqlexec_table(struct sqlctx *c, const struct sqlname *n, int line, struct sqldb **db_out,
-		  struct sqltable **out);
+                  struct sqltable **out);
 
 /* --- queries and expressions ----------------------------------------- */
 
@@ -119,7 +119,7 @@ struct rowset {
 };
 
 struct scope_src {
-	const char *alias;          /* exposed name: alias or table name */
+	const char *alias; /* exposed name: alias or table name */
 	struct rowset rs;
 	const struct lab_value *cur; /* current row; NULL = the NULL row */
 };
@@ -127,7 +127,7 @@ struct scope_src {
 struct evalenv {
 	struct scope_src *src;
 	size_t n_src;
-	struct evalenv *outer;      /* correlated subqueries */
+	struct evalenv *outer; /* correlated subqueries */
 	/* aggregate evaluation: the group's rows, as arrays of n_src row
 	 * pointers; NULL outside an aggregate query */
 	const struct lab_value ***group;
@@ -138,43 +138,42 @@ struct evalenv {
 	size_t n_items;
 };
 
-int sqleval(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-	    struct lab_value *out);
+int sqleval(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e, struct lab_value *out);
 /* Truth of a predicate: 1 true, 0 false or unknown, -1 error. */
 int sqleval_bool(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e);
 /* Result column metadata of an expression. */
 int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_column *out);
+                 struct lab_column *out);
 bool sqleval_has_agg(const struct sqlexpr *e);
 /* Pieces of evaluation shared by eval*.c. */
 int sqleval_resolve(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct evalenv **fenv, size_t *fsrc, size_t *fcol);
+                    struct evalenv **fenv, size_t *fsrc, size_t *fcol);
 int sqleval_col(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		struct lab_value *out);
+                struct lab_value *out);
 int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x,
-		  struct lab_value *y, struct lab_value *out);
+                  struct lab_value *y, struct lab_value *out);
 int sqleval_cmp(struct sqlctx *c, const struct sqlexpr *e, const struct lab_value *x,
-		const struct lab_value *y, struct lab_value *out);
+                const struct lab_value *y, struct lab_value *out);
 int sqleval_logic(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		  struct lab_value *out);
+                  struct lab_value *out);
 int sqleval_in(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-	       struct lab_value *out);
+               struct lab_value *out);
 int sqleval_like(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_value *out);
+                 struct lab_value *out);
 int sqleval_between(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		    struct lab_value *out);
+                    struct lab_value *out);
 /* A scalar function (eval_func.c). */
 int sqlfunc_call(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_value *out);
+                 struct lab_value *out);
 int sqlfunc_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
-		 struct lab_column *out);
+                 struct lab_column *out);
 
 /*
  * Run a SELECT. With `emit`, send its result set (or assign variables);
  * otherwise fill *out (subqueries, INSERT ... SELECT). 0 or -1.
  */
-int sqlquery_run(struct sqlctx *c, struct evalenv *outer, const struct sqlselect *q,
-		 bool emit, struct rowset *out);
+int sqlquery_run(struct sqlctx *c, struct evalenv *outer, const struct sqlselect *q, bool emit,
+                 struct rowset *out);
 /* Open a table or catalog view by name as a rowset (caller holds the
  * instance lock). 0, or -1 after queuing 208. */
 int sqlquery_open(struct sqlctx *c, const struct sqlname *n, int line, struct rowset *out);
@@ -182,21 +181,21 @@ int sqlquery_open(struct sqlctx *c, const struct sqlname *n, int line, struct ro
 /* Catalog views generated from engine state (catalog.c): 1 when `name`
  * is a view of `schema` (and filled), 0 when not a view. */
 int catalog_open(struct sqlctx *c, struct sqldb *db, const char *schema, const char *name,
-		 struct rowset *out);
+                 struct rowset *out);
 
 /* --- procedures ------------------------------------------------------ */
 
 struct procarg {
-	const char *name;           /* @p or NULL */
+	const char *name; /* @p or NULL */
 	struct lab_value value;
 	bool is_default;
 	bool output;
-	const char *var;            /* the variable passed for OUTPUT */
+	const char *var; /* the variable passed for OUTPUT */
 };
 
 /* Run a system procedure by name. 0 (return status in *status), -1 on
  * error, 1 when no such procedure (2812 not yet sent). */
-int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args,
-		 size_t n_args, int line, int32_t *status);
+int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args, size_t n_args,
+                 int line, int32_t *status);
 
 #endif

@@ -33,13 +33,14 @@ static struct sqldb *target_db(struct sqlctx *c, const struct sqlname *n, int li
 }
 
 int sqlexec_table(struct sqlctx *c, const struct sqlname *n, int line, struct sqldb **db_out,
-		  struct sqltable **out)
+                  struct sqltable **out)
 {
 	struct sqldb *db;
 	struct rowset rs;
 
 	if (n->db && !world_db_by_name(c->inst, n->db))
-		return sqlexec_fail(c, AB_SCOPE, 208, 16, line, "Invalid object name '%s'.", n->text);
+		return sqlexec_fail(c, AB_SCOPE, 208, 16, line, "Invalid object name '%s'.",
+		                    n->text);
 	db = target_db(c, n, line);
 	if (!db)
 		return -1;
@@ -49,7 +50,7 @@ int sqlexec_table(struct sqlctx *c, const struct sqlname *n, int line, struct sq
 		return 0;
 	if (catalog_open(c, db, n->schema, n->name, &rs) == 1)
 		return sqlexec_fail(c, AB_STMT, 259, 16, line,
-				    "Ad hoc updates to system catalogs are not allowed.");
+		                    "Ad hoc updates to system catalogs are not allowed.");
 	return sqlexec_fail(c, AB_SCOPE, 208, 16, line, "Invalid object name '%s'.", n->text);
 }
 
@@ -61,17 +62,21 @@ static int exec_create(struct sqlctx *c, const struct sqlstmt *st)
 		return -1;
 	if (st->obj.schema && strcasecmp(st->obj.schema, "dbo") != 0)
 		return sqlexec_fail(c, AB_STMT, 2760, 16, st->line,
-				    "The specified schema name \"%s\" either does not exist or you do not have permission to use it.",
-				    st->obj.schema);
+		                    "The specified schema name \"%s\" either does not exist or you "
+		                    "do not have permission to use it.",
+		                    st->obj.schema);
 	if (world_table_find(db, st->obj.schema, st->obj.name))
 		return sqlexec_fail(c, AB_STMT, 2714, 16, st->line,
-				    "There is already an object named '%s' in the database.", st->obj.name);
+		                    "There is already an object named '%s' in the database.",
+		                    st->obj.name);
 	for (size_t i = 0; i < st->n_cols; i++)
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(st->cols[i].name, st->cols[k].name) == 0)
-				return sqlexec_fail(c, AB_STMT, 2705, 16, st->line,
-						    "Column names in each table must be unique. Column name '%s' in table '%s' is specified more than once.",
-						    st->cols[i].name, st->obj.name);
+				return sqlexec_fail(
+				        c, AB_STMT, 2705, 16, st->line,
+				        "Column names in each table must be unique. Column name "
+				        "'%s' in table '%s' is specified more than once.",
+				        st->cols[i].name, st->obj.name);
 	world_table_create(db, st->obj.schema, st->obj.name, st->cols, st->n_cols);
 	sqlout_done(c, 0, 0, 0);
 	return 0;
@@ -91,8 +96,9 @@ static int exec_drop(struct sqlctx *c, const struct sqlstmt *st)
 			return 0;
 		}
 		return sqlexec_fail(c, AB_STMT, 3701, 11, st->line,
-				    "Cannot drop the table '%s', because it does not exist or you do not have permission.",
-				    st->obj.text);
+		                    "Cannot drop the table '%s', because it does not exist or you "
+		                    "do not have permission.",
+		                    st->obj.text);
 	}
 	world_table_drop(db, t);
 	sqlout_done(c, 0, 0, 0);
@@ -108,17 +114,18 @@ static int col_index(const struct sqltable *t, const char *name)
 }
 
 /* Convert and check one value for column k of t. */
-static int fit_value(struct sqlctx *c, const struct sqldb *db, const struct sqltable *t,
-		     size_t k, struct lab_value *v, int line, const char *verb)
+static int fit_value(struct sqlctx *c, const struct sqldb *db, const struct sqltable *t, size_t k,
+                     struct lab_value *v, int line, const char *verb)
 {
 	const struct lab_column *col = &t->cols[k];
-	struct sqltype to = { col->type, -1, col->precision, col->scale };
+	struct sqltype to = {col->type, -1, col->precision, col->scale};
 
 	if (v->is_null) {
 		if (!col->nullable)
 			return sqlexec_fail(c, AB_STMT, 515, 16, line,
-					    "Cannot insert the value NULL into column '%s', table '%s.%s.%s'; column does not allow nulls. %s fails.",
-					    col->name, db->name, t->schema, t->name, verb);
+			                    "Cannot insert the value NULL into column '%s', table "
+			                    "'%s.%s.%s'; column does not allow nulls. %s fails.",
+			                    col->name, db->name, t->schema, t->name, verb);
 		*v = sqlval_null(col->type);
 		return 0;
 	}
@@ -130,21 +137,23 @@ static int fit_value(struct sqlctx *c, const struct sqldb *db, const struct sqlt
 		size_t chars = 0;
 
 		for (size_t i = 0; i < v->slen; i++)
-			chars += col->type == LAB_T_VARCHAR || ((unsigned char)v->s[i] & 0xC0) != 0x80;
+			chars += col->type == LAB_T_VARCHAR ||
+			         ((unsigned char)v->s[i] & 0xC0) != 0x80;
 		if (chars > (size_t)col->length)
 			return sqlexec_fail(c, AB_STMT, 8152, 16, line,
-					    "String or binary data would be truncated.");
+			                    "String or binary data would be truncated.");
 	}
 	return 0;
 }
 
 static int insert_map(struct sqlctx *c, const struct sqlstmt *st, const struct sqltable *t,
-		      size_t width, int *map)
+                      size_t width, int *map)
 {
 	if (st->n_ins_cols == 0) {
 		if (width != t->n_cols)
 			return sqlexec_fail(c, AB_SCOPE, 213, 16, st->line,
-					    "Column name or number of supplied values does not match table definition.");
+			                    "Column name or number of supplied values does not "
+			                    "match table definition.");
 		for (size_t k = 0; k < width; k++)
 			map[k] = (int)k;
 		return 0;
@@ -153,14 +162,20 @@ static int insert_map(struct sqlctx *c, const struct sqlstmt *st, const struct s
 		map[k] = col_index(t, st->ins_cols[k]);
 		if (map[k] < 0)
 			return sqlexec_fail(c, AB_SCOPE, 207, 16, st->line,
-					    "Invalid column name '%s'.", st->ins_cols[k]);
+			                    "Invalid column name '%s'.", st->ins_cols[k]);
 	}
 	if (st->n_ins_cols > width)
-		return sqlexec_fail(c, AB_SCOPE, 109, 15, st->line,
-				    "There are more columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement.");
+		return sqlexec_fail(
+		        c, AB_SCOPE, 109, 15, st->line,
+		        "There are more columns in the INSERT statement than values specified in "
+		        "the VALUES clause. The number of values in the VALUES clause must match "
+		        "the number of columns specified in the INSERT statement.");
 	if (st->n_ins_cols < width)
-		return sqlexec_fail(c, AB_SCOPE, 110, 15, st->line,
-				    "There are fewer columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement.");
+		return sqlexec_fail(
+		        c, AB_SCOPE, 110, 15, st->line,
+		        "There are fewer columns in the INSERT statement than values specified in "
+		        "the VALUES clause. The number of values in the VALUES clause must match "
+		        "the number of columns specified in the INSERT statement.");
 	return 0;
 }
 
@@ -196,7 +211,8 @@ static int exec_insert(struct sqlctx *c, const struct sqlstmt *st)
 	memset(&src, 0, sizeof(src));
 	if (insert_source(c, st, &src))
 		return -1;
-	map = arena_calloc(c->a, (src.n_cols > t->n_cols ? src.n_cols : t->n_cols) + 1, sizeof(*map));
+	map = arena_calloc(c->a, (src.n_cols > t->n_cols ? src.n_cols : t->n_cols) + 1,
+	                   sizeof(*map));
 	if (insert_map(c, st, t, src.n_cols, map))
 		return -1;
 	rows = arena_calloc(c->a, src.n_rows + 1, sizeof(*rows));
@@ -219,7 +235,7 @@ static int exec_insert(struct sqlctx *c, const struct sqlstmt *st)
 
 /* Rows of t matching the WHERE of an UPDATE/DELETE: a bitmap. */
 static int match_rows(struct sqlctx *c, const struct sqlstmt *st, struct sqltable *t,
-		      struct evalenv *env, bool *hit)
+                      struct evalenv *env, bool *hit)
 {
 	env->src = arena_calloc(c->a, 1, sizeof(*env->src));
 	env->n_src = 1;
@@ -252,7 +268,7 @@ static int exec_update(struct sqlctx *c, const struct sqlstmt *st)
 	for (size_t i = 0; i < st->n_sets; i++)
 		if ((map[i] = col_index(t, st->sets[i].col)) < 0)
 			return sqlexec_fail(c, AB_SCOPE, 207, 16, st->line,
-					    "Invalid column name '%s'.", st->sets[i].col);
+			                    "Invalid column name '%s'.", st->sets[i].col);
 	memset(&env, 0, sizeof(env));
 	hit = arena_calloc(c->a, t->rows.len + 1, sizeof(*hit));
 	newv = arena_calloc(c->a, t->rows.len + 1, sizeof(*newv));
@@ -341,7 +357,8 @@ int sqlexec_dml(struct sqlctx *c, const struct sqlstmt *st)
 		cmd = 0xC4;
 		break;
 	default:
-		return sqlexec_fail(c, AB_STMT, 102, 15, st->line, "Incorrect syntax near '%s'.", ";");
+		return sqlexec_fail(c, AB_STMT, 102, 15, st->line, "Incorrect syntax near '%s'.",
+		                    ";");
 	}
 	if (rc)
 		sqlout_done(c, LAB_DONE_ERROR, cmd, 0);

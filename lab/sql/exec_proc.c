@@ -26,7 +26,7 @@ static int arg_text(struct sqlctx *c, const struct lab_value *v, const char **s,
 
 /* One %-conversion of RAISERROR's message; `p` points after the '%'. */
 static const char *format_one(struct sqlctx *c, struct strbuf *sb, const char *p,
-			      const struct lab_value *args, size_t n_args, size_t *k)
+                              const struct lab_value *args, size_t n_args, size_t *k)
 {
 	char spec[32] = "%", conv;
 	size_t sl = 1;
@@ -62,7 +62,9 @@ static const char *format_one(struct sqlctx *c, struct strbuf *sb, const char *p
 			strbuf_printf(sb, spec, (int)n, s);
 	} else {
 		const struct lab_value *v = &args[(*k)++];
-		int64_t i = v->is_null ? 0 : sqlval_is_int(v->type) ? v->i : (int64_t)sqlval_double(v);
+		int64_t i = v->is_null               ? 0
+		            : sqlval_is_int(v->type) ? v->i
+		                                     : (int64_t)sqlval_double(v);
 
 		spec[sl++] = 'l';
 		spec[sl++] = 'l';
@@ -74,7 +76,7 @@ static const char *format_one(struct sqlctx *c, struct strbuf *sb, const char *p
 }
 
 static void format_message(struct sqlctx *c, struct strbuf *sb, const char *fmt,
-			   const struct lab_value *args, size_t n_args)
+                           const struct lab_value *args, size_t n_args)
 {
 	size_t k = 0;
 
@@ -111,7 +113,9 @@ int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 	if (raiserror_args(c, st, v))
 		return -1;
 	sev = v[1].is_null ? 0 : sqlval_is_int(v[1].type) ? v[1].i : (int64_t)sqlval_double(&v[1]);
-	state = v[2].is_null ? 0 : sqlval_is_int(v[2].type) ? v[2].i : (int64_t)sqlval_double(&v[2]);
+	state = v[2].is_null               ? 0
+	        : sqlval_is_int(v[2].type) ? v[2].i
+	                                   : (int64_t)sqlval_double(&v[2]);
 	if (sev < 0)
 		sev = 0;
 	if (sev > 25)
@@ -120,21 +124,28 @@ int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 		state = 1;
 	if (sev > 18 && !(st->with_log && c->s->sysadmin))
 		return sqlexec_fail(c, AB_STMT, 2754, 16, st->line,
-				    "Error severity levels greater than 18 can only be specified by members of the sysadmin role, using the WITH LOG option.");
+		                    "Error severity levels greater than 18 can only be specified "
+		                    "by members of the sysadmin role, using the WITH LOG option.");
 	if (sqlval_is_num(v[0].type) && !v[0].is_null) {
 		number = sqlval_is_int(v[0].type) ? v[0].i : (int64_t)sqlval_double(&v[0]);
 		if (number < 13000 || number == 50000)
 			return sqlexec_fail(c, AB_STMT, 2732, 16, st->line,
-					    "Error number %" PRId64 " is invalid. The number must be from %d through %d and it cannot be 50000.",
-					    number, 13000, INT32_MAX);
-		return sqlexec_fail(c, AB_STMT, 18054, 16, st->line,
-				    "Error %" PRId64 ", severity %d, state %d was raised, but no message with that error number was found in sys.messages. If error is larger than 50000, make sure the user-defined message is added using sp_addmessage.",
-				    number, (int)sev, (int)state);
+			                    "Error number %" PRId64
+			                    " is invalid. The number must be from %d through %d "
+			                    "and it cannot be 50000.",
+			                    number, 13000, INT32_MAX);
+		return sqlexec_fail(
+		        c, AB_STMT, 18054, 16, st->line,
+		        "Error %" PRId64
+		        ", severity %d, state %d was raised, but no message with that error number "
+		        "was found in sys.messages. If error is larger than 50000, make sure the "
+		        "user-defined message is added using sp_addmessage.",
+		        number, (int)sev, (int)state);
 	}
 	format_message(c, &sb, v[0].is_null ? "" : v[0].s, v + 3, st->n_args - 3);
 	text = strbuf_cstr(&sb);
 	sqlexec_message(c, (int32_t)number, (uint8_t)sev, (uint8_t)state, st->line,
-			strlen(text) > 2047 ? arena_strndup(c->a, text, 2047) : text);
+	                strlen(text) > 2047 ? arena_strndup(c->a, text, 2047) : text);
 	strbuf_release(&sb);
 	if (sev >= 20) {
 		c->abort = AB_CONN;
@@ -215,7 +226,7 @@ int sqlexec_exec(struct sqlctx *c, const struct sqlstmt *st)
 
 		if (!v)
 			return sqlexec_fail(c, AB_BATCH, 137, 15, st->line,
-					    "Must declare the scalar variable \"%s\".", st->name);
+			                    "Must declare the scalar variable \"%s\".", st->name);
 		v->v = sv;
 	}
 	if (!*c->proc) {

@@ -63,8 +63,9 @@ static int exec_use(struct sqlctx *c, const struct sqlstmt *st)
 
 	if (!db)
 		return sqlexec_fail(c, AB_STMT, 911, 16, st->line,
-				    "Database '%s' does not exist. Make sure that the name is entered correctly.",
-				    st->name);
+		                    "Database '%s' does not exist. Make sure that the name is "
+		                    "entered correctly.",
+		                    st->name);
 	if (world_db_openable(db, &c->err))
 		return sqlexec_fail_err(c, AB_STMT, &c->err, st->line);
 	c->s->db_id = db->id;
@@ -78,13 +79,32 @@ static int exec_use(struct sqlctx *c, const struct sqlstmt *st)
 static int exec_set_option(struct sqlctx *c, const struct sqlstmt *st)
 {
 	static const char *const known[] = {
-		"ANSI_NULLS", "ANSI_NULL_DFLT_ON", "ANSI_NULL_DFLT_OFF", "ANSI_PADDING",
-		"ANSI_WARNINGS", "ANSI_DEFAULTS", "ARITHABORT", "ARITHIGNORE",
-		"CONCAT_NULL_YIELDS_NULL", "CURSOR_CLOSE_ON_COMMIT", "DATEFIRST", "DATEFORMAT",
-		"DEADLOCK_PRIORITY", "IMPLICIT_TRANSACTIONS", "LANGUAGE", "LOCK_TIMEOUT",
-		"NUMERIC_ROUNDABORT", "QUOTED_IDENTIFIER", "TEXTSIZE", "TRANSACTION",
-		"XACT_ABORT", "NOEXEC", "FMTONLY", "STATISTICS", "QUERY_GOVERNOR_COST_LIMIT",
-		"NOCOUNT",
+	        "ANSI_NULLS",
+	        "ANSI_NULL_DFLT_ON",
+	        "ANSI_NULL_DFLT_OFF",
+	        "ANSI_PADDING",
+	        "ANSI_WARNINGS",
+	        "ANSI_DEFAULTS",
+	        "ARITHABORT",
+	        "ARITHIGNORE",
+	        "CONCAT_NULL_YIELDS_NULL",
+	        "CURSOR_CLOSE_ON_COMMIT",
+	        "DATEFIRST",
+	        "DATEFORMAT",
+	        "DEADLOCK_PRIORITY",
+	        "IMPLICIT_TRANSACTIONS",
+	        "LANGUAGE",
+	        "LOCK_TIMEOUT",
+	        "NUMERIC_ROUNDABORT",
+	        "QUOTED_IDENTIFIER",
+	        "TEXTSIZE",
+	        "TRANSACTION",
+	        "XACT_ABORT",
+	        "NOEXEC",
+	        "FMTONLY",
+	        "STATISTICS",
+	        "QUERY_GOVERNOR_COST_LIMIT",
+	        "NOCOUNT",
 	};
 	bool ok = false;
 
@@ -92,7 +112,7 @@ static int exec_set_option(struct sqlctx *c, const struct sqlstmt *st)
 		ok |= strcasecmp(known[i], st->name) == 0;
 	if (!ok)
 		return sqlexec_fail(c, AB_STMT, 195, 15, st->line,
-				    "'%s' is not a recognized SET option.", st->name);
+		                    "'%s' is not a recognized SET option.", st->name);
 	if (strcasecmp(st->name, "NOCOUNT") == 0)
 		c->s->nocount = st->on;
 	return 0;
@@ -105,9 +125,11 @@ static int exec_declare(struct sqlctx *c, const struct sqlstmt *st)
 		struct sqlvar *v;
 
 		if (sqlexec_var(c, d->name))
-			return sqlexec_fail(c, AB_BATCH, 134, 15, st->line,
-					    "The variable name '%s' has already been declared. Variable names must be unique within a query batch or stored procedure.",
-					    d->name);
+			return sqlexec_fail(
+			        c, AB_BATCH, 134, 15, st->line,
+			        "The variable name '%s' has already been declared. Variable names "
+			        "must be unique within a query batch or stored procedure.",
+			        d->name);
 		v = arena_alloc(c->a, sizeof(*v));
 		v->name = d->name;
 		v->type = d->type;
@@ -131,7 +153,7 @@ static int exec_set_var(struct sqlctx *c, const struct sqlstmt *st)
 
 	if (!v)
 		return sqlexec_fail(c, AB_BATCH, 137, 15, st->line,
-				    "Must declare the scalar variable \"%s\".", st->name);
+		                    "Must declare the scalar variable \"%s\".", st->name);
 	if (eval_const(c, st->expr, &val))
 		return -1;
 	return assign_var(c, v, &val, st->line);
@@ -142,7 +164,7 @@ static int exec_set_var(struct sqlctx *c, const struct sqlstmt *st)
 static int exec_print(struct sqlctx *c, const struct sqlstmt *st)
 {
 	struct lab_value v, t;
-	struct sqltype to = { LAB_T_NVARCHAR, 4000, 0, 0 };
+	struct sqltype to = {LAB_T_NVARCHAR, 4000, 0, 0};
 
 	if (eval_const(c, st->expr, &v))
 		return -1;
@@ -155,7 +177,7 @@ static int exec_print(struct sqlctx *c, const struct sqlstmt *st)
 static int eval_int_arg(struct sqlctx *c, const struct sqlexpr *e, int64_t *out, int line)
 {
 	struct lab_value v, iv;
-	struct sqltype to = { LAB_T_BIGINT, 8, 19, 0 };
+	struct sqltype to = {LAB_T_BIGINT, 8, 19, 0};
 
 	if (eval_const(c, e, &v))
 		return -1;
@@ -169,22 +191,28 @@ static int exec_throw(struct sqlctx *c, const struct sqlstmt *st)
 {
 	int64_t number, state;
 	struct lab_value msg, t;
-	struct sqltype to = { LAB_T_NVARCHAR, 2048, 0, 0 };
+	struct sqltype to = {LAB_T_NVARCHAR, 2048, 0, 0};
 
 	if (st->n_args == 0)
 		return sqlexec_fail(c, AB_BATCH, 10704, 15, st->line,
-				    "To rethrow an error, a THROW statement must be used inside a CATCH block. Insert the THROW statement inside a CATCH block, or add error parameters to the THROW statement.");
+		                    "To rethrow an error, a THROW statement must be used inside a "
+		                    "CATCH block. Insert the THROW statement inside a CATCH block, "
+		                    "or add error parameters to the THROW statement.");
 	if (eval_int_arg(c, st->args[0], &number, st->line) || eval_const(c, st->args[1], &msg) ||
 	    eval_int_arg(c, st->args[2], &state, st->line))
 		return -1;
 	if (number < 50000 || number > INT32_MAX)
 		return sqlexec_fail(c, AB_BATCH, 35100, 16, st->line,
-				    "Error number %" PRId64 " in the THROW statement is outside the valid range. Specify an error number in the valid range of 50000 to 2147483647.",
-				    number);
+		                    "Error number %" PRId64
+		                    " in the THROW statement is outside the valid range. Specify "
+		                    "an error number in the valid range of 50000 to 2147483647.",
+		                    number);
 	if (state < 0 || state > 255)
 		return sqlexec_fail(c, AB_BATCH, 35102, 16, st->line,
-				    "Error state %" PRId64 " in the THROW statement is outside the valid range. Specify a state value in the valid range of 0 to 255.",
-				    state);
+		                    "Error state %" PRId64
+		                    " in the THROW statement is outside the valid range. Specify a "
+		                    "state value in the valid range of 0 to 255.",
+		                    state);
 	if (sqlval_convert(&t, &msg, &to, -1, c->a, &c->err))
 		return sqlexec_fail_err(c, AB_BATCH, &c->err, st->line);
 	sqlexec_message(c, (int32_t)number, 16, (uint8_t)state, st->line, t.is_null ? "" : t.s);
@@ -195,7 +223,7 @@ static int exec_throw(struct sqlctx *c, const struct sqlstmt *st)
 static int exec_exec_string(struct sqlctx *c, const struct sqlstmt *st)
 {
 	struct lab_value v, t;
-	struct sqltype to = { LAB_T_NVARCHAR, -1, 0, 0 };
+	struct sqltype to = {LAB_T_NVARCHAR, -1, 0, 0};
 	const char *saved = c->proc;
 	int rc;
 
@@ -252,7 +280,7 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		break;
 	}
 	if (rc && (st->kind == ST_SET_OPTION || st->kind == ST_DECLARE || st->kind == ST_SET_VAR ||
-		   st->kind == ST_PRINT || st->kind == ST_THROW))
+	           st->kind == ST_PRINT || st->kind == ST_THROW))
 		sqlout_done(c, LAB_DONE_ERROR, 0, 0);
 	pthread_mutex_unlock(&c->inst->lock);
 	return rc;

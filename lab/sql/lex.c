@@ -25,7 +25,7 @@ struct lexer {
 };
 
 static int lex_fail(struct lexer *lx, int32_t number, uint8_t severity, const char *text,
-		    const char *arg, size_t arg_len)
+                    const char *arg, size_t arg_len)
 {
 	struct sqlerr *e = lx->err;
 
@@ -48,13 +48,14 @@ static bool ident_char(unsigned char c)
 }
 
 static int push(struct lexer *lx, enum sqltok_kind kind, const char *raw, size_t raw_len,
-		const char *text, size_t len, int line)
+                const char *text, size_t len, int line)
 {
 	struct sqltok t;
 
 	if (lx->toks.len >= SQL_MAX_TOKENS)
-		return lex_fail(lx, 123, 15, "Batch/procedure exceeds maximum length of %.*s characters.",
-				"65536", 5);
+		return lex_fail(lx, 123, 15,
+		                "Batch/procedure exceeds maximum length of %.*s characters.",
+		                "65536", 5);
 	memset(&t, 0, sizeof(t));
 	t.kind = kind;
 	t.raw = raw;
@@ -77,8 +78,10 @@ static int lex_delimited(struct lexer *lx, char close, enum sqltok_kind kind, co
 
 	for (;;) {
 		if (lx->p >= lx->end)
-			return lex_fail(lx, 105, 15, "Unclosed quotation mark after the character string '%.*s'.",
-					body, (size_t)(lx->end - body));
+			return lex_fail(
+			        lx, 105, 15,
+			        "Unclosed quotation mark after the character string '%.*s'.", body,
+			        (size_t)(lx->end - body));
 		if (*lx->p == close) {
 			if (lx->p + 1 < lx->end && lx->p[1] == close) {
 				buf[n++] = close;
@@ -93,8 +96,10 @@ static int lex_delimited(struct lexer *lx, char close, enum sqltok_kind kind, co
 		buf[n++] = *lx->p++;
 	}
 	if (kind == TK_IDENT && n > SQL_MAX_IDENT)
-		return lex_fail(lx, 103, 15, "The identifier that starts with '%.*s' is too long. Maximum length is 128.",
-				buf, 128);
+		return lex_fail(lx, 103, 15,
+		                "The identifier that starts with '%.*s' is too long. Maximum "
+		                "length is 128.",
+		                buf, 128);
 	if (push(lx, kind, raw, (size_t)(lx->p - raw), buf, n, line))
 		return -1;
 	lx->toks.items[lx->toks.len - 1].quoted = kind == TK_IDENT;
@@ -111,7 +116,7 @@ static int lex_number(struct lexer *lx)
 		while (lx->p < lx->end && isxdigit((unsigned char)*lx->p))
 			lx->p++;
 		return push(lx, TK_HEX, s, (size_t)(lx->p - s), s + 2, (size_t)(lx->p - s - 2),
-			    lx->line);
+		            lx->line);
 	}
 	while (lx->p < lx->end && isdigit((unsigned char)*lx->p))
 		lx->p++;
@@ -144,8 +149,10 @@ static int lex_word(struct lexer *lx, enum sqltok_kind kind)
 	while (lx->p < lx->end && ident_char((unsigned char)*lx->p))
 		lx->p++;
 	if (lx->p - s > SQL_MAX_IDENT)
-		return lex_fail(lx, 103, 15, "The identifier that starts with '%.*s' is too long. Maximum length is 128.",
-				s, 128);
+		return lex_fail(lx, 103, 15,
+		                "The identifier that starts with '%.*s' is too long. Maximum "
+		                "length is 128.",
+		                s, 128);
 	return push(lx, kind, s, (size_t)(lx->p - s), s, (size_t)(lx->p - s), lx->line);
 }
 
@@ -172,7 +179,7 @@ static int skip_block_comment(struct lexer *lx)
 
 static int lex_op(struct lexer *lx)
 {
-	static const char *const two[] = { "<>", "!=", ">=", "<=", "!<", "!>" };
+	static const char *const two[] = {"<>", "!=", ">=", "<=", "!<", "!>"};
 	const char *s = lx->p;
 
 	for (size_t i = 0; i < sizeof(two) / sizeof(two[0]); i++)
@@ -215,8 +222,8 @@ static int lex_one(struct lexer *lx)
 		return lex_delimited(lx, ']', TK_IDENT, lx->p);
 	} else if (c == '"') {
 		return lex_delimited(lx, '"', TK_IDENT, lx->p);
-	} else if (isdigit(c) || (c == '.' && lx->p + 1 < lx->end &&
-				  isdigit((unsigned char)lx->p[1]))) {
+	} else if (isdigit(c) ||
+	           (c == '.' && lx->p + 1 < lx->end && isdigit((unsigned char)lx->p[1]))) {
 		return lex_number(lx);
 	} else if (c == '@') {
 		return lex_word(lx, lx->p + 1 < lx->end && lx->p[1] == '@' ? TK_GVAR : TK_VAR);
@@ -228,10 +235,10 @@ static int lex_one(struct lexer *lx)
 	return 0;
 }
 
-int sqllex_run(struct sqltok **out, size_t *n_out, const char *sql, size_t len,
-	       struct arena *a, struct sqlerr *err)
+int sqllex_run(struct sqltok **out, size_t *n_out, const char *sql, size_t len, struct arena *a,
+               struct sqlerr *err)
 {
-	struct lexer lx = { sql, sql + len, sql, 1, a, err, VEC_INIT };
+	struct lexer lx = {sql, sql + len, sql, 1, a, err, VEC_INIT};
 	int rc = -1;
 	struct sqltok *toks;
 
@@ -269,32 +276,190 @@ static int kw_cmp(const void *k, const void *e)
 bool sqllex_reserved(const char *word)
 {
 	static const char *const words[] = {
-		"ADD", "ALL", "ALTER", "AND", "ANY", "AS", "ASC", "AUTHORIZATION", "BACKUP",
-		"BEGIN", "BETWEEN", "BREAK", "BROWSE", "BULK", "BY", "CASCADE", "CASE", "CHECK",
-		"CHECKPOINT", "CLOSE", "CLUSTERED", "COALESCE", "COLLATE", "COLUMN", "COMMIT",
-		"COMPUTE", "CONSTRAINT", "CONTAINS", "CONTAINSTABLE", "CONTINUE", "CONVERT",
-		"CREATE", "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
-		"CURRENT_USER", "CURSOR", "DATABASE", "DBCC", "DEALLOCATE", "DECLARE", "DEFAULT",
-		"DELETE", "DENY", "DESC", "DISK", "DISTINCT", "DISTRIBUTED", "DOUBLE", "DROP",
-		"DUMP", "ELSE", "END", "ERRLVL", "ESCAPE", "EXCEPT", "EXEC", "EXECUTE", "EXISTS",
-		"EXIT", "EXTERNAL", "FETCH", "FILE", "FILLFACTOR", "FOR", "FOREIGN", "FREETEXT",
-		"FREETEXTTABLE", "FROM", "FULL", "FUNCTION", "GOTO", "GRANT", "GROUP", "HAVING",
-		"HOLDLOCK", "IDENTITY", "IDENTITY_INSERT", "IDENTITYCOL", "IF", "IN", "INDEX",
-		"INNER", "INSERT", "INTERSECT", "INTO", "IS", "JOIN", "KEY", "KILL", "LEFT",
-		"LIKE", "LINENO", "LOAD", "MERGE", "NATIONAL", "NOCHECK", "NONCLUSTERED", "NOT",
-		"NULL", "NULLIF", "OF", "OFF", "OFFSETS", "ON", "OPEN", "OPENDATASOURCE",
-		"OPENQUERY", "OPENROWSET", "OPENXML", "OPTION", "OR", "ORDER", "OUTER", "OVER",
-		"PERCENT", "PIVOT", "PLAN", "PRECISION", "PRIMARY", "PRINT", "PROC", "PROCEDURE",
-		"PUBLIC", "RAISERROR", "READ", "READTEXT", "RECONFIGURE", "REFERENCES",
-		"REPLICATION", "RESTORE", "RESTRICT", "RETURN", "REVERT", "REVOKE", "RIGHT",
-		"ROLLBACK", "ROWCOUNT", "ROWGUIDCOL", "RULE", "SAVE", "SCHEMA", "SECURITYAUDIT",
-		"SELECT", "SESSION_USER", "SET", "SETUSER", "SHUTDOWN", "SOME", "STATISTICS",
-		"SYSTEM_USER", "TABLE", "TABLESAMPLE", "TEXTSIZE", "THEN", "TO", "TOP", "TRAN",
-		"TRANSACTION", "TRIGGER", "TRUNCATE", "TRY_CONVERT", "TSEQUAL", "UNION", "UNIQUE",
-		"UNPIVOT", "UPDATE", "UPDATETEXT", "USE", "USER", "VALUES", "VARYING", "VIEW",
-		"WAITFOR", "WHEN", "WHERE", "WHILE", "WITH", "WITHIN", "WRITETEXT",
+	        "ADD",
+	        "ALL",
+	        "ALTER",
+	        "AND",
+	        "ANY",
+	        "AS",
+	        "ASC",
+	        "AUTHORIZATION",
+	        "BACKUP",
+	        "BEGIN",
+	        "BETWEEN",
+	        "BREAK",
+	        "BROWSE",
+	        "BULK",
+	        "BY",
+	        "CASCADE",
+	        "CASE",
+	        "CHECK",
+	        "CHECKPOINT",
+	        "CLOSE",
+	        "CLUSTERED",
+	        "COALESCE",
+	        "COLLATE",
+	        "COLUMN",
+	        "COMMIT",
+	        "COMPUTE",
+	        "CONSTRAINT",
+	        "CONTAINS",
+	        "CONTAINSTABLE",
+	        "CONTINUE",
+	        "CONVERT",
+	        "CREATE",
+	        "CROSS",
+	        "CURRENT",
+	        "CURRENT_DATE",
+	        "CURRENT_TIME",
+	        "CURRENT_TIMESTAMP",
+	        "CURRENT_USER",
+	        "CURSOR",
+	        "DATABASE",
+	        "DBCC",
+	        "DEALLOCATE",
+	        "DECLARE",
+	        "DEFAULT",
+	        "DELETE",
+	        "DENY",
+	        "DESC",
+	        "DISK",
+	        "DISTINCT",
+	        "DISTRIBUTED",
+	        "DOUBLE",
+	        "DROP",
+	        "DUMP",
+	        "ELSE",
+	        "END",
+	        "ERRLVL",
+	        "ESCAPE",
+	        "EXCEPT",
+	        "EXEC",
+	        "EXECUTE",
+	        "EXISTS",
+	        "EXIT",
+	        "EXTERNAL",
+	        "FETCH",
+	        "FILE",
+	        "FILLFACTOR",
+	        "FOR",
+	        "FOREIGN",
+	        "FREETEXT",
+	        "FREETEXTTABLE",
+	        "FROM",
+	        "FULL",
+	        "FUNCTION",
+	        "GOTO",
+	        "GRANT",
+	        "GROUP",
+	        "HAVING",
+	        "HOLDLOCK",
+	        "IDENTITY",
+	        "IDENTITY_INSERT",
+	        "IDENTITYCOL",
+	        "IF",
+	        "IN",
+	        "INDEX",
+	        "INNER",
+	        "INSERT",
+	        "INTERSECT",
+	        "INTO",
+	        "IS",
+	        "JOIN",
+	        "KEY",
+	        "KILL",
+	        "LEFT",
+	        "LIKE",
+	        "LINENO",
+	        "LOAD",
+	        "MERGE",
+	        "NATIONAL",
+	        "NOCHECK",
+	        "NONCLUSTERED",
+	        "NOT",
+	        "NULL",
+	        "NULLIF",
+	        "OF",
+	        "OFF",
+	        "OFFSETS",
+	        "ON",
+	        "OPEN",
+	        "OPENDATASOURCE",
+	        "OPENQUERY",
+	        "OPENROWSET",
+	        "OPENXML",
+	        "OPTION",
+	        "OR",
+	        "ORDER",
+	        "OUTER",
+	        "OVER",
+	        "PERCENT",
+	        "PIVOT",
+	        "PLAN",
+	        "PRECISION",
+	        "PRIMARY",
+	        "PRINT",
+	        "PROC",
+	        "PROCEDURE",
+	        "PUBLIC",
+	        "RAISERROR",
+	        "READ",
+	        "READTEXT",
+	        "RECONFIGURE",
+	        "REFERENCES",
+	        "REPLICATION",
+	        "RESTORE",
+	        "RESTRICT",
+	        "RETURN",
+	        "REVERT",
+	        "REVOKE",
+	        "RIGHT",
+	        "ROLLBACK",
+	        "ROWCOUNT",
+	        "ROWGUIDCOL",
+	        "RULE",
+	        "SAVE",
+	        "SCHEMA",
+	        "SECURITYAUDIT",
+	        "SELECT",
+	        "SESSION_USER",
+	        "SET",
+	        "SETUSER",
+	        "SHUTDOWN",
+	        "SOME",
+	        "STATISTICS",
+	        "SYSTEM_USER",
+	        "TABLE",
+	        "TABLESAMPLE",
+	        "TEXTSIZE",
+	        "THEN",
+	        "TO",
+	        "TOP",
+	        "TRAN",
+	        "TRANSACTION",
+	        "TRIGGER",
+	        "TRUNCATE",
+	        "TRY_CONVERT",
+	        "TSEQUAL",
+	        "UNION",
+	        "UNIQUE",
+	        "UNPIVOT",
+	        "UPDATE",
+	        "UPDATETEXT",
+	        "USE",
+	        "USER",
+	        "VALUES",
+	        "VARYING",
+	        "VIEW",
+	        "WAITFOR",
+	        "WHEN",
+	        "WHERE",
+	        "WHILE",
+	        "WITH",
+	        "WITHIN",
+	        "WRITETEXT",
 	};
 
-	return bsearch(word, words, sizeof(words) / sizeof(words[0]), sizeof(words[0]),
-		       kw_cmp) != NULL;
+	return bsearch(word, words, sizeof(words) / sizeof(words[0]), sizeof(words[0]), kw_cmp) !=
+	       NULL;
 }

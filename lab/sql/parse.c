@@ -59,7 +59,7 @@ int parse_syntax(struct parser *p)
 	if (t->kind == TK_IDENT && !t->quoted && sqllex_reserved(t->text))
 		return parse_fail(p, 156, 15, "Incorrect syntax near the keyword '%s'.", t->text);
 	return parse_fail(p, 102, 15, "Incorrect syntax near '%.*s'.",
-			  (int)(t->len > 128 ? 128 : t->len), t->text);
+	                  (int)(t->len > 128 ? 128 : t->len), t->text);
 }
 
 int parse_expect(struct parser *p, const char *kw)
@@ -85,7 +85,7 @@ int parse_ident(struct parser *p, const char **out)
 
 int parse_objname(struct parser *p, struct sqlname *out)
 {
-	const char *parts[3] = { NULL, NULL, NULL };
+	const char *parts[3] = {NULL, NULL, NULL};
 	size_t n = 0, start = p->i;
 
 	memset(out, 0, sizeof(*out));
@@ -103,8 +103,9 @@ int parse_objname(struct parser *p, struct sqlname *out)
 	out->name = parts[n - 1];
 	out->schema = n >= 2 ? parts[n - 2] : NULL;
 	out->db = n == 3 ? parts[0] : NULL;
-	out->text = arena_strndup(p->a, p->t[start].raw,
-				  (size_t)(p->t[p->i - 1].raw + p->t[p->i - 1].raw_len - p->t[start].raw));
+	out->text = arena_strndup(
+	        p->a, p->t[start].raw,
+	        (size_t)(p->t[p->i - 1].raw + p->t[p->i - 1].raw_len - p->t[start].raw));
 	if (!out->name)
 		return parse_syntax(p);
 	return 0;
@@ -136,14 +137,19 @@ int parse_type(struct parser *p, struct sqltype *out, int32_t default_len)
 	case 0:
 		break;
 	case -2:
-		return parse_fail(p, 131, 15, "The size (%s) given to the type '%s' exceeds the maximum allowed for any data type (8000).",
-				  a1 ? a1 : "", name);
+		return parse_fail(p, 131, 15,
+		                  "The size (%s) given to the type '%s' exceeds the maximum "
+		                  "allowed for any data type (8000).",
+		                  a1 ? a1 : "", name);
 	default:
-		return parse_fail(p, 2715, 16, "Column, parameter, or variable #1: Cannot find data type %s.",
-				  name);
+		return parse_fail(p, 2715, 16,
+		                  "Column, parameter, or variable #1: Cannot find data type %s.",
+		                  name);
 	}
-	if (!a1 && (out->type == LAB_T_NVARCHAR || out->type == LAB_T_VARCHAR ||
-		    out->type == LAB_T_VARBINARY) && out->length == 0)
+	if (!a1 &&
+	    (out->type == LAB_T_NVARCHAR || out->type == LAB_T_VARCHAR ||
+	     out->type == LAB_T_VARBINARY) &&
+	    out->length == 0)
 		out->length = default_len;
 	return 0;
 }
@@ -206,7 +212,7 @@ static int parse_declare(struct parser *p, struct sqlstmt *s)
 	int rc = -1;
 
 	do {
-		struct sqldecl x = { NULL, { LAB_T_INT, 0, 0, 0 }, NULL };
+		struct sqldecl x = {NULL, {LAB_T_INT, 0, 0, 0}, NULL};
 
 		if (pcur(p)->kind != TK_VAR || d.len >= SQL_MAX_LIST) {
 			parse_syntax(p);
@@ -241,7 +247,7 @@ static int parse_exec_arg(struct parser *p, struct sqlarg *a)
 	if (parse_accept(p, "DEFAULT")) {
 		a->value = NULL;
 	} else if (pcur(p)->kind == TK_IDENT && !pcur(p)->quoted &&
-		   !sqllex_reserved(pcur(p)->text) && !sqllex_is(pcur(p), "NULL")) {
+	           !sqllex_reserved(pcur(p)->text) && !sqllex_is(pcur(p), "NULL")) {
 		/* EXEC sp_who active: a bare word is a string */
 		struct sqlexpr *e = arena_alloc(p->a, sizeof(*e));
 
@@ -284,8 +290,10 @@ static int parse_exec(struct parser *p, struct sqlstmt *s)
 			struct sqlarg a;
 
 			if (args.len >= 2100) {
-				parse_fail(p, 180, 15, "There are too many parameters in this %s statement. The maximum number is %d.",
-					   "EXECUTE", 2100);
+				parse_fail(p, 180, 15,
+				           "There are too many parameters in this %s statement. "
+				           "The maximum number is %d.",
+				           "EXECUTE", 2100);
 				goto done;
 			}
 			if (parse_exec_arg(p, &a))
@@ -453,7 +461,8 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 	if (sqllex_is(t, "RETURN")) {
 		s->kind = ST_RETURN;
 		if (pcur(p)->kind == TK_EOF || sqllex_is_op(pcur(p), ";") ||
-		    (pcur(p)->kind == TK_IDENT && !pcur(p)->quoted && sqllex_reserved(pcur(p)->text)))
+		    (pcur(p)->kind == TK_IDENT && !pcur(p)->quoted &&
+		     sqllex_reserved(pcur(p)->text)))
 			return 0;
 		return parse_expr(p, &s->expr);
 	}
@@ -467,7 +476,9 @@ static int parse_stmt(struct parser *p, struct sqlstmt **out)
 	int rc;
 
 	if (++p->depth > SQL_MAX_DEPTH)
-		return parse_fail(p, 191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.");
+		return parse_fail(p, 191, 15,
+		                  "Some part of your SQL statement is nested too deeply. Rewrite "
+		                  "the query or break it up into smaller queries.");
 	if (sqllex_is_op(pcur(p), ";")) {
 		p->i++;
 		*out = s;
@@ -492,10 +503,10 @@ static int parse_stmt(struct parser *p, struct sqlstmt **out)
 	return rc;
 }
 
-int sqlparse_batch(struct sqlbatch *out, const char *sql, size_t len,
-		   struct arena *a, struct sqlerr *err)
+int sqlparse_batch(struct sqlbatch *out, const char *sql, size_t len, struct arena *a,
+                   struct sqlerr *err)
 {
-	struct parser p = { NULL, 0, 0, a, err, 0, false, false };
+	struct parser p = {NULL, 0, 0, a, err, 0, false, false};
 	VEC(struct sqlstmt *) stmts = VEC_INIT;
 	int rc = -1;
 

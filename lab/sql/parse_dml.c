@@ -13,8 +13,7 @@
 #include "lab/sql/parser.h"
 #include "util/vec.h"
 
-int sqlparse_type_name(struct sqltype *out, const char *name, const char *arg1,
-		       const char *arg2)
+int sqlparse_type_name(struct sqltype *out, const char *name, const char *arg1, const char *arg2)
 {
 	static const struct {
 		const char *name;
@@ -22,18 +21,27 @@ int sqlparse_type_name(struct sqltype *out, const char *name, const char *arg1,
 		int32_t length;
 		uint8_t precision, scale;
 	} types[] = {
-		{ "int", LAB_T_INT, 4, 10, 0 },        { "integer", LAB_T_INT, 4, 10, 0 },
-		{ "bigint", LAB_T_BIGINT, 8, 19, 0 },  { "smallint", LAB_T_SMALLINT, 2, 5, 0 },
-		{ "tinyint", LAB_T_TINYINT, 1, 3, 0 }, { "bit", LAB_T_BIT, 1, 1, 0 },
-		{ "nvarchar", LAB_T_NVARCHAR, 0, 0, 0 }, { "nchar", LAB_T_NVARCHAR, 0, 0, 0 },
-		{ "varchar", LAB_T_VARCHAR, 0, 0, 0 },  { "char", LAB_T_VARCHAR, 0, 0, 0 },
-		{ "sysname", LAB_T_NVARCHAR, 128, 0, 0 }, { "datetime", LAB_T_DATETIME, 8, 23, 3 },
-		{ "smalldatetime", LAB_T_DATETIME, 8, 23, 3 },
-		{ "datetime2", LAB_T_DATETIME2, 8, 27, 7 },
-		{ "uniqueidentifier", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0 },
-		{ "numeric", LAB_T_NUMERIC, 0, 18, 0 }, { "decimal", LAB_T_NUMERIC, 0, 18, 0 },
-		{ "float", LAB_T_FLOAT, 8, 53, 0 },     { "real", LAB_T_FLOAT, 8, 53, 0 },
-		{ "varbinary", LAB_T_VARBINARY, 0, 0, 0 }, { "binary", LAB_T_VARBINARY, 0, 0, 0 },
+	        {"int", LAB_T_INT, 4, 10, 0},
+	        {"integer", LAB_T_INT, 4, 10, 0},
+	        {"bigint", LAB_T_BIGINT, 8, 19, 0},
+	        {"smallint", LAB_T_SMALLINT, 2, 5, 0},
+	        {"tinyint", LAB_T_TINYINT, 1, 3, 0},
+	        {"bit", LAB_T_BIT, 1, 1, 0},
+	        {"nvarchar", LAB_T_NVARCHAR, 0, 0, 0},
+	        {"nchar", LAB_T_NVARCHAR, 0, 0, 0},
+	        {"varchar", LAB_T_VARCHAR, 0, 0, 0},
+	        {"char", LAB_T_VARCHAR, 0, 0, 0},
+	        {"sysname", LAB_T_NVARCHAR, 128, 0, 0},
+	        {"datetime", LAB_T_DATETIME, 8, 23, 3},
+	        {"smalldatetime", LAB_T_DATETIME, 8, 23, 3},
+	        {"datetime2", LAB_T_DATETIME2, 8, 27, 7},
+	        {"uniqueidentifier", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0},
+	        {"numeric", LAB_T_NUMERIC, 0, 18, 0},
+	        {"decimal", LAB_T_NUMERIC, 0, 18, 0},
+	        {"float", LAB_T_FLOAT, 8, 53, 0},
+	        {"real", LAB_T_FLOAT, 8, 53, 0},
+	        {"varbinary", LAB_T_VARBINARY, 0, 0, 0},
+	        {"binary", LAB_T_VARBINARY, 0, 0, 0},
 	};
 	long a1 = -1, a2 = -1;
 
@@ -111,8 +119,10 @@ static int parse_create(struct parser *p, struct sqlstmt *s)
 		struct sqlcoldef c;
 
 		if (cols.len >= 1024) {
-			parse_fail(p, 1702, 16, "CREATE TABLE failed because column '%s' in table '%s' exceeds the maximum of 1024 columns.",
-				   pcur(p)->text, s->obj.name);
+			parse_fail(p, 1702, 16,
+			           "CREATE TABLE failed because column '%s' in table '%s' exceeds "
+			           "the maximum of 1024 columns.",
+			           pcur(p)->text, s->obj.name);
 			goto done;
 		}
 		if (parse_coldef(p, &c))
@@ -171,13 +181,17 @@ static int parse_values(struct parser *p, struct sqlstmt *s)
 		size_t w;
 
 		if (rows.len >= 1000) {
-			parse_fail(p, 10738, 15, "The number of row value expressions in the INSERT statement exceeds the maximum allowed number of 1000 row values.");
+			parse_fail(p, 10738, 15,
+			           "The number of row value expressions in the INSERT statement "
+			           "exceeds the maximum allowed number of 1000 row values.");
 			goto done;
 		}
 		if (parse_row(p, &r, &w))
 			goto done;
 		if (rows.len > 0 && w != s->row_width) {
-			parse_fail(p, 10709, 16, "The number of columns for each row in a table value constructor must be the same.");
+			parse_fail(p, 10709, 16,
+			           "The number of columns for each row in a table value "
+			           "constructor must be the same.");
 			goto done;
 		}
 		s->row_width = w;
@@ -289,17 +303,17 @@ int sqlparse_dml(struct parser *p, struct sqlstmt *s)
 	return parse_syntax(p);
 }
 
-int sqlparse_params(struct sqldecl **out, size_t *n_out, const char *text,
-		    struct arena *a, struct sqlerr *err)
+int sqlparse_params(struct sqldecl **out, size_t *n_out, const char *text, struct arena *a,
+                    struct sqlerr *err)
 {
-	struct parser p = { NULL, 0, 0, a, err, 0, false, false };
+	struct parser p = {NULL, 0, 0, a, err, 0, false, false};
 	VEC(struct sqldecl) d = VEC_INIT;
 	int rc = -1;
 
 	if (sqllex_run(&p.t, &p.n, text, strlen(text), a, err))
 		return -1;
 	while (pcur(&p)->kind != TK_EOF) {
-		struct sqldecl x = { NULL, { LAB_T_INT, 0, 0, 0 }, NULL };
+		struct sqldecl x = {NULL, {LAB_T_INT, 0, 0, 0}, NULL};
 
 		if (pcur(&p)->kind != TK_VAR || d.len >= 2100) {
 			parse_syntax(&p);

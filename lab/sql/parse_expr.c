@@ -356,7 +356,7 @@ int parse_term(struct parser *p, struct sqlexpr **out)
 /* --- operators ------------------------------------------------------- */
 
 static struct sqlexpr *binary(struct parser *p, const char *op, struct sqlexpr *l,
-			      struct sqlexpr *r)
+                              struct sqlexpr *r)
 {
 	struct sqlexpr *e = new_expr(p, EX_BIN);
 
@@ -374,7 +374,9 @@ static int parse_unary(struct parser *p, struct sqlexpr **out)
 
 	if (++p->depth > SQL_MAX_DEPTH) {
 		p->depth--;
-		return parse_fail(p, 191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.");
+		return parse_fail(p, 191, 15,
+		                  "Some part of your SQL statement is nested too deeply. Rewrite "
+		                  "the query or break it up into smaller queries.");
 	}
 	if (sqllex_is_op(pcur(p), "-") || sqllex_is_op(pcur(p), "+")) {
 		bool neg = sqllex_is_op(pcur(p), "-");
@@ -506,15 +508,17 @@ static int parse_predicate_tail(struct parser *p, struct sqlexpr **out, bool neg
 
 static int parse_predicate(struct parser *p, struct sqlexpr **out)
 {
-	static const char *const cmp[] = { "=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>" };
+	static const char *const cmp[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>"};
 	struct sqlexpr *r;
 
 	if (parse_add(p, out))
 		return -1;
 	for (size_t k = 0; k < sizeof(cmp) / sizeof(cmp[0]); k++)
 		if (sqllex_is_op(pcur(p), cmp[k])) {
-			const char *op = !strcmp(cmp[k], "!=") ? "<>" : !strcmp(cmp[k], "!<") ? ">="
-								: !strcmp(cmp[k], "!>") ? "<=" : cmp[k];
+			const char *op = !strcmp(cmp[k], "!=")   ? "<>"
+			                 : !strcmp(cmp[k], "!<") ? ">="
+			                 : !strcmp(cmp[k], "!>") ? "<="
+			                                         : cmp[k];
 
 			p->i++;
 			if (parse_add(p, &r))
@@ -534,14 +538,13 @@ static int parse_predicate(struct parser *p, struct sqlexpr **out)
 		*out = e;
 		return 0;
 	}
-	if (sqllex_is(pcur(p), "NOT") && (sqllex_is(ppeek(p, 1), "IN") ||
-					  sqllex_is(ppeek(p, 1), "LIKE") ||
-					  sqllex_is(ppeek(p, 1), "BETWEEN"))) {
+	if (sqllex_is(pcur(p), "NOT") &&
+	    (sqllex_is(ppeek(p, 1), "IN") || sqllex_is(ppeek(p, 1), "LIKE") ||
+	     sqllex_is(ppeek(p, 1), "BETWEEN"))) {
 		p->i++;
 		return parse_predicate_tail(p, out, true);
 	}
-	if (sqllex_is(pcur(p), "IN") || sqllex_is(pcur(p), "LIKE") ||
-	    sqllex_is(pcur(p), "BETWEEN"))
+	if (sqllex_is(pcur(p), "IN") || sqllex_is(pcur(p), "LIKE") || sqllex_is(pcur(p), "BETWEEN"))
 		return parse_predicate_tail(p, out, false);
 	return 0;
 }
@@ -552,7 +555,9 @@ static int parse_not(struct parser *p, struct sqlexpr **out)
 
 	if (++p->depth > SQL_MAX_DEPTH) {
 		p->depth--;
-		return parse_fail(p, 191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.");
+		return parse_fail(p, 191, 15,
+		                  "Some part of your SQL statement is nested too deeply. Rewrite "
+		                  "the query or break it up into smaller queries.");
 	}
 	if (parse_accept(p, "NOT")) {
 		struct sqlexpr *e = new_expr(p, EX_NOT);
@@ -602,7 +607,9 @@ int parse_expr(struct parser *p, struct sqlexpr **out)
 
 	if (++p->depth > SQL_MAX_DEPTH) {
 		p->depth--;
-		return parse_fail(p, 191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.");
+		return parse_fail(p, 191, 15,
+		                  "Some part of your SQL statement is nested too deeply. Rewrite "
+		                  "the query or break it up into smaller queries.");
 	}
 	rc = parse_or(p, out);
 	p->depth--;

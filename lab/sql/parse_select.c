@@ -15,8 +15,8 @@ static bool ends_item(struct parser *p)
 	struct sqltok *t = pcur(p);
 
 	return t->kind == TK_EOF || sqllex_is_op(t, ",") || sqllex_is_op(t, ";") ||
-	       sqllex_is_op(t, ")") || (t->kind == TK_IDENT && !t->quoted &&
-					sqllex_reserved(t->text));
+	       sqllex_is_op(t, ")") ||
+	       (t->kind == TK_IDENT && !t->quoted && sqllex_reserved(t->text));
 }
 
 static int parse_alias(struct parser *p, const char **alias)
@@ -62,8 +62,8 @@ static int parse_item(struct parser *p, struct sqlitem *it)
 		return parse_expr(p, &it->expr);
 	}
 	if ((t->kind == TK_IDENT || t->kind == TK_STR || t->kind == TK_NSTR) &&
-	    sqllex_is_op(ppeek(p, 1), "=") && !(t->kind == TK_IDENT && !t->quoted &&
-						 sqllex_reserved(t->text))) {
+	    sqllex_is_op(ppeek(p, 1), "=") &&
+	    !(t->kind == TK_IDENT && !t->quoted && sqllex_reserved(t->text))) {
 		it->alias = t->text;
 		p->i += 2;
 		return parse_expr(p, &it->expr);
@@ -135,7 +135,10 @@ static int parse_from(struct parser *p, struct sqlselect *s)
 
 	do {
 		if (from.len >= 64) {
-			parse_fail(p, 106, 16, "Too many table names in the query. The maximum allowable is %d.", 64);
+			parse_fail(
+			        p, 106, 16,
+			        "Too many table names in the query. The maximum allowable is %d.",
+			        64);
 			goto done;
 		}
 		if (parse_source(p, &f, join))
@@ -160,7 +163,7 @@ static int parse_order(struct parser *p, struct sqlselect *s)
 	int rc = -1;
 
 	do {
-		struct sqlorder o = { NULL, false };
+		struct sqlorder o = {NULL, false};
 
 		if (order.len >= SQL_MAX_LIST || parse_expr(p, &o.expr)) {
 			if (order.len >= SQL_MAX_LIST)
@@ -253,7 +256,9 @@ int parse_select(struct parser *p, struct sqlselect **out)
 	struct sqlselect *s = arena_alloc(p->a, sizeof(*s));
 
 	if (++p->depth > SQL_MAX_DEPTH)
-		return parse_fail(p, 191, 15, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.");
+		return parse_fail(p, 191, 15,
+		                  "Some part of your SQL statement is nested too deeply. Rewrite "
+		                  "the query or break it up into smaller queries.");
 	if (parse_expect(p, "SELECT"))
 		return -1;
 	if (parse_accept(p, "DISTINCT"))

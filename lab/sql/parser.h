@@ -14,8 +14,8 @@ struct parser {
 	struct arena *a;
 	struct sqlerr *err;
 	int depth;
-	bool after_if;        /* the next statement is an IF/ELSE body */
-	bool throw_ok;        /* THROW may start here (previous ended with ;) */
+	bool after_if; /* the next statement is an IF/ELSE body */
+	bool throw_ok; /* THROW may start here (previous ended with ;) */
 };
 
 static inline struct sqltok *pcur(struct parser *p)
@@ -34,7 +34,7 @@ bool parse_accept_op(struct parser *p, const char *op);
 /* Error 102/156 at the current token; always returns -1. */
 int parse_syntax(struct parser *p);
 int parse_fail(struct parser *p, int32_t number, uint8_t severity, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 int parse_expect(struct parser *p, const char *kw);
 int parse_expect_op(struct parser *p, const char *op);
 /* An identifier (plain non-reserved, or delimited). */

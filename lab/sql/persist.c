@@ -16,7 +16,8 @@
  *   row VALUE...                 (one per column)
  * Text fields are "s" followed by the bytes with %XX for '%', bytes <= 0x20
  * and >= 0x7F. A value is "-" (NULL), an integer (integer types, BIT,
- * DATETIME/DATETIME2 as microseconds since 1970), "x" + 32 hex digits
+ * DATETIME/DATETIME2 as microseconds since 1970, then :NS when DATETIME2's
+ * 100 ns digit is set), "x" + 32 hex digits
  * (UNIQUEIDENTIFIER), "f" + %.17g (FLOAT) or a text field (NVARCHAR,
  * VARCHAR, NUMERIC, VARBINARY). The file is trusted only as far as its
  * bounds are checked: a malformed file is refused, never half-loaded.
@@ -34,7 +35,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define PERSIST_MAX_BYTES (1u << 30)
+#define PERSIST_MAX_BYTES  (1u << 30)
 #define PERSIST_MAX_FIELDS 2048
 
 static void enc(struct strbuf *sb, const char *s, size_t n)
@@ -75,6 +76,8 @@ static void put_value(struct strbuf *sb, const struct lab_value *v)
 	case LAB_T_DATETIME:
 	case LAB_T_DATETIME2:
 		strbuf_printf(sb, " %" PRId64, v->time_us);
+		if (v->time_ns)
+			strbuf_printf(sb, ":%u", (unsigned)v->time_ns);
 		break;
 	case LAB_T_UNIQUEIDENTIFIER:
 		strbuf_puts(sb, " x");
@@ -94,13 +97,13 @@ static void put_db(struct strbuf *sb, const struct sqldb *db)
 	strbuf_puts(sb, "database");
 	encs(sb, db->name);
 	strbuf_printf(sb, " %d %d %d %d %d %d %u %" PRId64 "\n", db->id, db->state,
-		      db->is_in_standby, db->is_read_only, db->user_access, db->recovery_model,
-		      db->size_mb, db->create_us);
+	              db->is_in_standby, db->is_read_only, db->user_access, db->recovery_model,
+	              db->size_mb, db->create_us);
 	strbuf_printf(sb, "mirror %d x", m->on);
 	for (int i = 0; i < 16; i++)
 		strbuf_printf(sb, "%02X", m->guid[i]);
 	strbuf_printf(sb, " %d %d %d %d %d %d %d", m->role, m->state, m->safety, m->witness_state,
-		      m->role_sequence, m->safety_sequence, m->connection_timeout);
+	              m->role_sequence, m->safety_sequence, m->connection_timeout);
 	encs(sb, m->partner_name);
 	encs(sb, m->partner_instance);
 	encs(sb, m->witness_name);
@@ -121,7 +124,7 @@ static void put_db(struct strbuf *sb, const struct sqldb *db)
 			strbuf_puts(sb, "col");
 			encs(sb, c->name);
 			strbuf_printf(sb, " %d %d %d %d %d\n", c->type, c->length, c->precision,
-				      c->scale, c->nullable);
+			              c->scale, c->nullable);
 		}
 		for (size_t r = 0; r < tb->rows.len; r++) {
 			strbuf_puts(sb, "row");
@@ -155,9 +158,9 @@ int persist_save_instance(struct sqlinstance *inst, const char *dir)
 	for (size_t i = 0; i < inst->endpoints.len; i++) {
 		const struct sqlendpoint *e = &inst->endpoints.items[i];
 
-		strbuf_printf(&sb, "endpoint %d %d %d %d %d %d %d %d %d", e->id, e->type, e->protocol,
-			      e->state, e->role, e->encryption, e->encryption_algorithm,
-			      e->connection_auth, e->port);
+		strbuf_printf(&sb, "endpoint %d %d %d %d %d %d %d %d %d", e->id, e->type,
+		              e->protocol, e->state, e->role, e->encryption,
+		              e->encryption_algorithm, e->connection_auth, e->port);
 		encs(&sb, e->name);
 		encs(&sb, e->ip);
 		strbuf_putc(&sb, '\n');
@@ -212,7 +215,7 @@ static int dec(char *f, const char **out, size_t *n)
 	while (*f) {
 		if (*f == '%') {
 			unsigned v;
-			char hex[3] = { f[1], f[1] ? f[2] : 0, 0 };
+			char hex[3] = {f[1], f[1] ? f[2] : 0, 0};
 			char *end;
 
 			v = (unsigned)strtoul(hex, &end, 16);
@@ -251,7 +254,7 @@ static int guid_hex(const char *f, uint8_t g[16])
 	if (f[0] != 'x' || strlen(f) != 33)
 		return -1;
 	for (int i = 0; i < 16; i++) {
-		char hex[3] = { f[1 + 2 * i], f[2 + 2 * i], 0 };
+		char hex[3] = {f[1 + 2 * i], f[2 + 2 * i], 0};
 		char *end;
 
 		g[i] = (uint8_t)strtoul(hex, &end, 16);
@@ -401,8 +404,18 @@ static int load_value(char *f, enum lab_type t, struct lab_value *v)
 	case LAB_T_UNIQUEIDENTIFIER:
 		return guid_hex(f, v->guid);
 	case LAB_T_DATETIME:
-	case LAB_T_DATETIME2:
+	case LAB_T_DATETIME2: {
+		char *colon = strchr(f, ':');
+		int64_t ns = 0;
+
+		if (colon) {
+			*colon = '\0';
+			if (num(colon + 1, &ns) || ns < 0 || ns > 999)
+				return -1;
+		}
+		v->time_ns = (uint16_t)ns;
 		return num(f, &v->time_us);
+	}
 	default:
 		return num(f, &v->i);
 	}
@@ -484,7 +497,7 @@ static int read_all(const char *path, char **out, size_t *len)
 int persist_load_instance(struct sqlinstance *inst, const char *dir)
 {
 	char *path = state_path(inst, dir, ".state"), *text = NULL, *p, *nl;
-	struct loader L = { inst, NULL, NULL, path, 1 };
+	struct loader L = {inst, NULL, NULL, path, 1};
 	size_t len = 0;
 	int rc = read_all(path, &text, &len);
 

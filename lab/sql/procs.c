@@ -17,23 +17,25 @@
 static int need_unicode(struct sqlctx *c, const struct procarg *a, const char *param, int line)
 {
 	if (a && !a->value.is_null && a->value.type != LAB_T_NVARCHAR)
-		return sqlexec_fail(c, AB_STMT, 214, 16, line,
-				    "Procedure expects parameter '%s' of type 'ntext/nchar/nvarchar'.",
-				    param);
+		return sqlexec_fail(
+		        c, AB_STMT, 214, 16, line,
+		        "Procedure expects parameter '%s' of type 'ntext/nchar/nvarchar'.", param);
 	return 0;
 }
 
 static struct procarg *named(struct procarg *args, size_t n, const char *a, const char *b)
 {
 	for (size_t i = 0; i < n; i++)
-		if (args[i].name && (!strcasecmp(args[i].name, a) || (b && !strcasecmp(args[i].name, b))))
+		if (args[i].name &&
+		    (!strcasecmp(args[i].name, a) || (b && !strcasecmp(args[i].name, b))))
 			return &args[i];
 	return NULL;
 }
 
 static int bind_params(struct sqlctx *c, struct procarg *args, size_t n,
-		       const struct procarg *skip1, const struct procarg *skip2, struct sqldecl *decl, size_t n_decl, const char *stmt, const char *params,
-		       int line, struct sqlvar **vars)
+                       const struct procarg *skip1, const struct procarg *skip2,
+                       struct sqldecl *decl, size_t n_decl, const char *stmt, const char *params,
+                       int line, struct sqlvar **vars)
 {
 	struct sqlvar *list = NULL;
 	bool *set = arena_calloc(c->a, n_decl + 1, sizeof(*set));
@@ -59,25 +61,27 @@ static int bind_params(struct sqlctx *c, struct procarg *args, size_t n,
 				;
 			if (d == n_decl)
 				return sqlexec_fail(c, AB_STMT, 8145, 16, line,
-						    "%s is not a parameter for procedure %s.",
-						    args[i].name, "sp_executesql");
+				                    "%s is not a parameter for procedure %s.",
+				                    args[i].name, "sp_executesql");
 		} else {
 			pos++;
 		}
 		if (d >= n_decl)
-			return sqlexec_fail(c, AB_STMT, 8144, 16, line,
-					    "Procedure or function %s has too many arguments specified.",
-					    "sp_executesql");
+			return sqlexec_fail(
+			        c, AB_STMT, 8144, 16, line,
+			        "Procedure or function %s has too many arguments specified.",
+			        "sp_executesql");
 		set[d] = true;
-		if (!args[i].is_default &&
-		    sqlval_convert(&byidx[d]->v, &args[i].value, &byidx[d]->type, -1, c->a, &c->err))
+		if (!args[i].is_default && sqlval_convert(&byidx[d]->v, &args[i].value,
+		                                          &byidx[d]->type, -1, c->a, &c->err))
 			return sqlexec_fail_err(c, AB_BATCH, &c->err, line);
 	}
 	for (size_t d = 0; d < n_decl; d++)
 		if (!set[d])
 			return sqlexec_fail(c, AB_STMT, 8178, 16, line,
-					    "The parameterized query '(%.*s)%.*s' expects the parameter '%s', which was not supplied.",
-					    60, params, 60, stmt, decl[d].name);
+			                    "The parameterized query '(%.*s)%.*s' expects the "
+			                    "parameter '%s', which was not supplied.",
+			                    60, params, 60, stmt, decl[d].name);
 	*vars = list;
 	return 0;
 }
@@ -89,7 +93,8 @@ static void copy_outputs(struct sqlctx *c, struct procarg *args, size_t n, struc
 
 		if (!args[i].output || !args[i].var || !args[i].name)
 			continue;
-		for (inner = vars; inner && strcasecmp(inner->name, args[i].name); inner = inner->next)
+		for (inner = vars; inner && strcasecmp(inner->name, args[i].name);
+		     inner = inner->next)
 			;
 		outer = sqlexec_var(c, args[i].var);
 		if (inner && outer &&
@@ -99,7 +104,7 @@ static void copy_outputs(struct sqlctx *c, struct procarg *args, size_t n, struc
 }
 
 static int sp_executesql(struct sqlctx *c, struct procarg *args, size_t n, int line,
-			 int32_t *status)
+                         int32_t *status)
 {
 	struct procarg *stmt = named(args, n, "@stmt", "@statement");
 	struct procarg *params = named(args, n, "@params", NULL);
@@ -116,8 +121,9 @@ static int sp_executesql(struct sqlctx *c, struct procarg *args, size_t n, int l
 	}
 	if (!stmt)
 		return sqlexec_fail(c, AB_STMT, 201, 16, line,
-				    "Procedure or function '%s' expects parameter '%s', which was not supplied.",
-				    "sp_executesql", "@statement");
+		                    "Procedure or function '%s' expects parameter '%s', which was "
+		                    "not supplied.",
+		                    "sp_executesql", "@statement");
 	if (need_unicode(c, stmt, "@statement", line) || need_unicode(c, params, "@params", line))
 		return -1;
 	sql = stmt->value.is_null ? "" : stmt->value.s;
@@ -140,11 +146,11 @@ struct procdef {
 };
 
 static const struct procdef procs[] = {
-	{ "sp_executesql", sp_executesql },
+        {"sp_executesql", sp_executesql},
 };
 
-int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args,
-		 size_t n_args, int line, int32_t *status)
+int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args, size_t n_args,
+                 int line, int32_t *status)
 {
 	*status = 0;
 	if (name->schema && strcasecmp(name->schema, "sys") && strcasecmp(name->schema, "dbo"))

@@ -75,11 +75,29 @@ static int keep_combo(struct joinctx *j)
 	return 0;
 }
 
+#define QUERY_MAX_WORK 2000000u /* rows visited by one request's joins */
+
 static bool cancel_poll(struct sqlctx *c)
 {
 	if ((++c->work & 0xFFF) == 0 && c->sink->cancelled && c->sink->cancelled(c->sink->ctx))
 		c->cancelled = true;
 	return c->cancelled;
+}
+
+/* The lab's tables are small; a join that visits millions of rows is a
+ * runaway query (or a fuzzer), refused as SQL Server refuses plans it
+ * cannot build. */
+static int work_limit(struct sqlctx *c)
+{
+	if (c->work < QUERY_MAX_WORK)
+		return 0;
+	return sqlexec_fail(
+	        c, AB_STMT, 8623, 16, 1,
+	        "The query processor ran out of internal resources and could not produce a query "
+	        "plan. This is a rare event and only expected for extremely complex queries or "
+	        "queries that reference a very large number of tables or partitions. Please "
+	        "simplify the query. If you believe you have received this message in error, "
+	        "contact Customer Support Services for more information.");
 }
 
 static int join_level(struct joinctx *j, size_t k)
@@ -93,7 +111,7 @@ static int join_level(struct joinctx *j, size_t k)
 	src = &j->env->src[k];
 	f = &j->q->from[k];
 	for (size_t r = 0; r < src->rs.n_rows; r++) {
-		if (cancel_poll(j->c))
+		if (cancel_poll(j->c) || work_limit(j->c))
 			return -1;
 		src->cur = src->rs.rows[r];
 		if (f->on) {
@@ -112,6 +130,8 @@ static int join_level(struct joinctx *j, size_t k)
 		if (join_level(j, k + 1))
 			return -1;
 	}
+	if (k + 1 < j->env->n_src && src->rs.n_rows == 0 && work_limit(j->c))
+		return -1;
 	if (!matched && f->join == JN_LEFT) {
 		src->cur = NULL;
 		return join_level(j, k + 1);
@@ -127,11 +147,12 @@ static int open_sources(struct sqlctx *c, const struct sqlselect *q, struct eval
 		const struct sqlfrom *f = &q->from[i];
 
 		env->src[i].alias = f->alias ? f->alias : f->obj.name;
-		if (sqlquery_open(c, &f->obj, q->from[i].on ? q->from[i].on->line : 1, &env->src[i].rs))
+		if (sqlquery_open(c, &f->obj, q->from[i].on ? q->from[i].on->line : 1,
+		                  &env->src[i].rs))
 			return -1;
 		if (f->join == JN_LEFT) {
-			struct lab_column *cols = arena_calloc(c->a, env->src[i].rs.n_cols + 1,
-							       sizeof(*cols));
+			struct lab_column *cols =
+			        arena_calloc(c->a, env->src[i].rs.n_cols + 1, sizeof(*cols));
 
 			memcpy(cols, env->src[i].rs.cols, env->src[i].rs.n_cols * sizeof(*cols));
 			for (size_t k = 0; k < env->src[i].rs.n_cols; k++)
@@ -152,7 +173,7 @@ struct outcols {
 };
 
 static int star_columns(struct sqlctx *c, struct evalenv *env, const struct sqlitem *it,
-			struct outcols *oc, int line)
+                        struct outcols *oc, int line)
 {
 	bool any = false;
 
@@ -169,14 +190,16 @@ static int star_columns(struct sqlctx *c, struct evalenv *env, const struct sqli
 	}
 	if (!any && it->star_qual)
 		return sqlexec_fail(c, AB_SCOPE, 4104, 16, line,
-				    "The multi-part identifier \"%s\" could not be bound.", it->star_qual);
+		                    "The multi-part identifier \"%s\" could not be bound.",
+		                    it->star_qual);
 	if (!any)
-		return sqlexec_fail(c, AB_SCOPE, 263, 16, line, "Must specify table to select from.");
+		return sqlexec_fail(c, AB_SCOPE, 263, 16, line,
+		                    "Must specify table to select from.");
 	return 0;
 }
 
 static int build_columns(struct sqlctx *c, struct evalenv *env, const struct sqlselect *q,
-			 struct outcols *oc)
+                         struct outcols *oc)
 {
 	for (size_t i = 0; i < q->n_items; i++) {
 		const struct sqlitem *it = &q->items[i];
@@ -205,7 +228,7 @@ static void set_cur(struct evalenv *env, const struct lab_value **combo)
 }
 
 static int project(struct sqlctx *c, struct evalenv *env, const struct outcols *oc,
-		   struct lab_value **row_out)
+                   struct lab_value **row_out)
 {
 	struct lab_value *row = arena_calloc(c->a, oc->cols.len ? oc->cols.len : 1, sizeof(*row));
 
@@ -220,7 +243,7 @@ static int project(struct sqlctx *c, struct evalenv *env, const struct outcols *
 			return -1;
 		}
 		if (!v.is_null && v.type != oc->cols.items[k].type) {
-			struct sqltype to = { oc->cols.items[k].type, -1, 0, 0 };
+			struct sqltype to = {oc->cols.items[k].type, -1, 0, 0};
 
 			if (sqlval_convert(&v, &v, &to, -1, c->a, &c->err))
 				return sqlexec_fail_err(c, AB_BATCH, &c->err, 1);
@@ -230,7 +253,6 @@ static int project(struct sqlctx *c, struct evalenv *env, const struct outcols *
 	*row_out = row;
 	return 0;
 }
-
 
 /* --- grouping ---------------------------------------------------------- */
 
@@ -244,7 +266,7 @@ struct groups {
 };
 
 static int same_keys(struct sqlctx *c, const struct lab_value *a, const struct lab_value *b,
-		     size_t n, bool *same)
+                     size_t n, bool *same)
 {
 	*same = true;
 	for (size_t i = 0; i < n && *same; i++) {
@@ -262,7 +284,7 @@ static int same_keys(struct sqlctx *c, const struct lab_value *a, const struct l
 }
 
 static int group_rows(struct sqlctx *c, struct evalenv *env, const struct sqlselect *q,
-		      struct combos *all, struct groups *gs)
+                      struct combos *all, struct groups *gs)
 {
 	for (size_t r = 0; r < all->v.len; r++) {
 		struct lab_value *keys = arena_calloc(c->a, q->n_group + 1, sizeof(*keys));
@@ -319,7 +341,7 @@ struct result {
 };
 
 static int order_keys(struct sqlctx *c, struct evalenv *env, const struct sqlselect *q,
-		      const struct outcols *oc, struct outrow *row)
+                      const struct outcols *oc, struct outrow *row)
 {
 	row->keys = arena_calloc(c->a, q->n_order + 1, sizeof(*row->keys));
 	env->items = q->items;
@@ -330,9 +352,11 @@ static int order_keys(struct sqlctx *c, struct evalenv *env, const struct sqlsel
 
 		if (e->kind == EX_LIT && e->lit.type == LAB_T_INT) {
 			if (e->lit.i < 1 || (size_t)e->lit.i > oc->cols.len)
-				return sqlexec_fail(c, AB_SCOPE, 108, 15, e->line,
-						    "The ORDER BY position number %lld is out of range of the number of items in the select list.",
-						    (long long)e->lit.i);
+				return sqlexec_fail(
+				        c, AB_SCOPE, 108, 15, e->line,
+				        "The ORDER BY position number %lld is out of range of the "
+				        "number of items in the select list.",
+				        (long long)e->lit.i);
 			row->keys[k] = row->vals[e->lit.i - 1];
 		} else if (sqleval(c, env, e, &row->keys[k])) {
 			env->items = NULL;
@@ -344,7 +368,7 @@ static int order_keys(struct sqlctx *c, struct evalenv *env, const struct sqlsel
 }
 
 static int produce_row(struct sqlctx *c, struct evalenv *env, const struct sqlselect *q,
-		       const struct outcols *oc, struct result *res)
+                       const struct outcols *oc, struct result *res)
 {
 	struct outrow row;
 
@@ -358,7 +382,7 @@ static int produce_row(struct sqlctx *c, struct evalenv *env, const struct sqlse
 }
 
 static int produce(struct sqlctx *c, struct evalenv *env, const struct sqlselect *q,
-		   const struct outcols *oc, struct combos *all, struct result *res)
+                   const struct outcols *oc, struct combos *all, struct result *res)
 {
 	bool agg = q->n_group > 0;
 	struct groups groups;
@@ -379,10 +403,12 @@ static int produce(struct sqlctx *c, struct evalenv *env, const struct sqlselect
 		const struct sqlexpr *b = q->items[i].star ? NULL : bare_column(q->items[i].expr);
 
 		if (b || q->items[i].star)
-			return sqlexec_fail(c, AB_SCOPE, 8120, 16, b ? b->line : 1,
-					    "Column '%s%s%s' is invalid in the select list because it is not contained in either an aggregate function or the GROUP BY clause.",
-					    b && b->qual ? b->qual : "", b && b->qual ? "." : "",
-					    b ? b->name : "*");
+			return sqlexec_fail(
+			        c, AB_SCOPE, 8120, 16, b ? b->line : 1,
+			        "Column '%s%s%s' is invalid in the select list because it is not "
+			        "contained in either an aggregate function or the GROUP BY clause.",
+			        b && b->qual ? b->qual : "", b && b->qual ? "." : "",
+			        b ? b->name : "*");
 	}
 	if (group_rows(c, env, q, all, &groups))
 		goto done;
@@ -396,7 +422,8 @@ static int produce(struct sqlctx *c, struct evalenv *env, const struct sqlselect
 		static const struct lab_value **no_rows[1];
 
 		env->group = groups.v.items[g].rows.len
-			? (const struct lab_value ***)groups.v.items[g].rows.items : no_rows;
+		                     ? (const struct lab_value ***)groups.v.items[g].rows.items
+		                     : no_rows;
 		env->n_group = groups.v.items[g].rows.len;
 		set_cur(env, env->n_group ? env->group[0] : NULL);
 		if (produce_row(c, env, q, oc, res))
@@ -414,7 +441,7 @@ done:
 /* --- ordering, DISTINCT, TOP --------------------------------------------- */
 
 static int row_cmp(struct sqlctx *c, const struct sqlselect *q, const struct outrow *a,
-		   const struct outrow *b)
+                   const struct outrow *b)
 {
 	for (size_t k = 0; k < q->n_order; k++) {
 		const struct lab_value *x = &a->keys[k], *y = &b->keys[k];
@@ -431,7 +458,7 @@ static int row_cmp(struct sqlctx *c, const struct sqlselect *q, const struct out
 }
 
 static void merge_sort(struct sqlctx *c, const struct sqlselect *q, struct outrow *v,
-		       struct outrow *tmp, size_t n)
+                       struct outrow *tmp, size_t n)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 
@@ -456,7 +483,8 @@ static int distinct(struct sqlctx *c, struct result *res, size_t n_cols)
 		bool dup = false;
 
 		for (size_t p = 0; p < out && !dup; p++)
-			if (same_keys(c, res->rows.items[p].vals, res->rows.items[r].vals, n_cols, &dup))
+			if (same_keys(c, res->rows.items[p].vals, res->rows.items[r].vals, n_cols,
+			              &dup))
 				return -1;
 		if (!dup)
 			res->rows.items[out++] = res->rows.items[r];
@@ -469,7 +497,7 @@ static int top_count(struct sqlctx *c, const struct sqlselect *q, size_t *n)
 {
 	struct lab_value v, iv;
 	struct evalenv env;
-	struct sqltype t = { LAB_T_BIGINT, 8, 19, 0 };
+	struct sqltype t = {LAB_T_BIGINT, 8, 19, 0};
 
 	memset(&env, 0, sizeof(env));
 	if (sqleval(c, &env, q->top, &v))
@@ -478,7 +506,7 @@ static int top_count(struct sqlctx *c, const struct sqlselect *q, size_t *n)
 		return sqlexec_fail_err(c, AB_BATCH, &c->err, q->top->line);
 	if (iv.is_null || iv.i < 0)
 		return sqlexec_fail(c, AB_STMT, 127, 15, q->top->line,
-				    "A TOP N value may not be negative.");
+		                    "A TOP N value may not be negative.");
 	if ((uint64_t)iv.i < *n)
 		*n = (size_t)iv.i;
 	return 0;
@@ -493,11 +521,13 @@ static int assign_vars(struct sqlctx *c, const struct sqlselect *q, const struct
 
 		if (!q->items[i].assign)
 			return sqlexec_fail(c, AB_SCOPE, 141, 15, 1,
-					    "A SELECT statement that assigns a value to a variable must not be combined with data-retrieval operations.");
+			                    "A SELECT statement that assigns a value to a variable "
+			                    "must not be combined with data-retrieval operations.");
 		v = sqlexec_var(c, q->items[i].assign);
 		if (!v)
 			return sqlexec_fail(c, AB_BATCH, 137, 15, 1,
-					    "Must declare the scalar variable \"%s\".", q->items[i].assign);
+			                    "Must declare the scalar variable \"%s\".",
+			                    q->items[i].assign);
 		if (res->rows.len) {
 			struct lab_value conv;
 			const struct lab_value *src = &res->rows.items[res->rows.len - 1].vals[i];
@@ -512,8 +542,8 @@ static int assign_vars(struct sqlctx *c, const struct sqlselect *q, const struct
 
 static void emit(struct sqlctx *c, const struct outcols *oc, const struct result *res)
 {
-	struct lab_column *cols = arena_calloc(c->a, oc->cols.len ? oc->cols.len : 1,
-					       sizeof(*cols));
+	struct lab_column *cols =
+	        arena_calloc(c->a, oc->cols.len ? oc->cols.len : 1, sizeof(*cols));
 
 	if (oc->cols.len)
 		memcpy(cols, oc->cols.items, oc->cols.len * sizeof(*cols));
@@ -526,7 +556,7 @@ static void emit(struct sqlctx *c, const struct outcols *oc, const struct result
 }
 
 static int finish(struct sqlctx *c, const struct sqlselect *q, const struct outcols *oc,
-		  struct result *res, bool emit_it, struct rowset *out)
+                  struct result *res, bool emit_it, struct rowset *out)
 {
 	size_t n;
 
@@ -571,8 +601,8 @@ static int finish(struct sqlctx *c, const struct sqlselect *q, const struct outc
 	return 0;
 }
 
-int sqlquery_run(struct sqlctx *c, struct evalenv *outer, const struct sqlselect *q,
-		 bool emit_it, struct rowset *out)
+int sqlquery_run(struct sqlctx *c, struct evalenv *outer, const struct sqlselect *q, bool emit_it,
+                 struct rowset *out)
 {
 	struct evalenv env;
 	struct combos all;

@@ -16,7 +16,7 @@
 #define SQL_MAX_BATCH (4u << 20) /* bytes of SQL text in one request */
 
 static void ctx_init(struct sqlctx *c, struct lab_session *s, const struct lab_sink *sink,
-		     struct arena *a)
+                     struct arena *a)
 {
 	memset(c, 0, sizeof(*c));
 	c->s = s;
@@ -52,8 +52,7 @@ static int ctx_finish(struct sqlctx *c)
 	return rc;
 }
 
-int lab_session_batch(struct lab_session *session, const char *sql,
-		      const struct lab_sink *sink)
+int lab_session_batch(struct lab_session *session, const char *sql, const struct lab_sink *sink)
 {
 	struct arena a = ARENA_INIT;
 	struct sqlctx c;
@@ -66,7 +65,8 @@ int lab_session_batch(struct lab_session *session, const char *sql,
 	memset(&e, 0, sizeof(e));
 	if (len > SQL_MAX_BATCH) {
 		sqlexec_fail(&c, AB_BATCH, 123, 15, 1,
-			     "Batch/procedure exceeds maximum length of %u characters.", SQL_MAX_BATCH);
+		             "Batch/procedure exceeds maximum length of %u characters.",
+		             SQL_MAX_BATCH);
 		sqlout_done(&c, LAB_DONE_ERROR, 0, 0);
 	} else if (sqlparse_batch(&b, sql, len, &a, &e)) {
 		sqlexec_fail_err(&c, AB_BATCH, &e, e.line);
@@ -80,7 +80,7 @@ int lab_session_batch(struct lab_session *session, const char *sql,
 }
 
 static void to_procargs(struct sqlctx *c, const struct lab_param *params, size_t n,
-			struct procarg *args)
+                        struct procarg *args)
 {
 	for (size_t i = 0; i < n; i++) {
 		args[i].name = params[i].name && *params[i].name ? params[i].name : NULL;
@@ -109,9 +109,8 @@ static int parse_proc_name(struct sqlctx *c, const char *proc, struct sqlname *o
 	return 0;
 }
 
-int lab_session_rpc(struct lab_session *session, const char *proc,
-		    const struct lab_param *params, size_t n_params,
-		    const struct lab_sink *sink)
+int lab_session_rpc(struct lab_session *session, const char *proc, const struct lab_param *params,
+                    size_t n_params, const struct lab_sink *sink)
 {
 	struct arena a = ARENA_INIT;
 	struct sqlctx c;

@@ -71,8 +71,8 @@ struct lab_value sqlval_float(double f)
 
 bool sqlval_is_int(enum lab_type t)
 {
-	return t == LAB_T_INT || t == LAB_T_BIGINT || t == LAB_T_SMALLINT ||
-	       t == LAB_T_TINYINT || t == LAB_T_BIT;
+	return t == LAB_T_INT || t == LAB_T_BIGINT || t == LAB_T_SMALLINT || t == LAB_T_TINYINT ||
+	       t == LAB_T_BIT;
 }
 
 bool sqlval_is_text(enum lab_type t)
@@ -93,19 +93,32 @@ bool sqlval_is_time(enum lab_type t)
 int sqlval_precedence(enum lab_type t)
 {
 	switch (t) {
-	case LAB_T_DATETIME2: return 20;
-	case LAB_T_DATETIME: return 19;
-	case LAB_T_FLOAT: return 18;
-	case LAB_T_NUMERIC: return 17;
-	case LAB_T_BIGINT: return 16;
-	case LAB_T_INT: return 15;
-	case LAB_T_SMALLINT: return 14;
-	case LAB_T_TINYINT: return 13;
-	case LAB_T_BIT: return 12;
-	case LAB_T_UNIQUEIDENTIFIER: return 11;
-	case LAB_T_NVARCHAR: return 10;
-	case LAB_T_VARCHAR: return 9;
-	case LAB_T_VARBINARY: return 8;
+	case LAB_T_DATETIME2:
+		return 20;
+	case LAB_T_DATETIME:
+		return 19;
+	case LAB_T_FLOAT:
+		return 18;
+	case LAB_T_NUMERIC:
+		return 17;
+	case LAB_T_BIGINT:
+		return 16;
+	case LAB_T_INT:
+		return 15;
+	case LAB_T_SMALLINT:
+		return 14;
+	case LAB_T_TINYINT:
+		return 13;
+	case LAB_T_BIT:
+		return 12;
+	case LAB_T_UNIQUEIDENTIFIER:
+		return 11;
+	case LAB_T_NVARCHAR:
+		return 10;
+	case LAB_T_VARCHAR:
+		return 9;
+	case LAB_T_VARBINARY:
+		return 8;
 	}
 	return 0;
 }
@@ -113,8 +126,9 @@ int sqlval_precedence(enum lab_type t)
 const char *sqlval_type_name(enum lab_type t)
 {
 	static const char *const names[] = {
-		"int", "bigint", "smallint", "tinyint", "bit", "nvarchar", "varchar",
-		"datetime", "datetime2", "uniqueidentifier", "numeric", "float", "varbinary",
+	        "int",      "bigint",  "smallint",  "tinyint",   "bit",
+	        "nvarchar", "varchar", "datetime",  "datetime2", "uniqueidentifier",
+	        "numeric",  "float",   "varbinary",
 	};
 
 	if ((size_t)t < sizeof(names) / sizeof(names[0]))
@@ -174,13 +188,12 @@ static int read_digits(const char **p, const char *end, int n, int *out)
 	return 0;
 }
 
-static int parse_clock(const char *p, const char *end, int64_t *us)
+static int parse_clock(const char *p, const char *end, int64_t *us, uint16_t *ns)
 {
 	int hh, mi, ss = 0;
-	int64_t frac = 0, scale = 1000000;
+	int64_t frac = 0, scale = 10000000; /* 100 ns units */
 
-	if (read_digits(&p, end, 2, &hh) || p >= end || *p++ != ':' ||
-	    read_digits(&p, end, 2, &mi))
+	if (read_digits(&p, end, 2, &hh) || p >= end || *p++ != ':' || read_digits(&p, end, 2, &mi))
 		return -1;
 	if (p < end && *p == ':') {
 		p++;
@@ -199,16 +212,18 @@ static int parse_clock(const char *p, const char *end, int64_t *us)
 	}
 	if (p != end || hh > 23 || mi > 59 || ss > 59)
 		return -1;
-	*us = ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000 + frac;
+	*us = ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000 + frac / 10;
+	*ns = (uint16_t)(frac % 10 * 100);
 	return 0;
 }
 
-int sqlval_parse_time(int64_t *us, const char *s, size_t n)
+int sqlval_parse_time(int64_t *us, uint16_t *ns, const char *s, size_t n)
 {
 	const char *p = s, *end = s + n;
 	int y, m, d;
 	int64_t clock = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	uint16_t cns = 0;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	while (p < end && *p == ' ')
 		p++;
@@ -232,16 +247,17 @@ int sqlval_parse_time(int64_t *us, const char *s, size_t n)
 		if (*p != ' ' && *p != 'T')
 			return -1;
 		p++;
-		if (parse_clock(p, end, &clock))
+		if (parse_clock(p, end, &clock, &cns))
 			return -1;
 	}
 	*us = days_from_civil(y, m, d) * 86400000000LL + clock;
+	*ns = cns;
 	return 0;
 }
 
 /* "YYYY-MM-DD HH:MM:SS" plus `digits` fraction digits (0..7; 7 gives
  * microseconds and a trailing 0, as datetime2(7) prints). */
-void sqlval_format_time(char *buf, size_t cap, int64_t us, int digits)
+void sqlval_format_time(char *buf, size_t cap, int64_t us, uint16_t ns, int digits)
 {
 	int64_t days = us / 86400000000LL, rem = us % 86400000000LL;
 	int y, m, d;
@@ -253,19 +269,18 @@ void sqlval_format_time(char *buf, size_t cap, int64_t us, int digits)
 	}
 	civil_from_days(days, &y, &m, &d);
 	if (digits > 0) {
-		snprintf(frac, sizeof(frac), ".%06" PRId64 "0", rem % 1000000);
+		snprintf(frac, sizeof(frac), ".%06" PRId64 "%d", rem % 1000000, ns / 100 % 10);
 		frac[digits + 1] = '\0';
 	}
-	snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d%s", y, m, d,
-		 (int)(rem / 3600000000LL), (int)(rem / 60000000 % 60),
-		 (int)(rem / 1000000 % 60), frac);
+	snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d%s", y, m, d, (int)(rem / 3600000000LL),
+	         (int)(rem / 60000000 % 60), (int)(rem / 1000000 % 60), frac);
 }
 
 /* CAST(datetime AS varchar): style 0, "Nov 28 2026  1:19PM". */
 static void format_style0(char *buf, size_t cap, int64_t us)
 {
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	int64_t days = us / 86400000000LL, rem = us % 86400000000LL;
 	int y, m, d, hh, mi;
 
@@ -276,8 +291,8 @@ static void format_style0(char *buf, size_t cap, int64_t us)
 	civil_from_days(days, &y, &m, &d);
 	hh = (int)(rem / 3600000000LL);
 	mi = (int)(rem / 60000000 % 60);
-	snprintf(buf, cap, "%s %2d %d %2d:%02d%s", mon[m - 1], d, y,
-		 hh % 12 == 0 ? 12 : hh % 12, mi, hh < 12 ? "AM" : "PM");
+	snprintf(buf, cap, "%s %2d %d %2d:%02d%s", mon[m - 1], d, y, hh % 12 == 0 ? 12 : hh % 12,
+	         mi, hh < 12 ? "AM" : "PM");
 }
 
 /* --- GUIDs ---------------------------------------------------------- */
@@ -296,7 +311,7 @@ int sqlval_parse_guid(uint8_t out[16], const char *s, size_t n)
 {
 	/* display order: data1(4) data2(2) data3(2) data4(8); wire order has
 	 * data1..3 little endian */
-	static const int wire[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	static const int wire[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 	uint8_t disp[16];
 	size_t k = 0;
 
@@ -325,10 +340,9 @@ int sqlval_parse_guid(uint8_t out[16], const char *s, size_t n)
 
 void sqlval_format_guid(char *buf, size_t cap, const uint8_t g[16])
 {
-	snprintf(buf, cap,
-		 "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11],
-		 g[12], g[13], g[14], g[15]);
+	snprintf(buf, cap, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+	         g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
+	         g[13], g[14], g[15]);
 }
 
 /* --- text ----------------------------------------------------------- */
@@ -360,7 +374,7 @@ const char *sqlval_text(const struct lab_value *v, struct arena *a, size_t *len)
 		format_style0(buf, sizeof(buf), v->time_us);
 		break;
 	case LAB_T_DATETIME2:
-		sqlval_format_time(buf, sizeof(buf), v->time_us, 7);
+		sqlval_format_time(buf, sizeof(buf), v->time_us, v->time_ns, 7);
 		break;
 	case LAB_T_UNIQUEIDENTIFIER:
 		sqlval_format_guid(buf, sizeof(buf), v->guid);
@@ -452,12 +466,12 @@ static int decimal_cmp(const char *x, const char *y)
 	return nx ? -1 : 1;
 }
 
-int sqlval_compare(int *cmp, const struct lab_value *x, const struct lab_value *y,
-		   struct arena *a, struct sqlerr *err)
+int sqlval_compare(int *cmp, const struct lab_value *x, const struct lab_value *y, struct arena *a,
+                   struct sqlerr *err)
 {
-	enum lab_type t = sqlval_precedence(x->type) >= sqlval_precedence(y->type) ? x->type
-										    : y->type;
-	struct sqltype to = { t, -1, 0, 0 };
+	enum lab_type t =
+	        sqlval_precedence(x->type) >= sqlval_precedence(y->type) ? x->type : y->type;
+	struct sqltype to = {t, -1, 0, 0};
 	struct lab_value cx, cy;
 
 	if (sqlval_is_int(x->type) && sqlval_is_int(y->type)) {
@@ -489,6 +503,8 @@ int sqlval_compare(int *cmp, const struct lab_value *x, const struct lab_value *
 	case LAB_T_DATETIME:
 	case LAB_T_DATETIME2:
 		*cmp = (cx.time_us > cy.time_us) - (cx.time_us < cy.time_us);
+		if (*cmp == 0)
+			*cmp = (cx.time_ns > cy.time_ns) - (cx.time_ns < cy.time_ns);
 		break;
 	case LAB_T_UNIQUEIDENTIFIER: {
 		int c = memcmp(cx.guid, cy.guid, 16);
@@ -546,8 +562,7 @@ static bool like_one(const char *s, size_t sn, const char *p, size_t pn, size_t 
 	}
 	*pl = utf8_len(p, pn);
 	(void)sn;
-	return *pl <= sn && (*pl == 1 ? c == tolower((unsigned char)p[0])
-				      : memcmp(s, p, *pl) == 0);
+	return *pl <= sn && (*pl == 1 ? c == tolower((unsigned char)p[0]) : memcmp(s, p, *pl) == 0);
 }
 
 bool sqlval_like(const char *s, size_t sn, const char *p, size_t pn)
@@ -563,8 +578,7 @@ bool sqlval_like(const char *s, size_t sn, const char *p, size_t pn)
 			continue;
 		}
 		if (pi < pn && like_one(s + si, sn - si, p + pi, pn - pi, &pl)) {
-			si += p[pi] == '_' || p[pi] == '[' ? utf8_len(s + si, sn - si)
-							   : pl;
+			si += p[pi] == '_' || p[pi] == '[' ? utf8_len(s + si, sn - si) : pl;
 			pi += pl;
 			continue;
 		}

@@ -25,9 +25,9 @@ struct lab_value sqlval_cstr(struct arena *a, const char *s); /* NVARCHAR */
 struct lab_value sqlval_time(enum lab_type t, int64_t us);
 struct lab_value sqlval_float(double f);
 
-bool sqlval_is_int(enum lab_type t);    /* INT BIGINT SMALLINT TINYINT BIT */
-bool sqlval_is_text(enum lab_type t);   /* NVARCHAR VARCHAR */
-bool sqlval_is_num(enum lab_type t);    /* integers, NUMERIC, FLOAT */
+bool sqlval_is_int(enum lab_type t);  /* INT BIGINT SMALLINT TINYINT BIT */
+bool sqlval_is_text(enum lab_type t); /* NVARCHAR VARCHAR */
+bool sqlval_is_num(enum lab_type t);  /* integers, NUMERIC, FLOAT */
 bool sqlval_is_time(enum lab_type t);
 /* SQL Server's data type precedence: higher wins in comparisons and
  * expressions of mixed types. */
@@ -39,9 +39,8 @@ const char *sqlval_type_name(enum lab_type t); /* "int", "nvarchar" */
  * argument, -1 for none). 0, or -1 with *err set (245, 241, 8114, 220,
  * 8115). The result lives in `a`.
  */
-int sqlval_convert(struct lab_value *out, const struct lab_value *in,
-		   const struct sqltype *to, int style, struct arena *a,
-		   struct sqlerr *err);
+int sqlval_convert(struct lab_value *out, const struct lab_value *in, const struct sqltype *to,
+                   int style, struct arena *a, struct sqlerr *err);
 /* Text form (what CAST(x AS nvarchar) gives), in `a`. */
 const char *sqlval_text(const struct lab_value *v, struct arena *a, size_t *len);
 /* Double of a numeric value (0 for others). */
@@ -51,8 +50,8 @@ double sqlval_double(const struct lab_value *v);
  * Compare two non-NULL values after converting to the type of higher
  * precedence. *cmp < 0, 0, > 0. 0, or -1 with *err (conversion failure).
  */
-int sqlval_compare(int *cmp, const struct lab_value *x, const struct lab_value *y,
-		   struct arena *a, struct sqlerr *err);
+int sqlval_compare(int *cmp, const struct lab_value *x, const struct lab_value *y, struct arena *a,
+                   struct sqlerr *err);
 /* LIKE with %, _, [set] and [^set]; case insensitive. */
 bool sqlval_like(const char *s, size_t sn, const char *p, size_t pn);
 
@@ -63,8 +62,10 @@ void sqlval_free_heap(struct lab_value *v);
 
 /* Calendar helpers (UTC, proleptic Gregorian). */
 int64_t sqlval_now_us(void);
-int sqlval_parse_time(int64_t *us, const char *s, size_t n);
-void sqlval_format_time(char *buf, size_t cap, int64_t us, int digits);
+/* Times are microseconds since 1970 plus ns (0..999, DATETIME2(7)'s
+ * 100 ns digit). */
+int sqlval_parse_time(int64_t *us, uint16_t *ns, const char *s, size_t n);
+void sqlval_format_time(char *buf, size_t cap, int64_t us, uint16_t ns, int digits);
 int sqlval_parse_guid(uint8_t out[16], const char *s, size_t n);
 void sqlval_format_guid(char *buf, size_t cap, const uint8_t g[16]);
 

@@ -67,7 +67,7 @@ struct sqltable *world_table_find(struct sqldb *db, const char *schema, const ch
 }
 
 struct sqltable *world_table_create(struct sqldb *db, const char *schema, const char *name,
-				    const struct sqlcoldef *cols, size_t n_cols)
+                                    const struct sqlcoldef *cols, size_t n_cols)
 {
 	struct sqltable *t = xcalloc(1, sizeof(*t));
 
@@ -121,7 +121,7 @@ void world_table_drop(struct sqldb *db, struct sqltable *t)
 	for (size_t i = 0; i < db->tables.len; i++)
 		if (db->tables.items[i] == t) {
 			memmove(&db->tables.items[i], &db->tables.items[i + 1],
-				(db->tables.len - i - 1) * sizeof(t));
+			        (db->tables.len - i - 1) * sizeof(t));
 			db->tables.len--;
 			break;
 		}
@@ -150,8 +150,8 @@ static uint8_t recovery_code(const char *s)
 	return 1;
 }
 
-static void add_endpoint(struct sqlinstance *inst, int32_t id, const char *name,
-			 uint8_t protocol, int32_t port)
+static void add_endpoint(struct sqlinstance *inst, int32_t id, const char *name, uint8_t protocol,
+                         int32_t port)
 {
 	struct sqlendpoint e;
 
@@ -166,7 +166,7 @@ static void add_endpoint(struct sqlinstance *inst, int32_t id, const char *name,
 
 static int instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti)
 {
-	static const char *const sys[] = { "master", "tempdb", "model", "msdb" };
+	static const char *const sys[] = {"master", "tempdb", "model", "msdb"};
 
 	for (int i = 0; i < 4; i++) {
 		struct sqldb *db = world_db_create(inst, sys[i], i + 1);
@@ -181,7 +181,7 @@ static int instance_fresh(struct sqlinstance *inst, const struct lab_topo_instan
 
 		if (!db)
 			return err_set(ERR_INVALID, "database '%s' listed twice on '%s'",
-				       ti->databases[i].name, ti->name);
+			               ti->databases[i].name, ti->name);
 		db->recovery_model = recovery_code(ti->databases[i].recovery);
 		db->size_mb = ti->databases[i].size_mb;
 		if (systables_install(db))
@@ -191,7 +191,7 @@ static int instance_fresh(struct sqlinstance *inst, const struct lab_topo_instan
 }
 
 static int instance_create(struct sqlinstance **out, struct lab_world *w,
-			   const struct lab_topo_instance *ti)
+                           const struct lab_topo_instance *ti)
 {
 	struct sqlinstance *inst = xcalloc(1, sizeof(*inst));
 	int rc;
@@ -230,8 +230,7 @@ static void instance_free(struct sqlinstance *inst)
 	free(inst);
 }
 
-int lab_world_create(struct lab_world **out, const struct lab_topology *topo,
-		     const char *state_dir)
+int lab_world_create(struct lab_world **out, const struct lab_topology *topo, const char *state_dir)
 {
 	struct lab_world *w = xcalloc(1, sizeof(*w));
 	int rc = 0;
@@ -242,7 +241,8 @@ int lab_world_create(struct lab_world **out, const struct lab_topology *topo,
 	w->n_logins = topo->n_logins;
 	for (size_t i = 0; i < topo->n_logins; i++) {
 		w->logins[i].name = xstrdup(topo->logins[i].name);
-		w->logins[i].password = xstrdup(topo->logins[i].password ? topo->logins[i].password : "");
+		w->logins[i].password =
+		        xstrdup(topo->logins[i].password ? topo->logins[i].password : "");
 		w->logins[i].sysadmin = topo->logins[i].sysadmin;
 	}
 	w->inst = xcalloc(topo->n_instances ? topo->n_instances : 1, sizeof(*w->inst));
@@ -304,8 +304,8 @@ const char *lab_world_instance_name(const struct lab_world *world, size_t i)
 
 /* --- sessions ------------------------------------------------------- */
 
-static int login_fail(struct lab_login_result *r, int32_t number, uint8_t severity,
-		      uint8_t state, const char *text)
+static int login_fail(struct lab_login_result *r, int32_t number, uint8_t severity, uint8_t state,
+                      const char *text)
 {
 	r->error = number;
 	r->severity = severity;
@@ -348,7 +348,7 @@ static const struct sqllogin *find_login(const struct lab_world *w, const char *
 }
 
 static int open_database(struct sqlinstance *inst, const struct lab_login *login,
-			 struct lab_session *s, struct lab_login_result *r)
+                         struct lab_session *s, struct lab_login_result *r)
 {
 	const char *name = login->database && *login->database ? login->database : "master";
 	struct sqldb *db = world_db_by_name(inst, name);
@@ -361,7 +361,8 @@ static int open_database(struct sqlinstance *inst, const struct lab_login *login
 	}
 	if (!db) {
 		snprintf(text, sizeof(text),
-			 "Cannot open database \"%s\" requested by the login. The login failed.", name);
+		         "Cannot open database \"%s\" requested by the login. The login failed.",
+		         name);
 		return login_fail(r, 4060, 11, 1, text);
 	}
 	s->db_id = db->id;
@@ -371,9 +372,8 @@ static int open_database(struct sqlinstance *inst, const struct lab_login *login
 	return 0;
 }
 
-int lab_session_open(struct lab_world *world, size_t instance,
-		     const struct lab_login *login, struct lab_session **out,
-		     struct lab_login_result *result)
+int lab_session_open(struct lab_world *world, size_t instance, const struct lab_login *login,
+                     struct lab_session **out, struct lab_login_result *result)
 {
 	const struct sqllogin *l;
 	struct sqlinstance *inst;
@@ -388,7 +388,7 @@ int lab_session_open(struct lab_world *world, size_t instance,
 	l = find_login(world, login->user ? login->user : "");
 	if (!l || strcmp(l->password, login->password ? login->password : "") != 0) {
 		snprintf(text, sizeof(text), "Login failed for user '%s'.",
-			 login->user ? login->user : "");
+		         login->user ? login->user : "");
 		return login_fail(result, 18456, 14, 1, text);
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -425,7 +425,7 @@ void lab_session_close(struct lab_session *session)
 	for (size_t i = 0; i < inst->sessions.len; i++)
 		if (inst->sessions.items[i] == session) {
 			memmove(&inst->sessions.items[i], &inst->sessions.items[i + 1],
-				(inst->sessions.len - i - 1) * sizeof(session));
+			        (inst->sessions.len - i - 1) * sizeof(session));
 			inst->sessions.len--;
 			break;
 		}

@@ -20,36 +20,36 @@
 #include "util/arena.h"
 #include "util/vec.h"
 
-#define DB_ONLINE 0
-#define DB_RESTORING 1
-#define DB_RECOVERING 2
+#define DB_ONLINE           0
+#define DB_RESTORING        1
+#define DB_RECOVERING       2
 #define DB_RECOVERY_PENDING 3
-#define DB_SUSPECT 4
-#define DB_EMERGENCY 5
-#define DB_OFFLINE 6
+#define DB_SUSPECT          4
+#define DB_EMERGENCY        5
+#define DB_OFFLINE          6
 
 struct sqltable {
 	char *schema;
 	char *name;
-	struct lab_column *cols;     /* names on the heap */
+	struct lab_column *cols; /* names on the heap */
 	size_t n_cols;
 	VEC(struct lab_value *) rows; /* each n_cols values, strings on the heap */
 };
 
 struct sqlmirror {
-	bool on;                     /* false: every mirroring_* column is NULL */
+	bool on; /* false: every mirroring_* column is NULL */
 	uint8_t guid[16];
-	uint8_t role;                /* 1 principal, 2 mirror */
-	uint8_t state;               /* 0 suspended .. 4 synchronized */
-	uint8_t safety;              /* 0 unknown, 1 off, 2 full */
-	uint8_t witness_state;       /* 0 unknown, 1 connected, 2 disconnected */
+	uint8_t role;          /* 1 principal, 2 mirror */
+	uint8_t state;         /* 0 suspended .. 4 synchronized */
+	uint8_t safety;        /* 0 unknown, 1 off, 2 full */
+	uint8_t witness_state; /* 0 unknown, 1 connected, 2 disconnected */
 	int32_t role_sequence;
 	int32_t safety_sequence;
 	int32_t connection_timeout;
-	char partner_name[256];      /* TCP://host:5022 */
+	char partner_name[256]; /* TCP://host:5022 */
 	char partner_instance[256];
-	char witness_name[256];      /* "" = no witness */
-	char failover_lsn[40];       /* decimal, "" = NULL */
+	char witness_name[256]; /* "" = no witness */
+	char failover_lsn[40];  /* decimal, "" = NULL */
 	char end_of_log_lsn[40];
 	char replication_lsn[40];
 };
@@ -57,11 +57,11 @@ struct sqlmirror {
 struct sqldb {
 	char *name;
 	int32_t id;
-	uint8_t state;               /* DB_ONLINE ... */
+	uint8_t state; /* DB_ONLINE ... */
 	bool is_in_standby;
 	bool is_read_only;
-	uint8_t user_access;         /* 0 multi, 1 single, 2 restricted */
-	uint8_t recovery_model;      /* 1 full, 2 bulk-logged, 3 simple */
+	uint8_t user_access;    /* 0 multi, 1 single, 2 restricted */
+	uint8_t recovery_model; /* 1 full, 2 bulk-logged, 3 simple */
 	unsigned size_mb;
 	int64_t create_us;
 	struct sqlmirror mirror;
@@ -71,15 +71,15 @@ struct sqldb {
 struct sqlendpoint {
 	int32_t id;
 	char name[129];
-	uint8_t type;                /* 2 TSQL, 4 DATABASE_MIRRORING */
-	uint8_t protocol;            /* 2 TCP, 3 NAMED_PIPES, 4 SHARED_MEMORY, 5 VIA */
-	uint8_t state;               /* 0 started, 1 stopped, 2 disabled */
-	uint8_t role;                /* mirroring: 0 none, 1 partner, 2 witness, 3 all */
-	bool encryption;             /* mirroring: REQUIRED/SUPPORTED vs DISABLED */
+	uint8_t type;                 /* 2 TSQL, 4 DATABASE_MIRRORING */
+	uint8_t protocol;             /* 2 TCP, 3 NAMED_PIPES, 4 SHARED_MEMORY, 5 VIA */
+	uint8_t state;                /* 0 started, 1 stopped, 2 disabled */
+	uint8_t role;                 /* mirroring: 0 none, 1 partner, 2 witness, 3 all */
+	bool encryption;              /* mirroring: REQUIRED/SUPPORTED vs DISABLED */
 	uint8_t encryption_algorithm; /* 0 NONE, 1 RC4, 2 AES, ... */
-	uint8_t connection_auth;     /* 1 NTLM, 2 KERBEROS, 3 NEGOTIATE, 4 CERTIFICATE */
+	uint8_t connection_auth;      /* 1 NTLM, 2 KERBEROS, 3 NEGOTIATE, 4 CERTIFICATE */
 	int32_t port;
-	char ip[64];                 /* "" = all */
+	char ip[64]; /* "" = all */
 };
 
 struct sqlinstance {
@@ -132,7 +132,7 @@ struct sqldb *world_db_by_id(struct sqlinstance *inst, int32_t id);
 struct sqldb *world_db_create(struct sqlinstance *inst, const char *name, int32_t id);
 struct sqltable *world_table_find(struct sqldb *db, const char *schema, const char *name);
 struct sqltable *world_table_create(struct sqldb *db, const char *schema, const char *name,
-				    const struct sqlcoldef *cols, size_t n_cols);
+                                    const struct sqlcoldef *cols, size_t n_cols);
 void world_table_drop(struct sqldb *db, struct sqltable *t);
 /* Append a row (values are copied onto the heap). */
 void world_table_insert(struct sqltable *t, const struct lab_value *vals);

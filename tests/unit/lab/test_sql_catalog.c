@@ -36,7 +36,8 @@ static int teardown(void **state)
 static void test_sql_catalog__databases_shape(void **state)
 {
 	EXPECT("SELECT TOP (0) * FROM sys.databases",
-	       "cols name:nvarchar(128) database_id:int source_database_id:int? create_date:datetime "
+	       "cols name:nvarchar(128) database_id:int source_database_id:int? "
+	       "create_date:datetime "
 	       "compatibility_level:tinyint collation_name:nvarchar(128)? user_access:tinyint? "
 	       "user_access_desc:nvarchar(60)? is_read_only:bit? state:tinyint? "
 	       "state_desc:nvarchar(60)? is_in_standby:bit? recovery_model:tinyint? "
@@ -67,7 +68,8 @@ static void test_sql_catalog__mirroring_nulls_then_values(void **state)
 	db->mirror.role = 1;
 	db->mirror.state = 4;
 	db->mirror.safety = 2;
-	snprintf(db->mirror.partner_name, sizeof(db->mirror.partner_name), "TCP://sqlb.dc2.lab:5022");
+	snprintf(db->mirror.partner_name, sizeof(db->mirror.partner_name),
+	         "TCP://sqlb.dc2.lab:5022");
 	snprintf(db->mirror.failover_lsn, sizeof(db->mirror.failover_lsn), "34000000012300001");
 	EXPECT("SELECT d.name, m.mirroring_role_desc, m.mirroring_state_desc, "
 	       "m.mirroring_safety_level_desc, m.mirroring_partner_name, m.mirroring_failover_lsn "
@@ -79,7 +81,8 @@ static void test_sql_catalog__mirroring_nulls_then_values(void **state)
 	       "row 'mgc' 'PRINCIPAL' 'SYNCHRONIZED' 'FULL' 'TCP://sqlb.dc2.lab:5022' "
 	       "34000000012300001\ndone 0x10 C1 1\n");
 	EXPECT("SELECT log_reuse_wait_desc FROM sys.databases WHERE name = 'mgc'",
-	       "cols log_reuse_wait_desc:nvarchar(60)?\nrow 'DATABASE_MIRRORING'\ndone 0x10 C1 1\n");
+	       "cols log_reuse_wait_desc:nvarchar(60)?\nrow 'DATABASE_MIRRORING'\ndone 0x10 C1 "
+	       "1\n");
 }
 
 static void test_sql_catalog__endpoints(void **state)
@@ -127,11 +130,12 @@ static void test_sql_catalog__msdb_and_mgc_tables(void **state)
 	       "cols channelId:int chatId:bigint chatDate:bigint userId:int isAlert:bit "
 	       "content:nvarchar(-1) rtf:varchar(-1)?\ndone 0x10 C1 0\n");
 	EXPECT("INSERT sys.databases (name) VALUES ('x')",
-	       "msg 259 16 1 L1 Ad hoc updates to system catalogs are not allowed.\ndone 0x2 C3 0\n");
+	       "msg 259 16 1 L1 Ad hoc updates to system catalogs are not allowed.\ndone 0x2 C3 "
+	       "0\n");
 }
 
 static int login(struct fixture *f, const char *user, const char *pw, const char *db,
-		 struct lab_login_result *res, struct lab_session **s)
+                 struct lab_login_result *res, struct lab_session **s)
 {
 	struct lab_login l;
 
@@ -157,8 +161,9 @@ static void test_sql_catalog__login_errors(void **state)
 	assert_string_equal(res.message, "Login failed for user 'nobody'.");
 	assert_int_equal(login(f, "pcdr", "Secret-1", "nosuch", &res, &s), -1);
 	assert_int_equal(res.error, 4060);
-	assert_string_equal(res.message,
-			    "Cannot open database \"nosuch\" requested by the login. The login failed.");
+	assert_string_equal(
+	        res.message,
+	        "Cannot open database \"nosuch\" requested by the login. The login failed.");
 	assert_int_equal(login(f, "pcdr", "Secret-1", "mgc", &res, &s), 0);
 	assert_string_equal(res.database, "mgc");
 	assert_true(res.spid >= 51);
@@ -177,23 +182,25 @@ static void test_sql_catalog__restoring_is_927_and_mirror_is_954(void **state)
 	assert_int_equal(res.error, 927);
 	assert_int_equal(res.severity, 14);
 	assert_string_equal(res.message,
-			    "Database 'mgc' cannot be opened. It is in the middle of a restore.");
-	EXPECT("USE mgc",
-	       "msg 927 14 1 L1 Database 'mgc' cannot be opened. It is in the middle of a restore.\n"
-	       "done 0x2 0 0\n");
-	EXPECT("SELECT COUNT(*) FROM mgc.dbo.tblChat",
-	       "msg 927 14 1 L1 Database 'mgc' cannot be opened. It is in the middle of a restore.\n"
-	       "done 0x2 C1 0\n");
+	                    "Database 'mgc' cannot be opened. It is in the middle of a restore.");
+	EXPECT("USE mgc", "msg 927 14 1 L1 Database 'mgc' cannot be opened. It is in the middle of "
+	                  "a restore.\n"
+	                  "done 0x2 0 0\n");
+	EXPECT("SELECT COUNT(*) FROM mgc.dbo.tblChat", "msg 927 14 1 L1 Database 'mgc' cannot be "
+	                                               "opened. It is in the middle of a restore.\n"
+	                                               "done 0x2 C1 0\n");
 	EXPECT("SELECT state_desc FROM sys.databases WHERE name = 'mgc'",
 	       "cols state_desc:nvarchar(60)?\nrow 'RESTORING'\ndone 0x10 C1 1\n");
 	db->mirror.on = true;
 	db->mirror.role = 2;
 	assert_int_equal(login(f, "pcdr", "Secret-1", "mgc", &res, &s), -1);
 	assert_int_equal(res.error, 954);
-	assert_string_equal(res.message,
-			    "The database \"mgc\" cannot be opened. It is acting as a mirror database.");
-	EXPECT("USE mgc", "msg 954 14 1 L1 The database \"mgc\" cannot be opened. It is acting as a "
-			  "mirror database.\ndone 0x2 0 0\n");
+	assert_string_equal(
+	        res.message,
+	        "The database \"mgc\" cannot be opened. It is acting as a mirror database.");
+	EXPECT("USE mgc",
+	       "msg 954 14 1 L1 The database \"mgc\" cannot be opened. It is acting as a "
+	       "mirror database.\ndone 0x2 0 0\n");
 }
 
 static void test_sql_catalog__mirror_rows_need_sysadmin(void **state)
@@ -209,26 +216,33 @@ static void test_sql_catalog__mirror_rows_need_sysadmin(void **state)
 	db->mirror.role = 2;
 	assert_int_equal(login(f, "reader", "r", "", &res, &s), 0);
 	f->s = s;
-	out = run(f, "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
-	assert_string_equal(out, "cols mirroring_role_desc:nvarchar(60)?\nrow NULL\ndone 0x10 C1 1\n");
-	f->s = saved;
-	out = run(f, "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
+	out = run(f,
+	          "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
 	assert_string_equal(out,
-			    "cols mirroring_role_desc:nvarchar(60)?\nrow 'MIRROR'\ndone 0x10 C1 1\n");
+	                    "cols mirroring_role_desc:nvarchar(60)?\nrow NULL\ndone 0x10 C1 1\n");
+	f->s = saved;
+	out = run(f,
+	          "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
+	assert_string_equal(
+	        out, "cols mirroring_role_desc:nvarchar(60)?\nrow 'MIRROR'\ndone 0x10 C1 1\n");
 	lab_session_close(s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sql_catalog__databases_shape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__mirroring_nulls_then_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__endpoints, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__msdb_and_mgc_tables, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__login_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__restoring_is_927_and_mirror_is_954, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_catalog__mirror_rows_need_sysadmin, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__databases_shape, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__mirroring_nulls_then_values,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__endpoints, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__sessions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__msdb_and_mgc_tables, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__login_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_sql_catalog__restoring_is_927_and_mirror_is_954, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__mirror_rows_need_sysadmin, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,8 +57,9 @@ static void test_sql_exec__syntax_error_runs_nothing(void **state)
 	EXPECT("SELECT 1; SELECT FROM",
 	       "msg 156 15 1 L1 Incorrect syntax near the keyword 'FROM'.\ndone 0x2 0 0\n");
 	EXPECT("SELECT 1 2", "msg 102 15 1 L1 Incorrect syntax near '2'.\ndone 0x2 0 0\n");
-	EXPECT("SELECT 'abc", "msg 105 15 1 L1 Unclosed quotation mark after the character string 'abc'.\n"
-			      "done 0x2 0 0\n");
+	EXPECT("SELECT 'abc",
+	       "msg 105 15 1 L1 Unclosed quotation mark after the character string 'abc'.\n"
+	       "done 0x2 0 0\n");
 }
 
 static void test_sql_exec__invalid_object_aborts_the_batch(void **state)
@@ -85,9 +86,9 @@ static void test_sql_exec__use(void **state)
 	EXPECT("USE mgc; SELECT DB_NAME() AS d, DB_ID() AS i",
 	       "env mgc<master\ninfo 5701 0 1 L1 Changed database context to 'mgc'.\ndone 0x0 0 0\n"
 	       "cols d:nvarchar(128)? i:int?\nrow 'mgc' 5\ndone 0x10 C1 1\n");
-	EXPECT("USE nosuchdb",
-	       "msg 911 16 1 L1 Database 'nosuchdb' does not exist. Make sure that the name is entered correctly.\n"
-	       "done 0x2 0 0\n");
+	EXPECT("USE nosuchdb", "msg 911 16 1 L1 Database 'nosuchdb' does not exist. Make sure that "
+	                       "the name is entered correctly.\n"
+	                       "done 0x2 0 0\n");
 }
 
 static void test_sql_exec__variables_and_if(void **state)
@@ -99,7 +100,7 @@ static void test_sql_exec__variables_and_if(void **state)
 	EXPECT("IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE name = 'zz') PRINT 'none'",
 	       "info 0 0 1 L1 none\ndone 0x0 0 0\n");
 	EXPECT("SELECT @nope", "msg 137 15 1 L1 Must declare the scalar variable \"@nope\".\n"
-			       "done 0x2 C1 0\n");
+	                       "done 0x2 C1 0\n");
 }
 
 static void test_sql_exec__select_assigns_variable(void **state)
@@ -119,20 +120,21 @@ static void test_sql_exec__dml_and_counts(void **state)
 	       "done 0x0 0 0\ndone 0x10 C3 3\ndone 0x10 C5 1\ndone 0x10 C4 1\n"
 	       "cols a:int b:nvarchar(10)?\nrow 3 'z'\nrow 2 'y'\ndone 0x10 C1 2\n");
 	EXPECT("INSERT t (a) VALUES (NULL)",
-	       "msg 515 16 1 L1 Cannot insert the value NULL into column 'a', table 'master.dbo.t'; "
+	       "msg 515 16 1 L1 Cannot insert the value NULL into column 'a', table "
+	       "'master.dbo.t'; "
 	       "column does not allow nulls. INSERT fails.\ndone 0x2 C3 0\n");
-	EXPECT("CREATE TABLE t (x int)",
-	       "msg 2714 16 1 L1 There is already an object named 't' in the database.\ndone 0x2 0 0\n");
-	EXPECT("DROP TABLE t; DROP TABLE t",
-	       "done 0x0 0 0\nmsg 3701 11 1 L1 Cannot drop the table 't', because it does not exist or "
-	       "you do not have permission.\ndone 0x2 0 0\n");
+	EXPECT("CREATE TABLE t (x int)", "msg 2714 16 1 L1 There is already an object named 't' in "
+	                                 "the database.\ndone 0x2 0 0\n");
+	EXPECT("DROP TABLE t; DROP TABLE t", "done 0x0 0 0\nmsg 3701 11 1 L1 Cannot drop the table "
+	                                     "'t', because it does not exist or "
+	                                     "you do not have permission.\ndone 0x2 0 0\n");
 }
 
 static void test_sql_exec__joins(void **state)
 {
 	run(*state, "CREATE TABLE a (id int, n nvarchar(5)); CREATE TABLE b (id int, v int);"
-		    "INSERT a VALUES (1, 'one'), (2, 'two'), (3, 'three');"
-		    "INSERT b VALUES (1, 10), (1, 11), (3, 30)");
+	            "INSERT a VALUES (1, 'one'), (2, 'two'), (3, 'three');"
+	            "INSERT b VALUES (1, 10), (1, 11), (3, 30)");
 	EXPECT("SELECT a.n, b.v FROM a JOIN b ON b.id = a.id ORDER BY b.v",
 	       "cols n:nvarchar(5)? v:int?\nrow 'one' 10\nrow 'one' 11\nrow 'three' 30\n"
 	       "done 0x10 C1 3\n");
@@ -148,7 +150,8 @@ static void test_sql_exec__joins(void **state)
 	       "cols n:nvarchar(5)?\nrow 'three'\ndone 0x10 C1 1\n");
 	EXPECT("SELECT n FROM a WHERE id IN (1, 3) AND n NOT LIKE 't%'",
 	       "cols n:nvarchar(5)?\nrow 'one'\ndone 0x10 C1 1\n");
-	EXPECT("SELECT id FROM a, b", "msg 209 16 1 L1 Ambiguous column name 'id'.\ndone 0x2 C1 0\n");
+	EXPECT("SELECT id FROM a, b",
+	       "msg 209 16 1 L1 Ambiguous column name 'id'.\ndone 0x2 C1 0\n");
 }
 
 static void test_sql_exec__case_cast_functions(void **state)
@@ -158,13 +161,18 @@ static void test_sql_exec__case_cast_functions(void **state)
 	       " ISNULL(NULL, 5) AS n, COALESCE(NULL, NULL, N'z') AS z",
 	       "cols c:varchar(2)? i:int? s:nvarchar(10)? n:int z:nvarchar(1)?\n"
 	       "row 'bb' 43 '7' 5 'z'\ndone 0x10 C1 1\n");
-	EXPECT("SELECT CAST('abc' AS int)",
-	       "msg 245 16 1 L1 Conversion failed when converting the varchar value 'abc' to data type int.\n"
-	       "done 0x2 C1 0\n");
+	EXPECT("SELECT CAST('abc' AS int)", "msg 245 16 1 L1 Conversion failed when converting the "
+	                                    "varchar value 'abc' to data type int.\n"
+	                                    "done 0x2 C1 0\n");
 	EXPECT("SELECT @@SERVERNAME AS s, SERVERPROPERTY('ProductMajorVersion') AS v",
 	       "cols s:nvarchar(128)? v:nvarchar(128)?\nrow 'sqla.dc1.lab' '13'\ndone 0x10 C1 1\n");
 	EXPECT("SELECT CONVERT(varchar(30), CAST('2024-03-15 13:45:30.5' AS datetime2), 121) AS t",
 	       "cols t:varchar(30)?\nrow '2024-03-15 13:45:30.5000000'\ndone 0x10 C1 1\n");
+	EXPECT("SELECT CAST(CAST('2024-03-15 13:45:30.1234567' AS datetime2(7)) AS nvarchar(30)) "
+	       "AS t,"
+	       " CONVERT(varchar(23), CAST('2024-03-15 13:45:30.1234567' AS datetime), 121) AS d",
+	       "cols t:nvarchar(30)? d:varchar(23)?\n"
+	       "row '2024-03-15 13:45:30.1234567' '2024-03-15 13:45:30.123'\ndone 0x10 C1 1\n");
 }
 
 static void test_sql_exec__raiserror_print_throw(void **state)
@@ -186,7 +194,8 @@ static void test_sql_exec__exec_sp_executesql(void **state)
 	       "cols x:int\nrow 1\ndoneinproc 0x10 C1 1\nret 0\ndoneproc 0x0 E0 0\n"
 	       "cols rc:int?\nrow 0\ndone 0x10 C1 1\n");
 	EXPECT("EXEC sp_executesql 'SELECT 1'",
-	       "msg 214 16 1 L1 [sp_executesql] Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.\n"
+	       "msg 214 16 1 L1 [sp_executesql] Procedure expects parameter '@statement' of type "
+	       "'ntext/nchar/nvarchar'.\n"
 	       "ret -6\ndoneproc 0x2 E0 0\n");
 }
 
@@ -205,12 +214,12 @@ static void test_sql_exec__rpc(void **state)
 	strbuf_reset(&f->rec.sb);
 	assert_int_equal(lab_session_rpc(f->s, "sp_executesql", p, 3, &sink), 0);
 	assert_string_equal(strbuf_cstr(&f->rec.sb),
-			    "cols d:int?\nrow 42\ndoneinproc 0x10 C1 1\nret 0\ndoneproc 0x0 0 0\n");
+	                    "cols d:int?\nrow 42\ndoneinproc 0x10 C1 1\nret 0\ndoneproc 0x0 0 0\n");
 	strbuf_reset(&f->rec.sb);
 	lab_session_rpc(f->s, "sp_nothing", NULL, 0, &sink);
 	assert_string_equal(strbuf_cstr(&f->rec.sb),
-			    "msg 2812 16 62 L1 Could not find stored procedure 'sp_nothing'.\n"
-			    "ret -6\ndoneproc 0x2 0 0\n");
+	                    "msg 2812 16 62 L1 Could not find stored procedure 'sp_nothing'.\n"
+	                    "ret -6\ndoneproc 0x2 0 0\n");
 	arena_release(&a);
 }
 
@@ -238,23 +247,30 @@ static void test_sql_exec__cancel_between_statements(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sql_exec__select_literals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__two_result_sets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__nocount, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__syntax_error_runs_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__invalid_object_aborts_the_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__statement_error_continues, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__use, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__variables_and_if, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__select_assigns_variable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__dml_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__joins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__case_cast_functions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__raiserror_print_throw, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__exec_sp_executesql, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__rpc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__batches_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_exec__cancel_between_statements, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__select_literals, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__two_result_sets, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__nocount, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__syntax_error_runs_nothing, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__invalid_object_aborts_the_batch,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__statement_error_continues, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__use, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__variables_and_if, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__select_assigns_variable, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__dml_and_counts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__joins, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__case_cast_functions, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__raiserror_print_throw, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__exec_sp_executesql, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__rpc, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__batches_counted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__cancel_between_statements, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

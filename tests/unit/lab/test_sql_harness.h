@@ -26,7 +26,7 @@
 
 struct rec {
 	struct strbuf sb;
-	int cancel_after;  /* >0: report cancelled after this many done events */
+	int cancel_after; /* >0: report cancelled after this many done events */
 	int dones;
 };
 
@@ -82,10 +82,10 @@ static void rec_row(void *ctx, const struct lab_value *vals, size_t n)
 }
 
 static void rec_done(void *ctx, enum lab_done_kind kind, uint16_t status, uint16_t curcmd,
-		     uint64_t rowcount)
+                     uint64_t rowcount)
 {
 	struct rec *r = ctx;
-	static const char *const names[] = { "done", "doneproc", "doneinproc" };
+	static const char *const names[] = {"done", "doneproc", "doneinproc"};
 
 	r->dones++;
 	strbuf_printf(&r->sb, "%s 0x%X %X %" PRIu64 "\n", names[kind], status, curcmd, rowcount);
@@ -96,8 +96,8 @@ static void rec_message(void *ctx, const struct lab_message *m)
 	struct rec *r = ctx;
 
 	strbuf_printf(&r->sb, "%s %d %d %d L%d %s%s%s\n", m->is_error ? "msg" : "info", m->number,
-		      m->severity, m->state, m->line, *m->proc ? "[" : "", m->proc,
-		      *m->proc ? "] " : "");
+	              m->severity, m->state, m->line, *m->proc ? "[" : "", m->proc,
+	              *m->proc ? "] " : "");
 	strbuf_truncate(&r->sb, r->sb.len - 1);
 	strbuf_printf(&r->sb, "%s%s\n", *m->proc ? "" : "", m->text);
 }
@@ -125,8 +125,8 @@ static bool rec_cancelled(void *ctx)
 
 static struct lab_sink rec_sink(struct rec *r)
 {
-	struct lab_sink s = { r, rec_columns, rec_row, rec_done, rec_message,
-			      rec_env, rec_ret, rec_cancelled };
+	struct lab_sink s = {r,           rec_columns, rec_row, rec_done,
+	                     rec_message, rec_env,     rec_ret, rec_cancelled};
 
 	return s;
 }

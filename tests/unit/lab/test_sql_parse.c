@@ -30,10 +30,10 @@ static const struct sqlbatch *parse_ok(struct arena *a, const char *sql)
 static void test_sql_parse__select_tree(void **state)
 {
 	struct arena a = ARENA_INIT;
-	const struct sqlbatch *b = parse_ok(&a,
-		"SELECT TOP (5) d.name AS [db name], COUNT(*) n FROM master.sys.databases AS d "
-		"LEFT JOIN sys.database_mirroring m ON m.database_id = d.database_id "
-		"WHERE d.name LIKE N'mg%' AND m.mirroring_guid IS NOT NULL ORDER BY 1 DESC");
+	const struct sqlbatch *b = parse_ok(
+	        &a, "SELECT TOP (5) d.name AS [db name], COUNT(*) n FROM master.sys.databases AS d "
+	            "LEFT JOIN sys.database_mirroring m ON m.database_id = d.database_id "
+	            "WHERE d.name LIKE N'mg%' AND m.mirroring_guid IS NOT NULL ORDER BY 1 DESC");
 	const struct sqlselect *q;
 
 	(void)state;
@@ -65,16 +65,17 @@ static void test_sql_parse__select_tree(void **state)
 static void test_sql_parse__statements(void **state)
 {
 	struct arena a = ARENA_INIT;
-	const struct sqlbatch *b = parse_ok(&a,
-		"USE [my]]db]; SET NOCOUNT ON; DECLARE @x int = 1, @s nvarchar(max);\n"
-		"SET @s = N'it''s'; EXEC @x = msdb.dbo.sp_help_job @job_name = N'j', @x OUTPUT;\n"
-		"IF @x = 0 BEGIN PRINT 'a' END ELSE RAISERROR('m', 10, 1) WITH NOWAIT;\n"
-		"THROW 50000, 'x', 1; CREATE TABLE t (a int NOT NULL PRIMARY KEY, b varchar(10));\n"
-		"INSERT INTO t (a) VALUES (1), (2); UPDATE t SET b = 'x' WHERE a = 1;\n"
-		"DELETE FROM t WHERE a > 1; DROP TABLE IF EXISTS t /* done */ -- end");
+	const struct sqlbatch *b = parse_ok(
+	        &a,
+	        "USE [my]]db]; SET NOCOUNT ON; DECLARE @x int = 1, @s nvarchar(max);\n"
+	        "SET @s = N'it''s'; EXEC @x = msdb.dbo.sp_help_job @job_name = N'j', @x OUTPUT;\n"
+	        "IF @x = 0 BEGIN PRINT 'a' END ELSE RAISERROR('m', 10, 1) WITH NOWAIT;\n"
+	        "THROW 50000, 'x', 1; CREATE TABLE t (a int NOT NULL PRIMARY KEY, b varchar(10));\n"
+	        "INSERT INTO t (a) VALUES (1), (2); UPDATE t SET b = 'x' WHERE a = 1;\n"
+	        "DELETE FROM t WHERE a > 1; DROP TABLE IF EXISTS t /* done */ -- end");
 	static const enum sqlstmt_kind kinds[] = {
-		ST_USE, ST_SET_OPTION, ST_DECLARE, ST_SET_VAR, ST_EXEC, ST_IF, ST_THROW,
-		ST_CREATE_TABLE, ST_INSERT, ST_UPDATE, ST_DELETE, ST_DROP_TABLE,
+	        ST_USE,   ST_SET_OPTION,   ST_DECLARE, ST_SET_VAR, ST_EXEC,   ST_IF,
+	        ST_THROW, ST_CREATE_TABLE, ST_INSERT,  ST_UPDATE,  ST_DELETE, ST_DROP_TABLE,
 	};
 
 	(void)state;
@@ -105,21 +106,24 @@ static void test_sql_parse__errors(void **state)
 		const char *sql;
 		const char *expect;
 	} cases[] = {
-		{ "SELECT FROM t", "156 15 1 Incorrect syntax near the keyword 'FROM'." },
-		{ "SELECT 1 +", "102 15 1 Incorrect syntax near '+'." },
-		{ "SELECT (1", "102 15 1 Incorrect syntax near '1'." },
-		{ "SELECT * FROM", "156 15 1 Incorrect syntax near the keyword 'FROM'." },
-		{ "SELECT 1\nWHERE", "156 15 2 Incorrect syntax near the keyword 'WHERE'." },
-		{ "SELECT 'abc", "105 15 1 Unclosed quotation mark after the character string 'abc'." },
-		{ "SELECT [abc", "105 15 1 Unclosed quotation mark after the character string 'abc'." },
-		{ "SELECT 1 /* never", "113 15 1 Missing end comment mark '*/'." },
-		{ "SELECT ?", "102 15 1 Incorrect syntax near '?'." },
-		{ "UPDATE t", "102 15 1 Incorrect syntax near 't'." },
-		{ "DECLARE @x foo", "2715 16 1 Column, parameter, or variable #1: Cannot find data type foo." },
-		{ "SELECT 1; GO", "102 15 1 Incorrect syntax near 'GO'." },
-		{ "SELECT COUNT(1, 2)", "174 15 1 The COUNT function requires 1 argument(s)." },
-		{ "BEGIN SELECT 1", "102 15 1 Incorrect syntax near '1'." },
-		{ "SELECT 1 THROW 50000, 'x', 1", "102 15 1 Incorrect syntax near '50000'." },
+	        {"SELECT FROM t", "156 15 1 Incorrect syntax near the keyword 'FROM'."},
+	        {"SELECT 1 +", "102 15 1 Incorrect syntax near '+'."},
+	        {"SELECT (1", "102 15 1 Incorrect syntax near '1'."},
+	        {"SELECT * FROM", "156 15 1 Incorrect syntax near the keyword 'FROM'."},
+	        {"SELECT 1\nWHERE", "156 15 2 Incorrect syntax near the keyword 'WHERE'."},
+	        {"SELECT 'abc",
+	         "105 15 1 Unclosed quotation mark after the character string 'abc'."},
+	        {"SELECT [abc",
+	         "105 15 1 Unclosed quotation mark after the character string 'abc'."},
+	        {"SELECT 1 /* never", "113 15 1 Missing end comment mark '*/'."},
+	        {"SELECT ?", "102 15 1 Incorrect syntax near '?'."},
+	        {"UPDATE t", "102 15 1 Incorrect syntax near 't'."},
+	        {"DECLARE @x foo",
+	         "2715 16 1 Column, parameter, or variable #1: Cannot find data type foo."},
+	        {"SELECT 1; GO", "102 15 1 Incorrect syntax near 'GO'."},
+	        {"SELECT COUNT(1, 2)", "174 15 1 The COUNT function requires 1 argument(s)."},
+	        {"BEGIN SELECT 1", "102 15 1 Incorrect syntax near '1'."},
+	        {"SELECT 1 THROW 50000, 'x', 1", "102 15 1 Incorrect syntax near '50000'."},
 	};
 	char got[600];
 
@@ -130,7 +134,8 @@ static void test_sql_parse__errors(void **state)
 		struct sqlerr e;
 
 		memset(&e, 0, sizeof(e));
-		assert_int_equal(sqlparse_batch(&b, cases[i].sql, strlen(cases[i].sql), &a, &e), -1);
+		assert_int_equal(sqlparse_batch(&b, cases[i].sql, strlen(cases[i].sql), &a, &e),
+		                 -1);
 		snprintf(got, sizeof(got), "%d %d %d %s", e.number, e.severity, e.line, e.text);
 		if (strcmp(got, cases[i].expect) != 0)
 			print_error("case %zu: %s\n", i, cases[i].sql);
@@ -194,12 +199,12 @@ static void test_sql_parse__sp_executesql_params(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sql_parse__select_tree),
-		cmocka_unit_test(test_sql_parse__statements),
-		cmocka_unit_test(test_sql_parse__errors),
-		cmocka_unit_test(test_sql_parse__nesting_is_bounded),
-		cmocka_unit_test(test_sql_parse__reserved_words_are_sorted),
-		cmocka_unit_test(test_sql_parse__sp_executesql_params),
+	        cmocka_unit_test(test_sql_parse__select_tree),
+	        cmocka_unit_test(test_sql_parse__statements),
+	        cmocka_unit_test(test_sql_parse__errors),
+	        cmocka_unit_test(test_sql_parse__nesting_is_bounded),
+	        cmocka_unit_test(test_sql_parse__reserved_words_are_sorted),
+	        cmocka_unit_test(test_sql_parse__sp_executesql_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,14 +43,16 @@ static void test_sql_persist__round_trip(void **state)
 	struct fixture *f = *state;
 	struct sqldb *db;
 	const char *sql =
-		"CREATE TABLE mgc.dbo.notes (id int NOT NULL, body nvarchar(max), n numeric(25,0),"
-		" g uniqueidentifier, at datetime, f float, b varbinary(10), flag bit);"
-		"INSERT mgc.dbo.notes VALUES (1, N'two words\n%and a line', 12345678901234567890123,"
-		" '6F9619FF-8B86-D011-B42D-00C04FC964FF', '2024-03-15 13:45:30', 1.5, 0x00FF, 1),"
-		" (2, N'', NULL, NULL, NULL, NULL, NULL, NULL);"
-		"INSERT mgc.dbo.tblServerIdentity VALUES (1, N'net.tcp://chat1:8011', '2024-01-01')";
+	        "CREATE TABLE mgc.dbo.notes (id int NOT NULL, body nvarchar(max), n numeric(25,0),"
+	        " g uniqueidentifier, at datetime, f float, b varbinary(10), flag bit);"
+	        "INSERT mgc.dbo.notes VALUES (1, N'two words\n%and a line', "
+	        "12345678901234567890123,"
+	        " '6F9619FF-8B86-D011-B42D-00C04FC964FF', '2024-03-15 13:45:30', 1.5, 0x00FF, 1),"
+	        " (2, N'', NULL, NULL, NULL, NULL, NULL, NULL);"
+	        "INSERT mgc.dbo.tblServerIdentity VALUES (1, N'net.tcp://chat1:8011', "
+	        "'2024-01-01')";
 	const char *query = "SELECT id, body, n, g, f, b, flag, LEN(body) AS l FROM mgc.dbo.notes "
-			    "ORDER BY id; SELECT serverAddress FROM mgc.dbo.tblServerIdentity";
+	                    "ORDER BY id; SELECT serverAddress FROM mgc.dbo.tblServerIdentity";
 	char *before;
 
 	assert_int_equal(fixture_open(f, dir), 0);
@@ -74,7 +76,7 @@ static void test_sql_persist__round_trip(void **state)
 	assert_int_equal(db->mirror.role_sequence, 3);
 	assert_string_equal(db->mirror.partner_instance, "sqlb.dc2.lab");
 	assert_string_equal(run(f, "SELECT name FROM sys.databases WHERE database_id = 6"),
-			    "cols name:nvarchar(128)\nrow 'mgccomp'\ndone 0x10 C1 1\n");
+	                    "cols name:nvarchar(128)\nrow 'mgccomp'\ndone 0x10 C1 1\n");
 	fixture_close(f);
 	free(before);
 }
@@ -98,8 +100,9 @@ static void test_sql_persist__malformed_file_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sql_persist__round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_persist__malformed_file_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_persist__round_trip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_persist__malformed_file_is_refused, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

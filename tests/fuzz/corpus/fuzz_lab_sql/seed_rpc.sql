@@ -1,0 +1,1 @@
+SELECT @p * 2 AS d|@p int
