@@ -262,8 +262,8 @@ bool model_db_restoring(const struct model_db *db);
  * Compare a predicted (or observed) model with the desired one. Appends
  * one line per difference to `why` (may be NULL) and returns how many
  * there are. Unreachable instances are not compared (nothing is known of
- * them); `authority` names the instance whose copies the IN_CHAIN wants
- * refer to (the desired primary site's principal).
+ * them). IN_CHAIN wants refer to the copy on the desired primary site's
+ * principal, and are not checked when that instance did not answer.
  */
 size_t model_diff(const struct model *desired, const struct model *actual, struct strbuf *why);
 

@@ -67,8 +67,8 @@ struct plan_fact {
  * sql.seed, the principal for sql.establish_mirroring and
  * sql.mirror_failover, the primary for sql.configure_log_shipping);
  * `peer` is the other side (seed target, new principal, mirror, log
- * shipping secondary, force_service's lost principal); `peer2` is the
- * second log shipping primary (the primary site's mirror).
+ * shipping secondary, the source a catch-up restores the tail of); `peer2`
+ * is the second log shipping primary (the primary site's mirror).
  */
 struct plan_step {
 	enum plan_step_kind kind;

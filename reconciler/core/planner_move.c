@@ -37,9 +37,11 @@ static void local_authority(struct planner *p, struct planner_db *d)
 			d->auth.instance = pair[i];
 		}
 	}
-	if (!d->auth.instance && !planner_reachable(p, p->ps->principal)) {
-		d->auth.kind = AUTHORITY_LOST;
-		d->auth.instance = p->ps->principal;
+	for (size_t i = 0; !d->auth.instance && i < 2; i++) {
+		if (pair[i] && !planner_reachable(p, pair[i])) {
+			d->auth.kind = AUTHORITY_LOST;
+			d->auth.instance = pair[i];
+		}
 	}
 	d->auth.site = d->auth.instance ? p->ps->name : NULL;
 	d->auth.how = "the primary site's writable copy";
@@ -204,7 +206,7 @@ static void in_site(struct planner *p, struct planner_db *d)
 				      model_safety_name(c->mirroring.safety));
 		return;
 	}
-	s = emit_db(p, d, PLAN_SQL_FORCE_SERVICE, d->target, d->auth.instance,
+	s = emit_db(p, d, PLAN_SQL_FORCE_SERVICE, d->target, NULL,
 		    arena_sprintf(a, "the principal '%s' is unreachable: force service on its "
 				  "mirror '%s'", d->auth.instance, d->target));
 	p->plan->steps[s].risk = PLAN_RISK_DATA_LOSS;

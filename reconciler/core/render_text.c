@@ -57,10 +57,6 @@ static void sql_targets(const struct plan_step *s, struct strbuf *out)
 		strbuf_printf(out, " %s %s%s%s -> %s", db, s_or(s->instance, "?"),
 			      s->peer2 ? " + " : "", s_or(s->peer2, ""), s_or(s->peer, "?"));
 		return;
-	case PLAN_SQL_FORCE_SERVICE:
-		strbuf_printf(out, " %s on %s (lost principal %s)", db, s_or(s->instance, "?"),
-			      s_or(s->peer, "?"));
-		return;
 	case PLAN_SQL_REMOVE_MIRRORING:
 		strbuf_printf(out, " %s on %s (partner %s)", db, s_or(s->instance, "?"),
 			      s_or(s->peer, "?"));
@@ -112,9 +108,9 @@ static void step(const struct plan_step *s, size_t n, struct strbuf *out)
 
 void render_text(const struct plan *plan, struct strbuf *out)
 {
-	strbuf_printf(out, "plan for pool '%s': %s, %zu steps, %zu blocked\n",
+	strbuf_printf(out, "plan for pool '%s': %s, %zu step%s, %zu blocked\n",
 		      s_or(plan->pool_name, "?"), plan_status_name(plan->status), plan->n_steps,
-		      plan_blocked_count(plan));
+		      plan->n_steps == 1 ? "" : "s", plan_blocked_count(plan));
 	if (plan->refusal)
 		strbuf_printf(out, "refused: %s\n", plan->refusal);
 	for (size_t i = 0; i < plan->n_notes; i++)

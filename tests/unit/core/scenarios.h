@@ -145,6 +145,15 @@ static inline void sc_build(struct fx *f, const char *world, struct planner_opts
 		fx_mirrored(f, B1, A1, "mgc", "F1", fx_lsn(450));
 		model_copy(&f->previous, &f->arena, &f->desired);
 		o->previous = &f->previous;
+	} else if (!strcmp(world, "lost_principal") || !strcmp(world, "lost_principal_ok")) {
+		fx_converged(f, "dc1");
+		fx_unreachable(f, A1, "connection timed out");
+		model_copy(&f->previous, &f->arena, &f->desired);
+		o->previous = &f->previous;
+		o->allow_data_loss = !strcmp(world, "lost_principal_ok");
+		f->sites[0].principal = B1;
+		f->sites[0].mirror = A1;
+		fx_desired(f);
 	} else if (!strcmp(world, "unreach")) {
 		fx_converged(f, "dc1");
 		fx_unreachable(f, B2, "connection refused");

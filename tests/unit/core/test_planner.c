@@ -77,7 +77,7 @@ static void test_planner__only_active_servers_changed(void **state)
 {
 	(void)state;
 	check_plan("active", "dc1",
-		"plan for pool 'atl-pchat': ready, 1 steps, 0 blocked\n"
+		"plan for pool 'atl-pchat': ready, 1 step, 0 blocked\n"
 		" 1. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com]\n"
 		"    why: the spec lists other active servers\n"
 		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n");
@@ -475,6 +475,42 @@ static void test_planner__log_chain_gap_allow_data_loss(void **state)
 		"    facts: sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqla.dc1.litwareinc.com.reachable=false sqlb.dc2.litwareinc.com/mgc.state=ABSENT\n");
 }
 
+/* the principal is gone: forced service on its mirror is gated by allowDataLoss */
+static void test_planner__forced_service_needs_allow_data_loss(void **state)
+{
+	(void)state;
+	check_plan("lost_principal", "dc1",
+		"plan for pool 'atl-pchat': blocked, 2 steps, 2 blocked\n"
+		"note: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out): its copies are not verified; no step of this plan needs it\n"
+		" 1. move     sql.force_service mgc on sqlb.dc1.litwareinc.com\n"
+		"    why: the principal 'sqla.dc1.litwareinc.com' is unreachable: force service on its mirror 'sqlb.dc1.litwareinc.com'\n"
+		"    risk: data-loss\n"
+		"    BLOCKED: forced service may lose data: set policy.allowDataLoss or pass --allow-data-loss\n"
+		"    facts: sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 2. move     sql.force_service mgccomp on sqlb.dc1.litwareinc.com\n"
+		"    why: the principal 'sqla.dc1.litwareinc.com' is unreachable: force service on its mirror 'sqlb.dc1.litwareinc.com'\n"
+		"    risk: data-loss\n"
+		"    BLOCKED: forced service may lose data: set policy.allowDataLoss or pass --allow-data-loss\n"
+		"    facts: sqlb.dc1.litwareinc.com/mgccomp.state=RESTORING sqlb.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqlb.dc1.litwareinc.com/mgccomp.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
+/* allowDataLoss: forced service, the mirror becomes principal */
+static void test_planner__forced_service_allowed(void **state)
+{
+	(void)state;
+	check_plan("lost_principal_ok", "dc1",
+		"plan for pool 'atl-pchat': ready, 2 steps, 0 blocked\n"
+		"note: 'sqla.dc1.litwareinc.com' is unreachable (connection timed out): its copies are not verified; no step of this plan needs it\n"
+		" 1. move     sql.force_service mgc on sqlb.dc1.litwareinc.com\n"
+		"    why: the principal 'sqla.dc1.litwareinc.com' is unreachable: force service on its mirror 'sqlb.dc1.litwareinc.com'\n"
+		"    risk: data-loss\n"
+		"    facts: sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n"
+		" 2. move     sql.force_service mgccomp on sqlb.dc1.litwareinc.com\n"
+		"    why: the principal 'sqla.dc1.litwareinc.com' is unreachable: force service on its mirror 'sqlb.dc1.litwareinc.com'\n"
+		"    risk: data-loss\n"
+		"    facts: sqlb.dc1.litwareinc.com/mgccomp.state=RESTORING sqlb.dc1.litwareinc.com/mgccomp.lsn=4100000000000000000900 sqlb.dc1.litwareinc.com/mgccomp.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
 /* the other site's mirror does not answer; nothing needs it */
 static void test_planner__unreachable_unneeded_mirror_blocks_nothing(void **state)
 {
@@ -488,7 +524,7 @@ static void test_planner__unreachable_secondary_not_needed(void **state)
 {
 	(void)state;
 	check_plan("unreach2", "dc1",
-		"plan for pool 'atl-pchat': ready, 1 steps, 0 blocked\n"
+		"plan for pool 'atl-pchat': ready, 1 step, 0 blocked\n"
 		"note: 'sqla.dc2.litwareinc.com' is unreachable (connection refused): its copies are not verified; no step of this plan needs it\n"
 		" 1. unfence  pool.set_active_servers [pc1.dc1.litwareinc.com]\n"
 		"    why: the spec lists other active servers\n"
@@ -597,6 +633,8 @@ int main(void)
 		cmocka_unit_test(test_planner__reprotect_divergent_old_primary),
 		cmocka_unit_test(test_planner__log_chain_gap_blocks),
 		cmocka_unit_test(test_planner__log_chain_gap_allow_data_loss),
+		cmocka_unit_test(test_planner__forced_service_needs_allow_data_loss),
+		cmocka_unit_test(test_planner__forced_service_allowed),
 		cmocka_unit_test(test_planner__unreachable_unneeded_mirror_blocks_nothing),
 		cmocka_unit_test(test_planner__unreachable_secondary_not_needed),
 		cmocka_unit_test(test_planner__planned_switchover_reuses_old_primary),
