@@ -360,11 +360,13 @@ static int decode_time(struct lab_value *v, const struct ptype *t, const uint8_t
 {
 	size_t tlen = t->tds == 0x28 ? 0 : t->scale <= 2 ? 3 : t->scale <= 4 ? 4 : 5;
 	size_t want = tlen + (t->tds == 0x29 ? 0 : 3) + (t->tds == 0x2B ? 2 : 0);
-	uint64_t units = tlen ? le(raw, tlen) : 0;
-	uint32_t days = t->tds == 0x29 ? 719162 : (uint32_t)le(raw + tlen, 3);
+	uint64_t units;
+	uint32_t days;
 
-	if (len != want)
+	if (len != want) /* checked before any byte is read */
 		return err_set(ERR_INVALID, "rpc: bad date/time length %zu", len);
+	units = tlen ? le(raw, tlen) : 0;
+	days = t->tds == 0x29 ? 719162 : (uint32_t)le(raw + tlen, 3);
 	v->type = LAB_T_DATETIME2;
 	v->time_us = wire_datetime2_decode(days, units, t->scale, &v->time_ns);
 	return 0;

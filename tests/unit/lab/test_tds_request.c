@@ -207,6 +207,12 @@ static void test_tds_request__rpc_rejects_malformed(void **state)
 	wire_put_bytes(&sb, "\x00\x00\x6f\x08\x08\x00\x00\x00\x7f\x00\x00\x00\x00", 13);
 	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
 	                 ERR_INVALID);
+	/* a DATETIME2 value shorter than its scale needs (a fuzzer finding:
+	 * read past the value) */
+	strbuf_truncate(&sb, 28);
+	wire_put_bytes(&sb, "\x00\x00\x2a\x07\x02\x01\xd7", 7);
+	assert_int_equal(wire_rpc_parse(&calls, &n, &a, (const uint8_t *)sb.ptr, sb.len, WIRE_V74),
+	                 ERR_INVALID);
 	strbuf_truncate(&sb, 28);
 	put_nvarchar_param(&sb, "", "select 1");
 	full = sb.len;
