@@ -224,9 +224,9 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.sql = "SELECT 1",
-		.single_queries = 20000,
+		.single_queries = 50000,
 		.connections = 200,
-		.per_connection = 100,
+		.per_connection = 500,
 	};
 	int rc = 0;
 
