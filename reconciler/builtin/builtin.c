@@ -39,6 +39,29 @@ static const struct builtin builtins[] = {
 	  "Exit status: 0 every spec is valid, 1 a spec is invalid or unreadable,\n"
 	  "129 usage error.\n",
 	  0 },
+	{ "history", cmd_history, "list the applies recorded in git, failovers and failbacks marked",
+	  "usage: pcdr history [--repo PATH|URL] [--pool NAME] [--output text|json]\n"
+	  "                    [--limit N] [--branch NAME] [--cache DIR]\n"
+	  "\n"
+	  "List the applies recorded on the audit branch of the spec repository,\n"
+	  "newest first: when, which pool, failover / failback / switchover (marked\n"
+	  "in capitals) or converge, the result and the number of steps, whether a\n"
+	  "move lost no data (planned switchover) or what it exposed, the spec\n"
+	  "commit applied, who applied it, and the audit commit holding the record.\n"
+	  "An intent with no final record shows as INCOMPLETE. docs/audit.md\n"
+	  "describes the records and the JSON output.\n"
+	  "\n"
+	  "  --repo PATH|URL   the spec repository (default: the current folder); a\n"
+	  "                    URL is fetched into the cache first\n"
+	  "  --ref REF         accepted and ignored (the audit branch is read)\n"
+	  "  --pool NAME       only this pool's applies\n"
+	  "  --output FORMAT   text (default) or json (with \"format_version\": 1)\n"
+	  "  --limit N         at most N applies\n"
+	  "  --branch NAME     the audit branch (default pcdr/audit)\n"
+	  "  --cache DIR       where URLs are cloned\n"
+	  "\n"
+	  "Exit status: 0 listed (possibly nothing), 1 error, 129 usage error.\n",
+	  0 },
 	{ "version", cmd_version, "print pcdr's version",
 	  "usage: pcdr version\n\nPrint the version of pcdr and of the libraries it uses.\n", 0 },
 	{ "help", cmd_help, "show help for pcdr or one command",

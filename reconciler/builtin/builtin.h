@@ -28,6 +28,7 @@ int builtin_main(int argc, char **argv);
 const struct builtin *builtin_find(const char *name);
 
 int cmd_validate(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
