@@ -40,7 +40,7 @@ static const struct model_instance *reachable(const struct model *m, const char 
 /* The writable copy in a site's pair: the PRINCIPAL one first, then the spec's principal. */
 static const char *writable_in(const struct model *obs, const struct model_site *s, const char *db)
 {
-	const char *pair[2] = { s->principal, s->mirror };
+	const char *pair[2] = {s->principal, s->mirror};
 	const char *found = NULL;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -67,7 +67,7 @@ static const char *lost_in(const struct model *obs, const struct model_site *s, 
 
 static const char *demoted_in(const struct model *obs, const struct model_site *s, const char *db)
 {
-	const char *pair[2] = { s->principal, s->mirror };
+	const char *pair[2] = {s->principal, s->mirror};
 	const char *best = NULL;
 	const struct model_db *bestc = NULL;
 
@@ -102,7 +102,7 @@ static const char *only_writable(const struct model *obs, const char *db)
 }
 
 static void set(struct authority *out, const struct model *obs, enum authority_kind kind,
-		const char *inst, const char *site, const char *how)
+                const char *inst, const char *site, const char *how)
 {
 	out->kind = kind;
 	out->instance = inst;
@@ -112,7 +112,7 @@ static void set(struct authority *out, const struct model *obs, enum authority_k
 }
 
 void authority_find(struct authority *out, const struct model *desired,
-		    const struct model *observed, const char *db)
+                    const struct model *observed, const char *db)
 {
 	const char *ps_name = authority_pool_site(desired, observed);
 	const struct model_site *ps = model_site(desired, ps_name);

@@ -24,7 +24,7 @@ struct authority {
 	enum authority_kind kind;
 	const char *instance; /* borrowed from the models; NULL for NONE */
 	const char *site;
-	const char *how;      /* why this copy (static text) */
+	const char *how; /* why this copy (static text) */
 };
 
 /* The site whose databases the pool uses now, or NULL when unknown. */
@@ -32,6 +32,6 @@ const char *authority_pool_site(const struct model *desired, const struct model 
 
 /* Find the authority for database `db`. Never fails; kind NONE says so. */
 void authority_find(struct authority *out, const struct model *desired,
-		    const struct model *observed, const char *db);
+                    const struct model *observed, const char *db);
 
 #endif

@@ -17,7 +17,7 @@ static bool fork_matches(const char *set_fork, const char *a, const char *b)
 }
 
 static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
-					   struct model_lsn need, const char *fa, const char *fb)
+                                           struct model_lsn need, const char *fa, const char *fb)
 {
 	const struct model_backup *best = NULL;
 
@@ -36,7 +36,7 @@ static const struct model_backup *next_log(const struct model_instance *viewer, 
 }
 
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
-		const char *fork_a, const char *fork_b, struct chain_result *out)
+                const char *fork_a, const char *fork_b, struct chain_result *out)
 {
 	const struct model_backup *b;
 
@@ -64,7 +64,7 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 }
 
 struct model_lsn chain_backed_up_to(const struct model_instance *viewer, const char *db,
-				    const char *fork)
+                                    const char *fork)
 {
 	struct model_lsn best = model_lsn_u64(0);
 

@@ -12,10 +12,10 @@
 #include "reconciler/core/model.h"
 
 struct chain_result {
-	struct model_lsn end;             /* the chain reaches this LSN */
-	size_t n_logs;                    /* log backups it would restore */
-	const struct model_backup *last;  /* last one restored; NULL when none */
-	bool gap;                         /* a later log exists past a hole */
+	struct model_lsn end;              /* the chain reaches this LSN */
+	size_t n_logs;                     /* log backups it would restore */
+	const struct model_backup *last;   /* last one restored; NULL when none */
+	bool gap;                          /* a later log exists past a hole */
 	struct model_lsn gap_from, gap_to; /* the missing range [from, to) */
 };
 
@@ -24,11 +24,11 @@ struct chain_result {
  * fork `fork_a` or `fork_b` (NULL forks on either side match anything).
  */
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
-		const char *fork_a, const char *fork_b, struct chain_result *out);
+                const char *fork_a, const char *fork_b, struct chain_result *out);
 
 /* The greatest LastLSN of any backup of `db` on `fork` visible to `viewer`
  * (zero when none); a tail-log backup starts there. */
 struct model_lsn chain_backed_up_to(const struct model_instance *viewer, const char *db,
-				    const char *fork);
+                                    const char *fork);
 
 #endif

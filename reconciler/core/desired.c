@@ -42,15 +42,15 @@ static void copy_topology(struct model *m, const struct spec_pool *spec)
 		t->sites[i].name = arena_strdup(a, s->name);
 		t->sites[i].principal = arena_strdup(a, s->principal);
 		t->sites[i].mirror = arena_strdup(a, s->mirror);
-		t->sites[i].servers = arena_calloc(a, s->n_servers ? s->n_servers : 1,
-						   sizeof(char *));
+		t->sites[i].servers =
+		        arena_calloc(a, s->n_servers ? s->n_servers : 1, sizeof(char *));
 		for (size_t j = 0; j < s->n_servers; j++)
 			t->sites[i].servers[j] = arena_strdup(a, s->servers[j]);
 		t->sites[i].n_servers = s->n_servers;
 	}
 	t->n_databases = spec->n_databases;
-	t->databases = arena_calloc(a, spec->n_databases ? spec->n_databases : 1,
-				    sizeof(*t->databases));
+	t->databases =
+	        arena_calloc(a, spec->n_databases ? spec->n_databases : 1, sizeof(*t->databases));
 	for (size_t i = 0; i < spec->n_databases; i++) {
 		t->databases[i].name = arena_strdup(a, spec->databases[i].name);
 		t->databases[i].shipped = spec->databases[i].log_shipping;
@@ -66,7 +66,7 @@ static void copy_topology(struct model *m, const struct spec_pool *spec)
 
 static void want_primary_config(struct model *m, struct model_db *db, const char *secondary)
 {
-	const char *names[1] = { secondary };
+	const char *names[1] = {secondary};
 
 	db->want |= MODEL_WANT_LS_PRIMARY | MODEL_WANT_LS_SECONDARY;
 	db->ls_primary.configured = secondary != NULL;
@@ -77,7 +77,7 @@ static void want_primary_config(struct model *m, struct model_db *db, const char
 }
 
 static void want_primary_site(struct model *m, const struct model_site *ps,
-			      const struct model_dbspec *d, const char *secondary)
+                              const struct model_dbspec *d, const char *secondary)
 {
 	struct model_db *p = model_add_db(m, model_instance(m, ps->principal), d->name);
 	struct model_db *r;
@@ -104,12 +104,12 @@ static void want_primary_site(struct model *m, const struct model_site *ps,
 }
 
 static void want_secondary(struct model *m, const struct model_site *ps,
-			   const struct model_site *to, const struct model_dbspec *d)
+                           const struct model_site *to, const struct model_dbspec *d)
 {
 	struct model_db *s = model_add_db(m, model_instance(m, to->principal), d->name);
 
 	s->want = MODEL_WANT_STATE | MODEL_WANT_MIRRORING | MODEL_WANT_LS_PRIMARY |
-		  MODEL_WANT_LS_SECONDARY | MODEL_WANT_IN_CHAIN;
+	          MODEL_WANT_LS_SECONDARY | MODEL_WANT_IN_CHAIN;
 	s->state = MODEL_DB_RESTORING;
 	s->standby_ok = true;
 	s->ls_secondary.configured = true;
@@ -148,10 +148,10 @@ int desired_from_spec(struct model *out, struct arena *arena, const struct spec_
 	model_init(out, arena, spec->name);
 	if (!ps)
 		return err_set(ERR_INVALID, "pool '%s': primary site '%s' is not declared",
-			       spec->name, spec->primary ? spec->primary : "");
+		               spec->name, spec->primary ? spec->primary : "");
 	if (spec->log_shipping.enabled && (!to || to == ps))
 		return err_set(ERR_INVALID, "pool '%s': log shipping 'to' site is not valid",
-			       spec->name);
+		               spec->name);
 	copy_topology(out, spec);
 	for (size_t i = 0; i < spec->n_sites; i++) {
 		model_add_instance(out, spec->sites[i].principal, spec->sites[i].name);
@@ -162,8 +162,8 @@ int desired_from_spec(struct model *out, struct arena *arena, const struct spec_
 		want_database(out, &out->topo.databases[i]);
 	out->pool.reachable = true;
 	out->pool.state = spec->primary && spec->home && strcmp(spec->primary, spec->home) == 0
-				  ? MODEL_POOL_NORMAL
-				  : MODEL_POOL_FAILED_OVER;
+	                          ? MODEL_POOL_NORMAL
+	                          : MODEL_POOL_FAILED_OVER;
 	model_set_active_servers(out, spec->active_servers, spec->n_active_servers);
 	return 0;
 }

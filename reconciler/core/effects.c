@@ -32,12 +32,12 @@ static int need_copy(struct model *m, const char *inst, const char *db, struct m
 }
 
 static void share_add(struct model *m, const char *db, const char *file, char type,
-		      struct model_lsn first, struct model_lsn last, const char *fork)
+                      struct model_lsn first, struct model_lsn last, const char *fork)
 {
 	for (size_t i = 0; i < m->n_instances; i++)
 		if (m->instances[i].reachable)
 			model_add_backup(m, &m->instances[i], db, file, type, first, last, fork,
-					 "(planned)");
+			                 "(planned)");
 }
 
 static void clear_mirroring(struct model_db *db)
@@ -67,14 +67,14 @@ static int tail_log_backup(struct model *m, const struct plan_step *s)
 		return rc;
 	if (!model_db_writable(a) || a->mirroring.role != MODEL_ROLE_NONE)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not ONLINE and unmirrored",
-			       s->database, s->instance);
+		               s->database, s->instance);
 	inst = model_instance(m, s->instance);
 	first = chain_backed_up_to(inst, s->database, a->fork);
 	a->state = MODEL_DB_RESTORING;
 	share_add(m, s->database,
-		  arena_sprintf(m->arena, "%s_tail_%s.trn", s->database,
-				model_lsn_str(m->arena, a->lsn)),
-		  'L', first, a->lsn, a->fork);
+	          arena_sprintf(m->arena, "%s_tail_%s.trn", s->database,
+	                        model_lsn_str(m->arena, a->lsn)),
+	          'L', first, a->lsn, a->fork);
 	return 0;
 }
 
@@ -83,7 +83,7 @@ static int tail_log_backup(struct model *m, const struct plan_step *s)
  * when it reached the source's tail exactly it is the source's twin.
  */
 static void adopt_lineage(struct model *m, struct model_db *c, const struct plan_step *s,
-			  const struct chain_result *r)
+                          const struct chain_result *r)
 {
 	struct model_instance *si = model_instance(m, s->peer);
 	const struct model_db *src = si && si->reachable ? model_db(si, s->database) : NULL;
@@ -108,11 +108,13 @@ static int catch_up(struct model *m, const struct plan_step *s)
 		return rc;
 	if (!model_db_restoring(c) || c->mirroring.role != MODEL_ROLE_NONE)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not RESTORING outside mirroring",
-			       s->database, s->instance);
+		               s->database, s->instance);
 	chain_walk(model_instance(m, s->instance), s->database, c->lsn, c->fork, NULL, &r);
 	if (model_lsn_cmp(r.end, s->lsn) < 0)
-		return err_set(ERR_CONFLICT, "the log chain of '%s' visible to '%s' ends before "
-			       "the LSN to reach", s->database, s->instance);
+		return err_set(ERR_CONFLICT,
+		               "the log chain of '%s' visible to '%s' ends before "
+		               "the LSN to reach",
+		               s->database, s->instance);
 	c->lsn = s->lsn;
 	if (c->ls_secondary.configured)
 		c->ls_secondary.last_restored_lsn = s->lsn;
@@ -136,11 +138,13 @@ static int recover(struct model *m, const struct plan_step *s)
 		return rc;
 	if (!model_db_restoring(c) || c->mirroring.role != MODEL_ROLE_NONE ||
 	    c->ls_secondary.configured)
-		return err_set(ERR_CONFLICT, "'%s' on '%s' is not RESTORING outside mirroring and "
-			       "log shipping", s->database, s->instance);
+		return err_set(ERR_CONFLICT,
+		               "'%s' on '%s' is not RESTORING outside mirroring and "
+		               "log shipping",
+		               s->database, s->instance);
 	if (c->is_in_standby && c->user_sessions)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' has user sessions", s->database,
-			       s->instance);
+		               s->instance);
 	c->state = MODEL_DB_ONLINE;
 	c->is_in_standby = false;
 	new_fork(m, c, s->instance);
@@ -156,7 +160,7 @@ static int remove_mirroring(struct model *m, const struct plan_step *s)
 		return rc;
 	if (c->mirroring.role == MODEL_ROLE_NONE)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not mirrored", s->database,
-			       s->instance);
+		               s->instance);
 	p = model_copy_of(m, c->mirroring.partner, s->database);
 	if (p && model_instance(m, c->mirroring.partner)->reachable &&
 	    model_same_name(p->mirroring.partner, s->instance))
@@ -178,8 +182,10 @@ static int mirror_failover(struct model *m, const struct plan_step *s)
 	    !model_same_name(a->mirroring.partner, s->peer) ||
 	    a->mirroring.safety != MODEL_SAFETY_FULL ||
 	    a->mirroring.state != MODEL_MSTATE_SYNCHRONIZED)
-		return err_set(ERR_CONFLICT, "'%s' on '%s' is not a synchronized FULL safety "
-			       "principal of '%s'", s->database, s->instance, s->peer);
+		return err_set(ERR_CONFLICT,
+		               "'%s' on '%s' is not a synchronized FULL safety "
+		               "principal of '%s'",
+		               s->database, s->instance, s->peer);
 	a->state = MODEL_DB_RESTORING;
 	a->mirroring.role = MODEL_ROLE_MIRROR;
 	b->state = MODEL_DB_ONLINE;
@@ -200,7 +206,7 @@ static int force_service(struct model *m, const struct plan_step *s)
 		return rc;
 	if (c->mirroring.role != MODEL_ROLE_MIRROR)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not a mirror", s->database,
-			       s->instance);
+		               s->instance);
 	c->state = MODEL_DB_ONLINE;
 	c->mirroring.role = MODEL_ROLE_PRINCIPAL;
 	c->mirroring.state = MODEL_MSTATE_SUSPENDED;
@@ -222,20 +228,22 @@ static int simple_copy_step(struct model *m, const struct plan_step *s)
 		return 0;
 	case PLAN_SQL_DROP_LOG_SHIPPING_SECONDARY:
 		if (!c->ls_secondary.configured)
-			return err_set(ERR_CONFLICT, "'%s' on '%s' is not a log shipping "
-				       "secondary", s->database, s->instance);
+			return err_set(ERR_CONFLICT,
+			               "'%s' on '%s' is not a log shipping "
+			               "secondary",
+			               s->database, s->instance);
 		memset(&c->ls_secondary, 0, sizeof(c->ls_secondary));
 		return 0;
 	case PLAN_SQL_DROP_LOG_SHIPPING_PRIMARY:
 		if (!c->ls_primary.configured)
 			return err_set(ERR_CONFLICT, "'%s' on '%s' is not a log shipping primary",
-				       s->database, s->instance);
+			               s->database, s->instance);
 		memset(&c->ls_primary, 0, sizeof(c->ls_primary));
 		return 0;
 	default: /* PLAN_SQL_SAFETY_BACKUP */
 		if (c->state != MODEL_DB_ONLINE)
 			return err_set(ERR_CONFLICT, "'%s' on '%s' is not ONLINE", s->database,
-				       s->instance);
+			               s->instance);
 		c->safety_backup_taken = true;
 		return 0;
 	}
@@ -251,17 +259,19 @@ static int seed_guard(struct model *m, const struct plan_step *s, struct model_d
 		return rc;
 	if (!model_db_writable(*src))
 		return err_set(ERR_CONFLICT, "seed source '%s' on '%s' is not writable",
-			       s->database, s->instance);
+		               s->database, s->instance);
 	if (!t || !t->reachable)
 		return err_set(ERR_UNREACHABLE, "instance '%s' is unreachable", s->peer);
 	dst = model_db(t, s->database);
 	if (dst && dst->mirroring.role != MODEL_ROLE_NONE)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is mirrored", s->database, s->peer);
 	if (dst && dst->is_in_standby && dst->user_sessions)
-		return err_set(ERR_CONFLICT, "'%s' on '%s' has user sessions", s->database, s->peer);
-	if (dst && dst->state == MODEL_DB_ONLINE && !dst->is_in_standby && !dst->safety_backup_taken)
+		return err_set(ERR_CONFLICT, "'%s' on '%s' has user sessions", s->database,
+		               s->peer);
+	if (dst && dst->state == MODEL_DB_ONLINE && !dst->is_in_standby &&
+	    !dst->safety_backup_taken)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is ONLINE and has no safety backup",
-			       s->database, s->peer);
+		               s->database, s->peer);
 	return 0;
 }
 
@@ -279,9 +289,9 @@ static int seed(struct model *m, const struct plan_step *s)
 	first = chain_backed_up_to(model_instance(m, s->instance), s->database, src->fork);
 	lsn = model_lsn_str(m->arena, src->lsn);
 	share_add(m, s->database, arena_sprintf(m->arena, "%s_seed_%s.bak", s->database, lsn), 'D',
-		  first, src->lsn, src->fork);
+	          first, src->lsn, src->fork);
 	share_add(m, s->database, arena_sprintf(m->arena, "%s_seed_%s.trn", s->database, lsn), 'L',
-		  first, src->lsn, src->fork);
+	          first, src->lsn, src->fork);
 	dst = model_db(t, s->database);
 	if (!dst) {
 		dst = model_add_db(m, t, s->database);
@@ -309,7 +319,8 @@ static int establish_mirroring(struct model *m, const struct plan_step *s)
 		rc = need_copy(m, s->peer, s->database, &r);
 	if (rc)
 		return rc;
-	if (p->mirroring.role == MODEL_ROLE_PRINCIPAL && model_same_name(p->mirroring.partner, s->peer) &&
+	if (p->mirroring.role == MODEL_ROLE_PRINCIPAL &&
+	    model_same_name(p->mirroring.partner, s->peer) &&
 	    r->mirroring.role == MODEL_ROLE_MIRROR) {
 		p->mirroring.safety = r->mirroring.safety = MODEL_SAFETY_FULL;
 		return 0;
@@ -318,15 +329,16 @@ static int establish_mirroring(struct model *m, const struct plan_step *s)
 	if (!model_db_writable(p) || p->mirroring.role != MODEL_ROLE_NONE ||
 	    p->recovery == MODEL_RECOVERY_SIMPLE || r->state != MODEL_DB_RESTORING ||
 	    r->mirroring.role != MODEL_ROLE_NONE || !model_lineage_ok(r, p) || cr.n_logs)
-		return err_set(ERR_CONFLICT, "'%s' on '%s' is not a RESTORING copy on the chain of "
-			       "'%s' with every log backup restored", s->database, s->peer,
-			       s->instance);
-	p->mirroring = (struct model_mirroring){ MODEL_ROLE_PRINCIPAL, MODEL_MSTATE_SYNCHRONIZED,
-						 s->peer, MODEL_SAFETY_FULL,
-						 p->mirroring.role_sequence + 1 };
-	r->mirroring = (struct model_mirroring){ MODEL_ROLE_MIRROR, MODEL_MSTATE_SYNCHRONIZED,
-						 s->instance, MODEL_SAFETY_FULL,
-						 r->mirroring.role_sequence + 1 };
+		return err_set(ERR_CONFLICT,
+		               "'%s' on '%s' is not a RESTORING copy on the chain of "
+		               "'%s' with every log backup restored",
+		               s->database, s->peer, s->instance);
+	p->mirroring =
+	        (struct model_mirroring){MODEL_ROLE_PRINCIPAL, MODEL_MSTATE_SYNCHRONIZED, s->peer,
+	                                 MODEL_SAFETY_FULL, p->mirroring.role_sequence + 1};
+	r->mirroring =
+	        (struct model_mirroring){MODEL_ROLE_MIRROR, MODEL_MSTATE_SYNCHRONIZED, s->instance,
+	                                 MODEL_SAFETY_FULL, r->mirroring.role_sequence + 1};
 	r->lsn = p->lsn;
 	r->fork = p->fork;
 	r->fork_parent = p->fork_parent;
@@ -336,7 +348,7 @@ static int establish_mirroring(struct model *m, const struct plan_step *s)
 
 static void set_primary_config(struct model *m, struct model_db *db, const struct plan_step *s)
 {
-	const char *names[1] = { s->peer };
+	const char *names[1] = {s->peer};
 
 	db->ls_primary.configured = true;
 	db->ls_primary.backup_share = s->share;
@@ -356,8 +368,10 @@ static int configure_log_shipping(struct model *m, const struct plan_step *s)
 		return rc;
 	if (!model_db_writable(p) || p->recovery == MODEL_RECOVERY_SIMPLE ||
 	    !model_db_restoring(sec) || !model_lineage_ok(sec, p))
-		return err_set(ERR_CONFLICT, "'%s' on '%s' is not a RESTORING copy on the chain of "
-			       "'%s'", s->database, s->peer, s->instance);
+		return err_set(ERR_CONFLICT,
+		               "'%s' on '%s' is not a RESTORING copy on the chain of "
+		               "'%s'",
+		               s->database, s->peer, s->instance);
 	set_primary_config(m, p, s);
 	if (r)
 		set_primary_config(m, r, s);

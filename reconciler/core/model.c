@@ -21,7 +21,7 @@ static model_u128 lsn_get(struct model_lsn l)
 
 static struct model_lsn lsn_put(model_u128 v)
 {
-	struct model_lsn l = { (uint64_t)(v >> 64), (uint64_t)v };
+	struct model_lsn l = {(uint64_t)(v >> 64), (uint64_t)v};
 	return l;
 }
 
@@ -51,7 +51,7 @@ struct model_instance *model_add_instance(struct model *m, const char *name, con
 	struct model_instance *inst;
 
 	m->instances = grow(m->arena, m->instances, m->n_instances, &m->cap_instances,
-			    sizeof(*m->instances));
+	                    sizeof(*m->instances));
 	inst = &m->instances[m->n_instances++];
 	memset(inst, 0, sizeof(*inst));
 	inst->name = arena_strdup(m->arena, name);
@@ -73,14 +73,14 @@ struct model_db *model_add_db(struct model *m, struct model_instance *inst, cons
 }
 
 struct model_backup *model_add_backup(struct model *m, struct model_instance *inst,
-				      const char *database, const char *file, char type,
-				      struct model_lsn first, struct model_lsn last,
-				      const char *fork, const char *finished)
+                                      const char *database, const char *file, char type,
+                                      struct model_lsn first, struct model_lsn last,
+                                      const char *fork, const char *finished)
 {
 	struct model_backup *b;
 
 	inst->backups = grow(m->arena, inst->backups, inst->n_backups, &inst->cap_backups,
-			     sizeof(*inst->backups));
+	                     sizeof(*inst->backups));
 	b = &inst->backups[inst->n_backups++];
 	b->database = arena_strdup(m->arena, database);
 	b->file = arena_strdup(m->arena, file);
@@ -108,7 +108,7 @@ void model_set_active_servers(struct model *m, const char *const *servers, size_
 }
 
 void model_set_ls_secondaries(struct model *m, struct model_db *db, const char *const *names,
-			      size_t n)
+                              size_t n)
 {
 	db->ls_primary.secondaries = strv_dup(m->arena, names, n);
 	db->ls_primary.n_secondaries = n;
@@ -164,8 +164,8 @@ static void db_copy(struct arena *a, struct model_db *d, const struct model_db *
 	d->name = arena_strdup(a, s->name);
 	d->mirroring.partner = arena_strdup(a, s->mirroring.partner);
 	d->ls_primary.backup_share = arena_strdup(a, s->ls_primary.backup_share);
-	d->ls_primary.secondaries = strv_dup(a, s->ls_primary.secondaries,
-					     s->ls_primary.n_secondaries);
+	d->ls_primary.secondaries =
+	        strv_dup(a, s->ls_primary.secondaries, s->ls_primary.n_secondaries);
 	d->ls_secondary.primary = arena_strdup(a, s->ls_secondary.primary);
 	d->ls_secondary.primary_alt = arena_strdup(a, s->ls_secondary.primary_alt);
 	d->ls_secondary.last_copied_file = arena_strdup(a, s->ls_secondary.last_copied_file);
@@ -175,7 +175,7 @@ static void db_copy(struct arena *a, struct model_db *d, const struct model_db *
 }
 
 static void instance_copy(struct model *dst, struct model_instance *d,
-			  const struct model_instance *s)
+                          const struct model_instance *s)
 {
 	struct arena *a = dst->arena;
 
@@ -191,8 +191,8 @@ static void instance_copy(struct model *dst, struct model_instance *d,
 		db_copy(a, &d->dbs[i], &s->dbs[i]);
 	for (size_t i = 0; i < s->n_backups; i++) {
 		const struct model_backup *b = &s->backups[i];
-		model_add_backup(dst, d, b->database, b->file, b->type, b->first_lsn,
-				 b->last_lsn, b->fork, b->finished);
+		model_add_backup(dst, d, b->database, b->file, b->type, b->first_lsn, b->last_lsn,
+		                 b->fork, b->finished);
 	}
 }
 
@@ -214,8 +214,7 @@ static void topo_copy(struct arena *a, struct model_topology *d, const struct mo
 		d->sites[i].servers = strv_dup(a, s->sites[i].servers, s->sites[i].n_servers);
 		d->sites[i].n_servers = s->sites[i].n_servers;
 	}
-	d->databases = arena_calloc(a, s->n_databases ? s->n_databases : 1,
-				    sizeof(*d->databases));
+	d->databases = arena_calloc(a, s->n_databases ? s->n_databases : 1, sizeof(*d->databases));
 	for (size_t i = 0; i < s->n_databases; i++) {
 		d->databases[i].name = arena_strdup(a, s->databases[i].name);
 		d->databases[i].shipped = s->databases[i].shipped;
@@ -228,13 +227,13 @@ void model_copy(struct model *dst, struct arena *arena, const struct model *src)
 	dst->cap_instances = src->n_instances;
 	dst->n_instances = src->n_instances;
 	dst->instances = arena_calloc(arena, src->n_instances ? src->n_instances : 1,
-				      sizeof(*dst->instances));
+	                              sizeof(*dst->instances));
 	for (size_t i = 0; i < src->n_instances; i++)
 		instance_copy(dst, &dst->instances[i], &src->instances[i]);
 	dst->pool = src->pool;
 	dst->pool.unreachable_reason = arena_strdup(arena, src->pool.unreachable_reason);
-	dst->pool.active_servers = strv_dup(arena, src->pool.active_servers,
-					    src->pool.n_active_servers);
+	dst->pool.active_servers =
+	        strv_dup(arena, src->pool.active_servers, src->pool.n_active_servers);
 	dst->pool.pings = strv_dup(arena, src->pool.pings, src->pool.n_pings);
 	topo_copy(arena, &dst->topo, &src->topo);
 }
@@ -248,7 +247,7 @@ int model_lsn_parse(struct model_lsn *out, const char *decimal)
 	for (const char *p = decimal; p && *p; p++, n++) {
 		if (*p < '0' || *p > '9')
 			return err_set(ERR_INVALID, "invalid LSN '%s': not a decimal number",
-				       decimal);
+			               decimal);
 		if (v > (max - (model_u128)(*p - '0')) / 10)
 			return err_set(ERR_INVALID, "invalid LSN '%s': too large", decimal);
 		v = v * 10 + (model_u128)(*p - '0');
@@ -302,8 +301,8 @@ const char *model_lsn_str(struct arena *arena, struct model_lsn lsn)
 const char *model_db_state_name(enum model_db_state s)
 {
 	static const char *const names[] = {
-		"ABSENT", "ONLINE", "RESTORING", "RECOVERING", "RECOVERY_PENDING",
-		"SUSPECT", "EMERGENCY", "OFFLINE",
+	        "ABSENT",           "ONLINE",  "RESTORING", "RECOVERING",
+	        "RECOVERY_PENDING", "SUSPECT", "EMERGENCY", "OFFLINE",
 	};
 	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
 }
@@ -316,8 +315,8 @@ const char *model_role_name(enum model_role r)
 const char *model_mirror_state_name(enum model_mirror_state s)
 {
 	static const char *const names[] = {
-		"NONE", "SUSPENDED", "DISCONNECTED", "SYNCHRONIZING", "PENDING_FAILOVER",
-		"SYNCHRONIZED",
+	        "NONE",          "SUSPENDED",        "DISCONNECTED",
+	        "SYNCHRONIZING", "PENDING_FAILOVER", "SYNCHRONIZED",
 	};
 	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
 }
@@ -329,13 +328,15 @@ const char *model_safety_name(enum model_safety s)
 
 const char *model_recovery_name(enum model_recovery r)
 {
-	static const char *const names[] = { "UNKNOWN", "FULL", "BULK_LOGGED", "SIMPLE" };
+	static const char *const names[] = {"UNKNOWN", "FULL", "BULK_LOGGED", "SIMPLE"};
 	return (size_t)r < sizeof(names) / sizeof(names[0]) ? names[r] : "UNKNOWN";
 }
 
 const char *model_pool_state_name(enum model_pool_state s)
 {
-	return s == MODEL_POOL_NORMAL ? "Normal" : s == MODEL_POOL_FAILED_OVER ? "FailedOver" : "Unknown";
+	return s == MODEL_POOL_NORMAL        ? "Normal"
+	       : s == MODEL_POOL_FAILED_OVER ? "FailedOver"
+	                                     : "Unknown";
 }
 
 bool model_db_writable(const struct model_db *db)
@@ -347,7 +348,7 @@ bool model_db_writable(const struct model_db *db)
 bool model_db_restoring(const struct model_db *db)
 {
 	return db && (db->state == MODEL_DB_RESTORING ||
-		      (db->state == MODEL_DB_ONLINE && db->is_in_standby));
+	              (db->state == MODEL_DB_ONLINE && db->is_in_standby));
 }
 
 bool model_lineage_ok(const struct model_db *copy, const struct model_db *auth)

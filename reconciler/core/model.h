@@ -218,12 +218,12 @@ void model_init(struct model *m, struct arena *arena, const char *pool_name);
 struct model_instance *model_add_instance(struct model *m, const char *name, const char *site);
 struct model_db *model_add_db(struct model *m, struct model_instance *inst, const char *name);
 struct model_backup *model_add_backup(struct model *m, struct model_instance *inst,
-				      const char *database, const char *file, char type,
-				      struct model_lsn first, struct model_lsn last,
-				      const char *fork, const char *finished);
+                                      const char *database, const char *file, char type,
+                                      struct model_lsn first, struct model_lsn last,
+                                      const char *fork, const char *finished);
 void model_set_active_servers(struct model *m, const char *const *servers, size_t n);
 void model_set_ls_secondaries(struct model *m, struct model_db *db, const char *const *names,
-			      size_t n);
+                              size_t n);
 
 /* Lookups (borrowed, NULL when absent). Instance names compare case-insensitively. */
 struct model_instance *model_instance(const struct model *m, const char *name);

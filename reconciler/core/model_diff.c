@@ -71,7 +71,7 @@ static bool ls_primary_ok(const struct model_db *want, const struct model_db *ha
 	return have->ls_primary.backup_share && w->backup_share &&
 	       strcmp(have->ls_primary.backup_share, w->backup_share) == 0 &&
 	       same_set(have->ls_primary.secondaries, have->ls_primary.n_secondaries,
-			w->secondaries, w->n_secondaries);
+	                w->secondaries, w->n_secondaries);
 }
 
 static bool ls_secondary_ok(const struct model_db *want, const struct model_db *have)
@@ -86,8 +86,8 @@ static bool ls_secondary_ok(const struct model_db *want, const struct model_db *
 }
 
 static size_t diff_db(const struct model *desired, const struct model *actual,
-		      const struct model_instance *inst, const struct model_db *want,
-		      struct strbuf *why)
+                      const struct model_instance *inst, const struct model_db *want,
+                      struct strbuf *why)
 {
 	const struct model_db *have = model_copy_of(actual, inst->name, want->name);
 	const struct model_site *ps = model_site(desired, desired->topo.primary);
@@ -119,7 +119,7 @@ size_t model_diff(const struct model *desired, const struct model *actual, struc
 		if (actual->pool.state != desired->pool.state)
 			n += note(why, "pool", "state", "differs");
 		if (!same_set(actual->pool.active_servers, actual->pool.n_active_servers,
-			      desired->pool.active_servers, desired->pool.n_active_servers))
+		              desired->pool.active_servers, desired->pool.n_active_servers))
 			n += note(why, "pool", "active servers", "differ");
 	}
 	for (size_t i = 0; i < desired->n_instances; i++) {

@@ -74,7 +74,7 @@ void plan_step_add_dep(struct plan *plan, struct plan_step *step, size_t dep)
 }
 
 void plan_step_add_fact(struct plan *plan, struct plan_step *step, const char *key,
-			const char *value)
+                        const char *value)
 {
 	struct plan_fact *fresh = arena_calloc(&plan->arena, step->n_facts + 1, sizeof(*fresh));
 
@@ -101,32 +101,41 @@ size_t plan_blocked_count(const struct plan *plan)
 const char *plan_step_kind_name(enum plan_step_kind kind)
 {
 	static const char *const names[PLAN_STEP_KIND_COUNT] = {
-		"pool.set_active_servers", "pool.set_state",
-		"sql.end_sessions", "sql.drop_log_shipping_secondary",
-		"sql.drop_log_shipping_primary", "sql.catch_up",
-		"sql.tail_log_backup", "sql.recover",
-		"sql.remove_mirroring", "sql.mirror_failover",
-		"sql.force_service", "sql.safety_backup",
-		"sql.seed", "sql.establish_mirroring",
-		"sql.configure_log_shipping",
+	        "pool.set_active_servers",
+	        "pool.set_state",
+	        "sql.end_sessions",
+	        "sql.drop_log_shipping_secondary",
+	        "sql.drop_log_shipping_primary",
+	        "sql.catch_up",
+	        "sql.tail_log_backup",
+	        "sql.recover",
+	        "sql.remove_mirroring",
+	        "sql.mirror_failover",
+	        "sql.force_service",
+	        "sql.safety_backup",
+	        "sql.seed",
+	        "sql.establish_mirroring",
+	        "sql.configure_log_shipping",
 	};
 	return (size_t)kind < PLAN_STEP_KIND_COUNT ? names[kind] : "unknown";
 }
 
 const char *plan_phase_name(enum plan_phase phase)
 {
-	static const char *const names[] = { "fence",   "detach",  "move",
-					     "switch", "unfence", "protect" };
+	static const char *const names[] = {"fence",  "detach",  "move",
+	                                    "switch", "unfence", "protect"};
 	return (size_t)phase < sizeof(names) / sizeof(names[0]) ? names[phase] : "unknown";
 }
 
 const char *plan_risk_name(enum plan_risk risk)
 {
-	return risk == PLAN_RISK_DATA_LOSS ? "data-loss" : risk == PLAN_RISK_OUTAGE ? "outage" : "none";
+	return risk == PLAN_RISK_DATA_LOSS ? "data-loss"
+	       : risk == PLAN_RISK_OUTAGE  ? "outage"
+	                                   : "none";
 }
 
 const char *plan_status_name(enum plan_status status)
 {
-	static const char *const names[] = { "converged", "ready", "blocked", "refused" };
+	static const char *const names[] = {"converged", "ready", "blocked", "refused"};
 	return (size_t)status < 4 ? names[status] : "unknown";
 }

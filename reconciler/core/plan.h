@@ -80,7 +80,7 @@ struct plan_step {
 	const char **servers; /* pool.set_active_servers */
 	size_t n_servers;
 	enum model_pool_state pool_state; /* pool.set_state */
-	const char *share; /* sql.configure_log_shipping: backup share */
+	const char *share;                /* sql.configure_log_shipping: backup share */
 	bool has_lsn;
 	struct model_lsn lsn; /* catch_up: up to; tail_log_backup: ends at */
 	const char *reason;
@@ -102,8 +102,8 @@ struct plan {
 	const char **notes;
 	size_t n_notes, cap_notes;
 	enum plan_status status;
-	const char *refusal;     /* PLAN_REFUSED: why */
-	struct model predicted;  /* observed + effects of the steps that are not blocked */
+	const char *refusal;    /* PLAN_REFUSED: why */
+	struct model predicted; /* observed + effects of the steps that are not blocked */
 };
 
 void plan_init(struct plan *plan);
@@ -114,7 +114,7 @@ struct plan_step *plan_add_step(struct plan *plan, enum plan_step_kind kind, enu
 void plan_add_note(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void plan_step_add_dep(struct plan *plan, struct plan_step *step, size_t dep);
 void plan_step_add_fact(struct plan *plan, struct plan_step *step, const char *key,
-			const char *value);
+                        const char *value);
 
 size_t plan_blocked_count(const struct plan *plan);
 

@@ -58,14 +58,14 @@ void planner_dep(struct planner *p, size_t idx, size_t dep)
 static void block_unreachable(struct planner *p, size_t idx)
 {
 	const struct plan_step *s = &p->plan->steps[idx];
-	const char *names[3] = { s->instance, s->peer, s->peer2 };
+	const char *names[3] = {s->instance, s->peer, s->peer2};
 
 	if (s->kind == PLAN_POOL_SET_ACTIVE_SERVERS || s->kind == PLAN_POOL_SET_STATE) {
 		if (!p->observed->pool.reachable)
 			planner_block(p, idx, "the pool is unreachable (%s)",
-				      p->observed->pool.unreachable_reason
-					      ? p->observed->pool.unreachable_reason
-					      : "no answer");
+			              p->observed->pool.unreachable_reason
+			                      ? p->observed->pool.unreachable_reason
+			                      : "no answer");
 		return;
 	}
 	for (size_t i = 0; i < 3; i++) {
@@ -73,8 +73,8 @@ static void block_unreachable(struct planner *p, size_t idx)
 
 		if (names[i] && (!inst || !inst->reachable))
 			planner_block(p, idx, "'%s' is unreachable (%s)", names[i],
-				      inst && inst->unreachable_reason ? inst->unreachable_reason
-								       : "no answer");
+			              inst && inst->unreachable_reason ? inst->unreachable_reason
+			                                               : "no answer");
 	}
 }
 
@@ -123,7 +123,7 @@ static void add_copy_deps(struct planner *p)
 {
 	for (size_t j = 0; j < p->plan->n_steps; j++) {
 		const struct plan_step *s = &p->plan->steps[j];
-		const char *names[3] = { s->instance, s->peer, s->peer2 };
+		const char *names[3] = {s->instance, s->peer, s->peer2};
 
 		for (size_t n = 0; n < 3; n++) {
 			for (size_t i = j; names[n] && i-- > 0;) {
@@ -183,11 +183,13 @@ static bool block_moves(struct planner *p)
 		for (size_t i = 0; i < p->plan->n_steps; i++) {
 			struct plan_step *s = &p->plan->steps[i];
 			bool fence = (long)i == p->fence && (d->move == PLANNER_MOVE_PLANNED ||
-							     d->move == PLANNER_MOVE_DISASTER);
+			                                     d->move == PLANNER_MOVE_DISASTER);
 
 			if ((s->group == d->group || fence) && !s->blocked) {
-				planner_block(p, i, "the move of '%s' to '%s' cannot finish: step %ld "
-					      "is blocked", d->spec->name, d->target, b + 1);
+				planner_block(p, i,
+				              "the move of '%s' to '%s' cannot finish: step %ld "
+				              "is blocked",
+				              d->spec->name, d->target, b + 1);
 				changed = true;
 			}
 		}
@@ -207,20 +209,20 @@ static void add_fact_db(struct planner *p, struct plan_step *s, const char *inst
 		return;
 	}
 	plan_step_add_fact(p->plan, s, arena_sprintf(a, "%s.state", k),
-			   c ? (c->is_in_standby ? "STANDBY" : model_db_state_name(c->state))
-			     : "ABSENT");
+	                   c ? (c->is_in_standby ? "STANDBY" : model_db_state_name(c->state))
+	                     : "ABSENT");
 	if (!c)
 		return;
 	plan_step_add_fact(p->plan, s, arena_sprintf(a, "%s.lsn", k), planner_lsn(p, c->lsn));
 	if (c->mirroring.role != MODEL_ROLE_NONE)
 		plan_step_add_fact(p->plan, s, arena_sprintf(a, "%s.mirroring", k),
-				   arena_sprintf(a, "%s,%s,seq=%d",
-						 model_role_name(c->mirroring.role),
-						 c->mirroring.partner ? c->mirroring.partner : "",
-						 c->mirroring.role_sequence));
+		                   arena_sprintf(a, "%s,%s,seq=%d",
+		                                 model_role_name(c->mirroring.role),
+		                                 c->mirroring.partner ? c->mirroring.partner : "",
+		                                 c->mirroring.role_sequence));
 	if (c->ls_secondary.configured)
 		plan_step_add_fact(p->plan, s, arena_sprintf(a, "%s.ls_secondary_of", k),
-				   c->ls_secondary.primary ? c->ls_secondary.primary : "");
+		                   c->ls_secondary.primary ? c->ls_secondary.primary : "");
 }
 
 static const char *servers_text(struct planner *p, const struct model_pool *pool)
@@ -229,7 +231,7 @@ static const char *servers_text(struct planner *p, const struct model_pool *pool
 
 	for (size_t i = 0; i < pool->n_active_servers; i++)
 		out = arena_sprintf(&p->plan->arena, "%s%s%s", out, i ? "," : "",
-				    pool->active_servers[i]);
+		                    pool->active_servers[i]);
 	return pool->n_active_servers ? out : "(none)";
 }
 
@@ -257,9 +259,11 @@ static void note_unverified(struct planner *p)
 			wanted = wanted || d->dbs[j].want;
 		if (!wanted || (o && o->reachable) || step_touches(p->plan, d->name))
 			continue;
-		plan_add_note(p->plan, "'%s' is unreachable (%s): its copies are not verified; no "
-			      "step of this plan needs it", d->name,
-			      o && o->unreachable_reason ? o->unreachable_reason : "no answer");
+		plan_add_note(p->plan,
+		              "'%s' is unreachable (%s): its copies are not verified; no "
+		              "step of this plan needs it",
+		              d->name,
+		              o && o->unreachable_reason ? o->unreachable_reason : "no answer");
 	}
 }
 
@@ -267,13 +271,13 @@ static void add_facts(struct planner *p)
 {
 	for (size_t j = 0; j < p->plan->n_steps; j++) {
 		struct plan_step *s = &p->plan->steps[j];
-		const char *names[3] = { s->instance, s->peer, s->peer2 };
+		const char *names[3] = {s->instance, s->peer, s->peer2};
 
 		if (is_pool(s)) {
 			plan_step_add_fact(p->plan, s, "pool.state",
-					   model_pool_state_name(p->observed->pool.state));
+			                   model_pool_state_name(p->observed->pool.state));
 			plan_step_add_fact(p->plan, s, "pool.active_servers",
-					   servers_text(p, &p->observed->pool));
+			                   servers_text(p, &p->observed->pool));
 			continue;
 		}
 		for (size_t n = 0; n < 3; n++)
@@ -294,9 +298,9 @@ static void predict(struct planner *p)
 			continue;
 		err_clear();
 		if (effects_apply(&plan->predicted, s) != 0)
-			plan->refusal = arena_sprintf(&plan->arena,
-						      "step %zu (%s) does not hold on paper: %s",
-						      i + 1, plan_step_kind_name(s->kind), err_last());
+			plan->refusal = arena_sprintf(
+			        &plan->arena, "step %zu (%s) does not hold on paper: %s", i + 1,
+			        plan_step_kind_name(s->kind), err_last());
 	}
 	err_clear();
 }
@@ -316,7 +320,7 @@ static void decide_status(struct planner *p)
 	else if (n_diff > 0) {
 		plan->status = PLAN_REFUSED;
 		plan->refusal = arena_sprintf(&plan->arena, "does not converge on paper:\n%s",
-					      strbuf_cstr(&why));
+		                              strbuf_cstr(&why));
 	} else
 		plan->status = plan->n_steps ? PLAN_READY : PLAN_CONVERGED;
 	strbuf_release(&why);
@@ -351,7 +355,7 @@ static void finalize(struct planner *p)
 }
 
 static int setup(struct planner *p, struct plan *plan, const struct model *desired,
-		 const struct model *observed, const struct planner_opts *opts)
+                 const struct model *observed, const struct planner_opts *opts)
 {
 	memset(p, 0, sizeof(*p));
 	p->plan = plan;
@@ -365,7 +369,7 @@ static int setup(struct planner *p, struct plan *plan, const struct model *desir
 	p->fence = p->set_state = -1;
 	if (!p->ps)
 		return err_set(ERR_INVALID, "desired model of '%s' has no primary site",
-			       desired->pool_name ? desired->pool_name : "");
+		               desired->pool_name ? desired->pool_name : "");
 	plan->pool_name = arena_strdup(&plan->arena, desired->pool_name);
 	model_copy(&p->work, &plan->arena, observed);
 	p->n_dbs = desired->topo.n_databases;
@@ -379,7 +383,7 @@ static int setup(struct planner *p, struct plan *plan, const struct model *desir
 }
 
 int planner_run(struct plan *plan, const struct model *desired, const struct model *observed,
-		const struct planner_opts *opts)
+                const struct planner_opts *opts)
 {
 	struct planner p;
 	int rc = setup(&p, plan, desired, observed, opts);

@@ -17,8 +17,8 @@
 #include "reconciler/core/plan.h"
 
 struct planner_opts {
-	bool allow_data_loss;          /* --allow-data-loss; ORed with the spec's policy */
-	const struct model *previous;  /* desired model of the last applied spec, or NULL */
+	bool allow_data_loss;         /* --allow-data-loss; ORed with the spec's policy */
+	const struct model *previous; /* desired model of the last applied spec, or NULL */
 };
 
 /*
@@ -29,6 +29,6 @@ struct planner_opts {
  * carries no topology (not made by desired_from_spec).
  */
 int planner_run(struct plan *plan, const struct model *desired, const struct model *observed,
-		const struct planner_opts *opts);
+                const struct planner_opts *opts);
 
 #endif

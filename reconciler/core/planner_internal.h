@@ -22,11 +22,11 @@ struct planner_db {
 	const struct model_dbspec *spec;
 	struct authority auth;
 	enum planner_move move;
-	const char *target;   /* the desired primary principal */
-	bool frozen;          /* role drift: plan nothing for it */
-	bool recovered;       /* the target gets a new recovery fork in this plan */
-	bool target_seed;     /* planned move: the target left the chain, seed it first */
-	int group;            /* move group of its steps (index + 1) */
+	const char *target; /* the desired primary principal */
+	bool frozen;        /* role drift: plan nothing for it */
+	bool recovered;     /* the target gets a new recovery fork in this plan */
+	bool target_seed;   /* planned move: the target left the chain, seed it first */
+	int group;          /* move group of its steps (index + 1) */
 };
 
 struct planner {
@@ -53,7 +53,7 @@ struct planner {
  */
 size_t planner_emit(struct planner *p, const struct plan_step *tmpl);
 void planner_block(struct planner *p, size_t idx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void planner_dep(struct planner *p, size_t idx, size_t dep);
 bool planner_reachable(const struct planner *p, const char *inst);
 struct model_db *planner_copy(struct planner *p, const char *inst, const char *db);

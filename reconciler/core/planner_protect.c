@@ -24,10 +24,10 @@ static bool same(const char *a, const char *b)
 }
 
 static size_t emit_lsn(struct planner *p, enum plan_step_kind kind, enum plan_phase phase,
-		       const struct planner_db *d, const char *inst, const char *peer,
-		       const char *reason, int group, const struct model_lsn *lsn)
+                       const struct planner_db *d, const char *inst, const char *peer,
+                       const char *reason, int group, const struct model_lsn *lsn)
 {
-	struct plan_step t = { 0 };
+	struct plan_step t = {0};
 
 	if (lsn) {
 		t.has_lsn = true;
@@ -44,8 +44,8 @@ static size_t emit_lsn(struct planner *p, enum plan_step_kind kind, enum plan_ph
 }
 
 static size_t emit(struct planner *p, enum plan_step_kind kind, enum plan_phase phase,
-		   const struct planner_db *d, const char *inst, const char *peer,
-		   const char *reason, int group)
+                   const struct planner_db *d, const char *inst, const char *peer,
+                   const char *reason, int group)
 {
 	return emit_lsn(p, kind, phase, d, inst, peer, reason, group, NULL);
 }
@@ -56,13 +56,13 @@ static bool cross_site(const struct planner_db *d)
 }
 
 static void detach_mirroring(struct planner *p, const struct planner_db *d, const char *inst,
-			     const struct model_db *w, int group)
+                             const struct model_db *w, int group)
 {
 	const struct model_db *c = planner_copy(p, inst, d->spec->name);
 	bool is_auth = same(inst, d->auth.instance);
 	bool conflict = (w->want & MODEL_WANT_MIRRORING) &&
-			(w->mirroring.role == MODEL_ROLE_NONE ||
-			 !same(c->mirroring.partner, w->mirroring.partner));
+	                (w->mirroring.role == MODEL_ROLE_NONE ||
+	                 !same(c->mirroring.partner, w->mirroring.partner));
 
 	if (c->mirroring.role == MODEL_ROLE_NONE)
 		return;
@@ -70,16 +70,16 @@ static void detach_mirroring(struct planner *p, const struct planner_db *d, cons
 	    (same(inst, d->target) && (d->target_seed || d->move == PLANNER_MOVE_DISASTER)))
 		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_DETACH, d, inst, c->mirroring.partner,
 		     arena_sprintf(&p->plan->arena, "mirrored with '%s'; %s",
-				   c->mirroring.partner ? c->mirroring.partner : "?",
-				   is_auth ? "the authority leaves mirroring before the tail-log "
-					     "backup"
-				   : conflict ? "the spec wants no such partnership"
-					      : "the copy is reseeded from the authority"),
+		                   c->mirroring.partner ? c->mirroring.partner : "?",
+		                   is_auth ? "the authority leaves mirroring before the tail-log "
+		                             "backup"
+		                   : conflict ? "the spec wants no such partnership"
+		                              : "the copy is reseeded from the authority"),
 		     group);
 }
 
 static void detach_copy(struct planner *p, const struct planner_db *d, const char *inst,
-			const struct model_db *w)
+                        const struct model_db *w)
 {
 	struct arena *a = &p->plan->arena;
 	const struct model_db *c = planner_copy(p, inst, d->spec->name);
@@ -93,8 +93,10 @@ static void detach_copy(struct planner *p, const struct planner_db *d, const cha
 	if (c->state == MODEL_DB_ONLINE && !c->is_in_standby && !is_auth &&
 	    !c->safety_backup_taken && (overwritten || (is_target && d->target_seed)))
 		emit(p, PLAN_SQL_SAFETY_BACKUP, PLAN_PHASE_DETACH, d, inst, NULL,
-		     arena_sprintf(a, "'%s' holds an ONLINE copy that is not the authority and "
-				   "will be overwritten: back it up first", inst),
+		     arena_sprintf(a,
+		                   "'%s' holds an ONLINE copy that is not the authority and "
+		                   "will be overwritten: back it up first",
+		                   inst),
 		     group);
 	detach_mirroring(p, d, inst, w, group);
 	c = planner_copy(p, inst, d->spec->name);
@@ -104,21 +106,24 @@ static void detach_copy(struct planner *p, const struct planner_db *d, const cha
 	       same(c->ls_secondary.primary, w->ls_secondary.primary_alt))))
 		emit(p, PLAN_SQL_DROP_LOG_SHIPPING_SECONDARY, PLAN_PHASE_DETACH, d, inst, NULL,
 		     arena_sprintf(a, "log shipping secondary of '%s'; the spec wants %s",
-				   c->ls_secondary.primary ? c->ls_secondary.primary : "?",
-				   w->ls_secondary.configured ? "another primary" : "no secondary here"),
+		                   c->ls_secondary.primary ? c->ls_secondary.primary : "?",
+		                   w->ls_secondary.configured ? "another primary"
+		                                              : "no secondary here"),
 		     group);
-	if (c->ls_primary.configured && (w->want & MODEL_WANT_LS_PRIMARY) && !w->ls_primary.configured)
+	if (c->ls_primary.configured && (w->want & MODEL_WANT_LS_PRIMARY) &&
+	    !w->ls_primary.configured)
 		emit(p, PLAN_SQL_DROP_LOG_SHIPPING_PRIMARY, PLAN_PHASE_DETACH, d, inst, NULL,
 		     "log shipping primary; the spec wants no log shipping from here", group);
 }
 
 void planner_detach(struct planner *p)
 {
-	static const struct model_db unmanaged = { 0 };
+	static const struct model_db unmanaged = {0};
 
 	for (size_t k = 0; k < p->n_dbs; k++) {
 		const struct planner_db *d = &p->dbs[k];
-		const struct model_db *aw = model_copy_of(p->desired, d->auth.instance, d->spec->name);
+		const struct model_db *aw =
+		        model_copy_of(p->desired, d->auth.instance, d->spec->name);
 
 		for (size_t i = 0; !d->frozen && i < p->desired->n_instances; i++) {
 			const struct model_instance *di = &p->desired->instances[i];
@@ -136,16 +141,17 @@ void planner_detach(struct planner *p)
 static void missing(struct planner *p, const struct planner_db *d, const char *inst)
 {
 	size_t s = emit(p, PLAN_SQL_SEED, PLAN_PHASE_PROTECT, d, NULL, inst,
-			"the spec wants this database here", 0);
+	                "the spec wants this database here", 0);
 
-	planner_block(p, s, "'%s' does not exist on '%s': create it with Topology Builder first "
-		      "(pcdr only copies a database from its authority, it never creates one)",
-		      d->spec->name, inst);
+	planner_block(p, s,
+	              "'%s' does not exist on '%s': create it with Topology Builder first "
+	              "(pcdr only copies a database from its authority, it never creates one)",
+	              d->spec->name, inst);
 }
 
 /* Restorable from `src` by the log chain alone (no full backup needed). */
 static bool on_chain(struct planner *p, const struct planner_db *d, const char *src,
-		     const char *copy, struct chain_result *r)
+                     const char *copy, struct chain_result *r)
 {
 	const struct model_db *sc = planner_copy(p, src, d->spec->name);
 	const struct model_db *cc = planner_copy(p, copy, d->spec->name);
@@ -160,18 +166,22 @@ static bool on_chain(struct planner *p, const struct planner_db *d, const char *
 }
 
 static void seed(struct planner *p, const struct planner_db *d, const char *src, const char *dst,
-		 const char *why)
+                 const char *why)
 {
 	const struct model_db *t = planner_copy(p, dst, d->spec->name);
 
 	if (t && t->is_in_standby && t->user_sessions)
 		emit(p, PLAN_SQL_END_SESSIONS, PLAN_PHASE_PROTECT, d, dst, NULL,
-		     arena_sprintf(&p->plan->arena, "%u user sessions hold the standby copy; the "
-				   "restore needs exclusive access", t->user_sessions),
+		     arena_sprintf(&p->plan->arena,
+		                   "%u user sessions hold the standby copy; the "
+		                   "restore needs exclusive access",
+		                   t->user_sessions),
 		     0);
 	emit(p, PLAN_SQL_SEED, PLAN_PHASE_PROTECT, d, src, dst,
-	     arena_sprintf(&p->plan->arena, "%s: full and log backup of the authority, restored "
-			   "WITH NORECOVERY", why),
+	     arena_sprintf(&p->plan->arena,
+	                   "%s: full and log backup of the authority, restored "
+	                   "WITH NORECOVERY",
+	                   why),
 	     0);
 }
 
@@ -191,16 +201,24 @@ static void rejoin_mirror(struct planner *p, const struct planner_db *d)
 		emit(p, PLAN_SQL_REMOVE_MIRRORING, PLAN_PHASE_PROTECT, d, M, mc->mirroring.partner,
 		     "half of a broken partnership", 0);
 	if (!on_chain(p, d, P, M, &r) || mc->is_in_standby)
-		seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' has no copy on the chain of "
-					       "'%s'", M, P));
+		seed(p, d, P, M,
+		     arena_sprintf(&p->plan->arena,
+		                   "'%s' has no copy on the chain of "
+		                   "'%s'",
+		                   M, P));
 	else if (r.n_logs) {
 		emit_lsn(p, PLAN_SQL_CATCH_UP, PLAN_PHASE_PROTECT, d, M, P,
-			 arena_sprintf(&p->plan->arena, "restore the log backups the mirror lacks, "
-				       "up to LSN %s", planner_lsn(p, r.end)),
-			 0, &r.end);
+		         arena_sprintf(&p->plan->arena,
+		                       "restore the log backups the mirror lacks, "
+		                       "up to LSN %s",
+		                       planner_lsn(p, r.end)),
+		         0, &r.end);
 	}
-	establish(p, d, arena_sprintf(&p->plan->arena, "mirror '%s' inside site '%s' with safety "
-				      "FULL", d->spec->name, p->ps->name));
+	establish(p, d,
+	          arena_sprintf(&p->plan->arena,
+	                        "mirror '%s' inside site '%s' with safety "
+	                        "FULL",
+	                        d->spec->name, p->ps->name));
 }
 
 static void ensure_mirror(struct planner *p, const struct planner_db *d)
@@ -212,17 +230,21 @@ static void ensure_mirror(struct planner *p, const struct planner_db *d)
 
 	if (!planner_reachable(p, M)) {
 		if (!paired)
-			seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
+			seed(p, d, P, M,
+			     arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
 		if (!paired || pc->mirroring.safety != MODEL_SAFETY_FULL)
 			establish(p, d, "mirror inside the primary site with safety FULL");
 		return;
 	}
-	if (paired && mc && mc->mirroring.role == MODEL_ROLE_MIRROR && same(mc->mirroring.partner, P)) {
+	if (paired && mc && mc->mirroring.role == MODEL_ROLE_MIRROR &&
+	    same(mc->mirroring.partner, P)) {
 		if (pc->mirroring.safety != MODEL_SAFETY_FULL ||
 		    mc->mirroring.safety != MODEL_SAFETY_FULL)
-			establish(p, d, arena_sprintf(&p->plan->arena, "mirroring safety is %s; the "
-						      "spec wants FULL",
-						      model_safety_name(pc->mirroring.safety)));
+			establish(p, d,
+			          arena_sprintf(&p->plan->arena,
+			                        "mirroring safety is %s; the "
+			                        "spec wants FULL",
+			                        model_safety_name(pc->mirroring.safety)));
 		return;
 	}
 	if (pc->mirroring.role != MODEL_ROLE_NONE)
@@ -242,7 +264,7 @@ static bool primary_config_ok(const struct planner *p, const struct model_db *c,
 static void configure(struct planner *p, const struct planner_db *d)
 {
 	const char *M = p->ps->mirror;
-	struct plan_step t = { 0 };
+	struct plan_step t = {0};
 
 	t.kind = PLAN_SQL_CONFIGURE_LOG_SHIPPING;
 	t.phase = PLAN_PHASE_PROTECT;
@@ -251,9 +273,10 @@ static void configure(struct planner *p, const struct planner_db *d)
 	t.peer2 = M && planner_reachable(p, M) ? M : NULL;
 	t.peer = p->to->principal;
 	t.share = p->desired->topo.backup_share;
-	t.reason = arena_sprintf(&p->plan->arena, "ship '%s' from site '%s' to site '%s' through "
-				 "'%s'", d->spec->name, p->ps->name, p->to->name,
-				 t.share ? t.share : "?");
+	t.reason = arena_sprintf(&p->plan->arena,
+	                         "ship '%s' from site '%s' to site '%s' through "
+	                         "'%s'",
+	                         d->spec->name, p->ps->name, p->to->name, t.share ? t.share : "?");
 	planner_emit(p, &t);
 }
 
@@ -265,8 +288,11 @@ static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
 	struct chain_result r;
 
 	if (planner_reachable(p, S) ? !on_chain(p, d, P, S, &r) : d->recovered)
-		seed(p, d, P, S, arena_sprintf(&p->plan->arena, "'%s' is not on the log chain of "
-					       "'%s'", S, P));
+		seed(p, d, P, S,
+		     arena_sprintf(&p->plan->arena,
+		                   "'%s' is not on the log chain of "
+		                   "'%s'",
+		                   S, P));
 	sc = planner_copy(p, S, d->spec->name);
 	if (!primary_config_ok(p, planner_copy(p, P, d->spec->name), S) ||
 	    (m_ok && !primary_config_ok(p, planner_copy(p, M, d->spec->name), S)) ||
@@ -293,14 +319,17 @@ static void protect_blind(struct planner *p, const struct planner_db *d)
 	const struct model_db *mc = M ? planner_copy(p, M, d->spec->name) : NULL;
 	const struct model_db *sc = p->to ? planner_copy(p, p->to->principal, d->spec->name) : NULL;
 
-	plan_add_note(p->plan, "'%s': '%s' is unreachable; its copy is not verified and "
-		      "nothing is protected from it until it answers", d->spec->name, P);
+	plan_add_note(p->plan,
+	              "'%s': '%s' is unreachable; its copy is not verified and "
+	              "nothing is protected from it until it answers",
+	              d->spec->name, P);
 	if (M && planner_reachable(p, M)) {
 		bool paired = mc && mc->mirroring.role == MODEL_ROLE_MIRROR &&
-			      same(mc->mirroring.partner, P);
+		              same(mc->mirroring.partner, P);
 
 		if (!paired)
-			seed(p, d, P, M, arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
+			seed(p, d, P, M,
+			     arena_sprintf(&p->plan->arena, "'%s' must mirror '%s'", M, P));
 		if (!paired || mc->mirroring.safety != MODEL_SAFETY_FULL)
 			establish(p, d, "mirror inside the primary site with safety FULL");
 	}
@@ -327,11 +356,12 @@ static bool authority_usable(struct planner *p, const struct planner_db *d)
 	if (model_db_writable(planner_copy(p, P, d->spec->name)) || d->move != PLANNER_MOVE_NONE)
 		return true;
 	s = emit(p, PLAN_SQL_RECOVER, PLAN_PHASE_MOVE, d, P, NULL, "the spec's primary copy", 0);
-	planner_block(p, s, "no copy of '%s' is writable and none can be shown to hold the truth "
-		      "(pool %s, '%s' is %s): pcdr will not guess; recover the right copy by hand "
-		      "or fix the pool state", d->spec->name,
-		      model_pool_state_name(p->observed->pool.state), P,
-		      model_db_state_name(planner_copy(p, P, d->spec->name)->state));
+	planner_block(p, s,
+	              "no copy of '%s' is writable and none can be shown to hold the truth "
+	              "(pool %s, '%s' is %s): pcdr will not guess; recover the right copy by hand "
+	              "or fix the pool state",
+	              d->spec->name, model_pool_state_name(p->observed->pool.state), P,
+	              model_db_state_name(planner_copy(p, P, d->spec->name)->state));
 	return false;
 }
 

@@ -51,15 +51,15 @@ static void sql_targets(const struct plan_step *s, struct strbuf *out)
 		return;
 	case PLAN_SQL_ESTABLISH_MIRRORING:
 		strbuf_printf(out, " %s principal %s, mirror %s", db, s_or(s->instance, "?"),
-			      s_or(s->peer, "?"));
+		              s_or(s->peer, "?"));
 		return;
 	case PLAN_SQL_CONFIGURE_LOG_SHIPPING:
 		strbuf_printf(out, " %s %s%s%s -> %s", db, s_or(s->instance, "?"),
-			      s->peer2 ? " + " : "", s_or(s->peer2, ""), s_or(s->peer, "?"));
+		              s->peer2 ? " + " : "", s_or(s->peer2, ""), s_or(s->peer, "?"));
 		return;
 	case PLAN_SQL_REMOVE_MIRRORING:
 		strbuf_printf(out, " %s on %s (partner %s)", db, s_or(s->instance, "?"),
-			      s_or(s->peer, "?"));
+		              s_or(s->peer, "?"));
 		return;
 	default:
 		strbuf_printf(out, " %s on %s", db, s_or(s->instance, "?"));
@@ -109,8 +109,8 @@ static void step(const struct plan_step *s, size_t n, struct strbuf *out)
 void render_text(const struct plan *plan, struct strbuf *out)
 {
 	strbuf_printf(out, "plan for pool '%s': %s, %zu step%s, %zu blocked\n",
-		      s_or(plan->pool_name, "?"), plan_status_name(plan->status), plan->n_steps,
-		      plan->n_steps == 1 ? "" : "s", plan_blocked_count(plan));
+	              s_or(plan->pool_name, "?"), plan_status_name(plan->status), plan->n_steps,
+	              plan->n_steps == 1 ? "" : "s", plan_blocked_count(plan));
 	if (plan->refusal)
 		strbuf_printf(out, "refused: %s\n", plan->refusal);
 	for (size_t i = 0; i < plan->n_notes; i++)

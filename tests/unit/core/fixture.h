@@ -32,8 +32,8 @@ struct fx {
 	struct model previous; /* desired model of the "last applied" spec */
 };
 
-static const char *fx_servers1[] = { "pc1.dc1.litwareinc.com", "pc2.dc1.litwareinc.com" };
-static const char *fx_servers2[] = { "pc1.dc2.litwareinc.com", "pc2.dc2.litwareinc.com" };
+static const char *fx_servers1[] = {"pc1.dc1.litwareinc.com", "pc2.dc1.litwareinc.com"};
+static const char *fx_servers2[] = {"pc1.dc2.litwareinc.com", "pc2.dc2.litwareinc.com"};
 
 /* LSNs above 2^64, as SQL Server's numeric(25,0) ones are: 41 000... + k. */
 static inline struct model_lsn fx_lsn(unsigned k)
@@ -76,14 +76,18 @@ static inline const char *fx_mirror(const char *site)
 static inline void fx_spec(struct fx *f, const char *primary)
 {
 	memset(f->sites, 0, sizeof(f->sites));
-	f->sites[0] = (struct spec_site){ .name = "dc1", .principal = fx_principal("dc1"),
-					  .mirror = fx_mirror("dc1"), .servers = fx_servers1,
-					  .n_servers = 2 };
-	f->sites[1] = (struct spec_site){ .name = "dc2", .principal = fx_principal("dc2"),
-					  .mirror = fx_mirror("dc2"), .servers = fx_servers2,
-					  .n_servers = 2 };
-	f->dbs[0] = (struct spec_database){ .name = "mgc", .log_shipping = true };
-	f->dbs[1] = (struct spec_database){ .name = "mgccomp", .log_shipping = false };
+	f->sites[0] = (struct spec_site){.name = "dc1",
+	                                 .principal = fx_principal("dc1"),
+	                                 .mirror = fx_mirror("dc1"),
+	                                 .servers = fx_servers1,
+	                                 .n_servers = 2};
+	f->sites[1] = (struct spec_site){.name = "dc2",
+	                                 .principal = fx_principal("dc2"),
+	                                 .mirror = fx_mirror("dc2"),
+	                                 .servers = fx_servers2,
+	                                 .n_servers = 2};
+	f->dbs[0] = (struct spec_database){.name = "mgc", .log_shipping = true};
+	f->dbs[1] = (struct spec_database){.name = "mgccomp", .log_shipping = false};
 	memset(&f->spec, 0, sizeof(f->spec));
 	f->spec.name = "atl-pchat";
 	f->spec.identity = "service:atl-cs-001.litwareinc.com";
@@ -93,14 +97,15 @@ static inline void fx_spec(struct fx *f, const char *primary)
 	f->spec.n_sites = 2;
 	f->spec.databases = f->dbs;
 	f->spec.n_databases = 2;
-	f->spec.log_shipping = (struct spec_log_shipping){ .enabled = true, .from = primary,
-							   .to = fx_other(primary),
-							   .backup_share = FX_SHARE,
-							   .copy_to = "D:\\pchat-ls",
-							   .interval_seconds = 300 };
+	f->spec.log_shipping = (struct spec_log_shipping){.enabled = true,
+	                                                  .from = primary,
+	                                                  .to = fx_other(primary),
+	                                                  .backup_share = FX_SHARE,
+	                                                  .copy_to = "D:\\pchat-ls",
+	                                                  .interval_seconds = 300};
 	f->spec.active_servers = strcmp(primary, "dc1") == 0 ? fx_servers1 : fx_servers2;
 	f->spec.n_active_servers = 2;
-	f->spec.policy = (struct spec_policy){ .allow_data_loss = false, .service_first = true };
+	f->spec.policy = (struct spec_policy){.allow_data_loss = false, .service_first = true};
 	f->spec.state = strcmp(primary, "dc1") == 0 ? SPEC_POOL_NORMAL : SPEC_POOL_FAILED_OVER;
 }
 
@@ -118,19 +123,19 @@ static inline struct model_db *fx_db(struct fx *f, const char *inst, const char 
 }
 
 static inline void fx_mirrored(struct fx *f, const char *p, const char *m, const char *db,
-			       const char *fork, struct model_lsn lsn)
+                               const char *fork, struct model_lsn lsn)
 {
 	struct model_db *pc = fx_db(f, p, db), *mc = fx_db(f, m, db);
 
 	pc->state = MODEL_DB_ONLINE;
-	pc->mirroring = (struct model_mirroring){ MODEL_ROLE_PRINCIPAL, MODEL_MSTATE_SYNCHRONIZED,
-						  m, MODEL_SAFETY_FULL, 1 };
+	pc->mirroring = (struct model_mirroring){MODEL_ROLE_PRINCIPAL, MODEL_MSTATE_SYNCHRONIZED, m,
+	                                         MODEL_SAFETY_FULL, 1};
 	pc->fork = fork;
 	pc->lsn = lsn;
 	mc = fx_db(f, m, db);
 	mc->state = MODEL_DB_RESTORING;
-	mc->mirroring = (struct model_mirroring){ MODEL_ROLE_MIRROR, MODEL_MSTATE_SYNCHRONIZED, p,
-						  MODEL_SAFETY_FULL, 1 };
+	mc->mirroring = (struct model_mirroring){MODEL_ROLE_MIRROR, MODEL_MSTATE_SYNCHRONIZED, p,
+	                                         MODEL_SAFETY_FULL, 1};
 	mc->fork = fork;
 	mc->lsn = lsn;
 }
@@ -138,7 +143,7 @@ static inline void fx_mirrored(struct fx *f, const char *p, const char *m, const
 static inline void fx_ls_primary(struct fx *f, const char *inst, const char *secondary)
 {
 	struct model_db *c = fx_db(f, inst, "mgc");
-	const char *names[1] = { secondary };
+	const char *names[1] = {secondary};
 
 	c->ls_primary.configured = true;
 	c->ls_primary.backup_share = FX_SHARE;
@@ -146,8 +151,7 @@ static inline void fx_ls_primary(struct fx *f, const char *inst, const char *sec
 }
 
 /* Log backups of mgc on fork `fork` from LSN k0 to k1 in steps, seen by every instance. */
-static inline void fx_logs(struct fx *f, const char *fork, unsigned k0, unsigned k1,
-			   unsigned step)
+static inline void fx_logs(struct fx *f, const char *fork, unsigned k0, unsigned k1, unsigned step)
 {
 	for (unsigned k = k0; k < k1; k += step) {
 		char file[64], when[32];
@@ -156,7 +160,7 @@ static inline void fx_logs(struct fx *f, const char *fork, unsigned k0, unsigned
 		snprintf(when, sizeof(when), "2026-11-28T12:%02u:00Z", (k / step) % 60);
 		for (size_t i = 0; i < f->world.n_instances; i++)
 			model_add_backup(&f->world, &f->world.instances[i], "mgc", file, 'L',
-					 fx_lsn(k), fx_lsn(k + step), fork, when);
+			                 fx_lsn(k), fx_lsn(k + step), fork, when);
 	}
 }
 
@@ -196,7 +200,8 @@ static inline void fx_converged(struct fx *f, const char *site)
 	fx_mirrored(f, S, SM, "mgccomp", "C2", fx_lsn(800));
 	fx_logs(f, "F1", 100, 400, 100);
 	f->world.pool.state = strcmp(site, "dc1") == 0 ? MODEL_POOL_NORMAL : MODEL_POOL_FAILED_OVER;
-	model_set_active_servers(&f->world, strcmp(site, "dc1") == 0 ? fx_servers1 : fx_servers2, 2);
+	model_set_active_servers(&f->world, strcmp(site, "dc1") == 0 ? fx_servers1 : fx_servers2,
+	                         2);
 }
 
 static inline void fx_unreachable(struct fx *f, const char *inst, const char *why)
@@ -224,7 +229,7 @@ static inline void fx_release(struct fx *f)
 
 /* Plan and render; returns the arena copy of the text. */
 static inline const char *fx_plan_text(struct fx *f, const struct model *world,
-				       const struct planner_opts *opts, struct plan *plan)
+                                       const struct planner_opts *opts, struct plan *plan)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *text;
@@ -241,26 +246,28 @@ static inline const char *fx_plan_text(struct fx *f, const struct model *world,
 static inline void fx_dump_world(FILE *out, const struct model *m)
 {
 	fprintf(out, "# pool %s reachable=%d active=%zu\n", model_pool_state_name(m->pool.state),
-		m->pool.reachable, m->pool.n_active_servers);
+	        m->pool.reachable, m->pool.n_active_servers);
 	for (size_t i = 0; i < m->n_instances; i++) {
 		const struct model_instance *inst = &m->instances[i];
 
 		fprintf(out, "# %s reachable=%d backups=%zu\n", inst->name, inst->reachable,
-			inst->n_backups);
+		        inst->n_backups);
 		for (size_t j = 0; j < inst->n_dbs; j++) {
 			const struct model_db *c = &inst->dbs[j];
 			char lsn[MODEL_LSN_STRLEN];
 
 			model_lsn_format(c->lsn, lsn);
-			fprintf(out, "#   %s %s%s %s/%s/%s safety=%s lsp=%d lss=%d(%s) fork=%s lsn=%s\n",
-				c->name, model_db_state_name(c->state), c->is_in_standby ? "+standby" : "",
-				model_role_name(c->mirroring.role),
-				c->mirroring.partner ? c->mirroring.partner : "-",
-				model_mirror_state_name(c->mirroring.state),
-				model_safety_name(c->mirroring.safety), c->ls_primary.configured,
-				c->ls_secondary.configured,
-				c->ls_secondary.primary ? c->ls_secondary.primary : "-",
-				c->fork ? c->fork : "-", lsn + 16);
+			fprintf(out,
+			        "#   %s %s%s %s/%s/%s safety=%s lsp=%d lss=%d(%s) fork=%s lsn=%s\n",
+			        c->name, model_db_state_name(c->state),
+			        c->is_in_standby ? "+standby" : "",
+			        model_role_name(c->mirroring.role),
+			        c->mirroring.partner ? c->mirroring.partner : "-",
+			        model_mirror_state_name(c->mirroring.state),
+			        model_safety_name(c->mirroring.safety), c->ls_primary.configured,
+			        c->ls_secondary.configured,
+			        c->ls_secondary.primary ? c->ls_secondary.primary : "-",
+			        c->fork ? c->fork : "-", lsn + 16);
 		}
 	}
 }

@@ -102,7 +102,7 @@ static inline void sc_dc1_divergent(struct fx *f)
 	fx_mirrored(f, A1, B1, "mgccomp", "C1", fx_lsn(900));
 }
 
-static const char *sc_one_server[] = { "pc1.dc1.litwareinc.com" };
+static const char *sc_one_server[] = {"pc1.dc1.litwareinc.com"};
 
 /*
  * Build the named world against the spec whose primary is `spec`

@@ -48,7 +48,8 @@ static void test_desired__to_site_principal_is_the_secondary(void **state)
 	assert_string_equal(s->ls_secondary.primary, A1);
 	assert_string_equal(s->ls_secondary.primary_alt, B1);
 	assert_false(s->ls_primary.configured);
-	assert_null(model_copy_of(&f.desired, B2, "mgc")); /* the other site's mirror: not managed */
+	assert_null(
+	        model_copy_of(&f.desired, B2, "mgc")); /* the other site's mirror: not managed */
 	fx_release(&f);
 }
 
@@ -59,8 +60,9 @@ static void test_desired__not_shipped_exists_everywhere_mirrored_in_primary(void
 	(void)state;
 	fx_init(&f, "dc2");
 	assert_int_equal(model_copy_of(&f.desired, A2, "mgccomp")->mirroring.role,
-			 MODEL_ROLE_PRINCIPAL);
-	assert_int_equal(model_copy_of(&f.desired, B2, "mgccomp")->mirroring.role, MODEL_ROLE_MIRROR);
+	                 MODEL_ROLE_PRINCIPAL);
+	assert_int_equal(model_copy_of(&f.desired, B2, "mgccomp")->mirroring.role,
+	                 MODEL_ROLE_MIRROR);
 	assert_int_equal(model_copy_of(&f.desired, A1, "mgccomp")->want, MODEL_WANT_EXISTS);
 	assert_null(model_copy_of(&f.desired, B1, "mgccomp"));
 	fx_release(&f);
@@ -117,12 +119,12 @@ static void test_desired__undeclared_primary_is_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_desired__primary_site_principal_and_mirror),
-		cmocka_unit_test(test_desired__to_site_principal_is_the_secondary),
-		cmocka_unit_test(test_desired__not_shipped_exists_everywhere_mirrored_in_primary),
-		cmocka_unit_test(test_desired__pool_state_is_derived),
-		cmocka_unit_test(test_desired__site_without_mirror_and_no_log_shipping),
-		cmocka_unit_test(test_desired__undeclared_primary_is_invalid),
+	        cmocka_unit_test(test_desired__primary_site_principal_and_mirror),
+	        cmocka_unit_test(test_desired__to_site_principal_is_the_secondary),
+	        cmocka_unit_test(test_desired__not_shipped_exists_everywhere_mirrored_in_primary),
+	        cmocka_unit_test(test_desired__pool_state_is_derived),
+	        cmocka_unit_test(test_desired__site_without_mirror_and_no_log_shipping),
+	        cmocka_unit_test(test_desired__undeclared_primary_is_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 #include "util/err.h"
 
 static struct plan_step step(enum plan_step_kind kind, const char *db, const char *inst,
-			     const char *peer)
+                             const char *peer)
 {
 	struct plan_step s;
 
@@ -148,12 +148,12 @@ static void test_effects__unreachable_target_is_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_effects__tail_log_backup_needs_unmirrored_online),
-		cmocka_unit_test(test_effects__catch_up_refuses_a_gap),
-		cmocka_unit_test(test_effects__recover_starts_a_fork_after_log_shipping_is_dropped),
-		cmocka_unit_test(test_effects__seed_over_online_needs_safety_backup),
-		cmocka_unit_test(test_effects__mirror_failover_needs_synchronized_full),
-		cmocka_unit_test(test_effects__unreachable_target_is_reported),
+	        cmocka_unit_test(test_effects__tail_log_backup_needs_unmirrored_online),
+	        cmocka_unit_test(test_effects__catch_up_refuses_a_gap),
+	        cmocka_unit_test(test_effects__recover_starts_a_fork_after_log_shipping_is_dropped),
+	        cmocka_unit_test(test_effects__seed_over_online_needs_safety_backup),
+	        cmocka_unit_test(test_effects__mirror_failover_needs_synchronized_full),
+	        cmocka_unit_test(test_effects__unreachable_target_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static void test_model__lsn_rejects_garbage(void **state)
 	assert_int_equal(model_lsn_parse(&a, "12a"), ERR_INVALID);
 	assert_int_equal(model_lsn_parse(&a, "-1"), ERR_INVALID);
 	assert_int_equal(model_lsn_parse(&a, "9999999999999999999999999999999999999999"),
-			 ERR_INVALID);
+	                 ERR_INVALID);
 	assert_int_equal(a.lo, 7); /* unchanged on failure */
 	err_clear();
 }
@@ -75,7 +75,8 @@ static void test_model__copy_is_deep(void **state)
 	model_set_active_servers(&c, NULL, 0);
 	assert_int_equal(model_copy_of(&f.world, A1, "mgc")->state, MODEL_DB_ONLINE);
 	assert_int_equal(f.world.pool.n_active_servers, 2);
-	assert_int_equal(model_instance(&c, A2)->n_backups, model_instance(&f.world, A2)->n_backups);
+	assert_int_equal(model_instance(&c, A2)->n_backups,
+	                 model_instance(&f.world, A2)->n_backups);
 	fx_release(&f);
 }
 
@@ -92,7 +93,7 @@ static void test_model__diff_of_converged_world_is_empty(void **state)
 	model_set_active_servers(&f.world, NULL, 0);
 	assert_int_equal(model_diff(&f.desired, &f.world, &why), 2);
 	assert_string_equal(strbuf_cstr(&why), "pool/active servers: differ\n"
-						"sqlb.dc1.litwareinc.com/mgc: mirroring differs\n");
+	                                       "sqlb.dc1.litwareinc.com/mgc: mirroring differs\n");
 	strbuf_release(&why);
 	fx_release(&f);
 }
@@ -111,10 +112,10 @@ static void test_model__diff_skips_unreachable_instances(void **state)
 
 static void test_model__lineage_follows_one_fork_step(void **state)
 {
-	struct model_db old = { .fork = "F1", .lsn = fx_lsn(450) };
-	struct model_db auth = { .fork = "F2", .fork_parent = "F1", .fork_lsn = fx_lsn(450),
-				 .lsn = fx_lsn(600) };
-	struct model_db ahead = { .fork = "F1", .lsn = fx_lsn(470) };
+	struct model_db old = {.fork = "F1", .lsn = fx_lsn(450)};
+	struct model_db auth = {
+	        .fork = "F2", .fork_parent = "F1", .fork_lsn = fx_lsn(450), .lsn = fx_lsn(600)};
+	struct model_db ahead = {.fork = "F1", .lsn = fx_lsn(470)};
 
 	(void)state;
 	assert_true(model_lineage_ok(&old, &auth));
@@ -154,24 +155,25 @@ static void test_chain__walk_ignores_other_forks(void **state)
 	chain_walk(model_instance(&f.world, A2), "mgc", fx_lsn(100), "F1", NULL, &r);
 	assert_int_equal(r.n_logs, 3);
 	assert_false(r.gap);
-	assert_int_equal(model_lsn_cmp(chain_backed_up_to(model_instance(&f.world, A2), "mgc", "F1"),
-				       fx_lsn(400)),
-			 0);
+	assert_int_equal(
+	        model_lsn_cmp(chain_backed_up_to(model_instance(&f.world, A2), "mgc", "F1"),
+	                      fx_lsn(400)),
+	        0);
 	fx_release(&f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_model__lsn_beyond_64_bits_round_trips),
-		cmocka_unit_test(test_model__lsn_rejects_garbage),
-		cmocka_unit_test(test_model__lookup_is_case_insensitive_for_instances),
-		cmocka_unit_test(test_model__copy_is_deep),
-		cmocka_unit_test(test_model__diff_of_converged_world_is_empty),
-		cmocka_unit_test(test_model__diff_skips_unreachable_instances),
-		cmocka_unit_test(test_model__lineage_follows_one_fork_step),
-		cmocka_unit_test(test_chain__walk_stops_at_a_gap),
-		cmocka_unit_test(test_chain__walk_ignores_other_forks),
+	        cmocka_unit_test(test_model__lsn_beyond_64_bits_round_trips),
+	        cmocka_unit_test(test_model__lsn_rejects_garbage),
+	        cmocka_unit_test(test_model__lookup_is_case_insensitive_for_instances),
+	        cmocka_unit_test(test_model__copy_is_deep),
+	        cmocka_unit_test(test_model__diff_of_converged_world_is_empty),
+	        cmocka_unit_test(test_model__diff_skips_unreachable_instances),
+	        cmocka_unit_test(test_model__lineage_follows_one_fork_step),
+	        cmocka_unit_test(test_chain__walk_stops_at_a_gap),
+	        cmocka_unit_test(test_chain__walk_ignores_other_forks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,8 @@ static void check_plan(const char *world, const char *spec, const char *expected
 	fx_release(&f);
 }
 
+/* Goldens: one source line per line of plan text, so a diff reads like the plan. */
+/* clang-format off */
 /* an unchanged spec over a converged world plans zero steps */
 static void test_planner__converged(void **state)
 {
@@ -530,6 +532,7 @@ static void test_planner__unreachable_secondary_not_needed(void **state)
 		"    why: the spec lists other active servers\n"
 		"    facts: pool.state=Normal pool.active_servers=pc1.dc1.litwareinc.com,pc2.dc1.litwareinc.com\n");
 }
+/* clang-format on */
 
 /* The planned switchover never reseeds the old primary: it stays on the chain. */
 static void test_planner__planned_switchover_reuses_old_primary(void **state)
@@ -583,7 +586,7 @@ static void test_planner__observed_is_not_modified(void **state)
 	model_copy(&before, &f.arena, &f.world);
 	fx_plan_text(&f, &f.world, &o, &plan);
 	assert_int_equal(model_diff(&f.desired, &f.world, &sb),
-			 model_diff(&f.desired, &before, NULL));
+	                 model_diff(&f.desired, &before, NULL));
 	assert_int_equal(model_copy_of(&f.world, A1, "mgc")->state, MODEL_DB_ONLINE);
 	assert_int_equal(f.world.pool.n_active_servers, 2);
 	strbuf_release(&sb);
@@ -621,26 +624,26 @@ static void test_planner__service_first_false_protects_before_unfence(void **sta
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_planner__converged),
-		cmocka_unit_test(test_planner__bootstrap_from_bare),
-		cmocka_unit_test(test_planner__only_active_servers_changed),
-		cmocka_unit_test(test_planner__principal_mirror_swap),
-		cmocka_unit_test(test_planner__role_drift_is_reported_not_reverted),
-		cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
-		cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
-		cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
-		cmocka_unit_test(test_planner__failback_divergent_old_primary_safety_backup_first),
-		cmocka_unit_test(test_planner__reprotect_divergent_old_primary),
-		cmocka_unit_test(test_planner__log_chain_gap_blocks),
-		cmocka_unit_test(test_planner__log_chain_gap_allow_data_loss),
-		cmocka_unit_test(test_planner__forced_service_needs_allow_data_loss),
-		cmocka_unit_test(test_planner__forced_service_allowed),
-		cmocka_unit_test(test_planner__unreachable_unneeded_mirror_blocks_nothing),
-		cmocka_unit_test(test_planner__unreachable_secondary_not_needed),
-		cmocka_unit_test(test_planner__planned_switchover_reuses_old_primary),
-		cmocka_unit_test(test_planner__render_is_stable),
-		cmocka_unit_test(test_planner__observed_is_not_modified),
-		cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
+	        cmocka_unit_test(test_planner__converged),
+	        cmocka_unit_test(test_planner__bootstrap_from_bare),
+	        cmocka_unit_test(test_planner__only_active_servers_changed),
+	        cmocka_unit_test(test_planner__principal_mirror_swap),
+	        cmocka_unit_test(test_planner__role_drift_is_reported_not_reverted),
+	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
+	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
+	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
+	        cmocka_unit_test(test_planner__failback_divergent_old_primary_safety_backup_first),
+	        cmocka_unit_test(test_planner__reprotect_divergent_old_primary),
+	        cmocka_unit_test(test_planner__log_chain_gap_blocks),
+	        cmocka_unit_test(test_planner__log_chain_gap_allow_data_loss),
+	        cmocka_unit_test(test_planner__forced_service_needs_allow_data_loss),
+	        cmocka_unit_test(test_planner__forced_service_allowed),
+	        cmocka_unit_test(test_planner__unreachable_unneeded_mirror_blocks_nothing),
+	        cmocka_unit_test(test_planner__unreachable_secondary_not_needed),
+	        cmocka_unit_test(test_planner__planned_switchover_reuses_old_primary),
+	        cmocka_unit_test(test_planner__render_is_stable),
+	        cmocka_unit_test(test_planner__observed_is_not_modified),
+	        cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

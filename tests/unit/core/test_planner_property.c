@@ -50,8 +50,8 @@ static unsigned pick(struct rng *r, unsigned n)
 	return (unsigned)(rng_next(r) % n);
 }
 
-static const char *all_servers[] = { "pc1.dc1.litwareinc.com", "pc2.dc1.litwareinc.com",
-				     "pc1.dc2.litwareinc.com", "pc2.dc2.litwareinc.com" };
+static const char *all_servers[] = {"pc1.dc1.litwareinc.com", "pc2.dc1.litwareinc.com",
+                                    "pc1.dc2.litwareinc.com", "pc2.dc2.litwareinc.com"};
 
 static void gen_spec(struct fx *f, struct rng *r)
 {
@@ -76,13 +76,27 @@ static void gen_spec(struct fx *f, struct rng *r)
 static void gen_base(struct fx *f, struct rng *r)
 {
 	switch (pick(r, 8)) {
-	case 0: fx_converged(f, "dc1"); break;
-	case 1: fx_converged(f, "dc2"); break;
-	case 2: sc_bare(f); break;
-	case 3: sc_failed_over(f); break;
-	case 4: sc_dc1_rebuilt(f); break;
-	case 5: sc_dc1_divergent(f); break;
-	case 6: sc_shipped_ahead(f); break;
+	case 0:
+		fx_converged(f, "dc1");
+		break;
+	case 1:
+		fx_converged(f, "dc2");
+		break;
+	case 2:
+		sc_bare(f);
+		break;
+	case 3:
+		sc_failed_over(f);
+		break;
+	case 4:
+		sc_dc1_rebuilt(f);
+		break;
+	case 5:
+		sc_dc1_divergent(f);
+		break;
+	case 6:
+		sc_shipped_ahead(f);
+		break;
 	default: /* a hole in the shipped chain; the primary itself is past it */
 		fx_converged(f, "dc1");
 		fx_mirrored(f, A1, B1, "mgc", "F1", fx_lsn(470));
@@ -116,7 +130,8 @@ static void mutate_db(struct rng *r, struct model_db *c)
 		memset(&c->ls_primary, 0, sizeof(c->ls_primary));
 	if (chance(r, 8))
 		memset(&c->ls_secondary, 0, sizeof(c->ls_secondary));
-	if (chance(r, 5) && c->state == MODEL_DB_RESTORING && c->mirroring.role == MODEL_ROLE_NONE) {
+	if (chance(r, 5) && c->state == MODEL_DB_RESTORING &&
+	    c->mirroring.role == MODEL_ROLE_NONE) {
 		c->state = MODEL_DB_ONLINE;
 		c->is_in_standby = true;
 		c->user_sessions = 1 + pick(r, 3);
@@ -143,8 +158,9 @@ static void gen_world(struct fx *f, struct rng *r)
 			fx_unreachable(f, inst->name, "generated");
 	}
 	if (chance(r, 20))
-		f->world.pool.state = f->world.pool.state == MODEL_POOL_NORMAL ? MODEL_POOL_FAILED_OVER
-									   : MODEL_POOL_NORMAL;
+		f->world.pool.state = f->world.pool.state == MODEL_POOL_NORMAL
+		                              ? MODEL_POOL_FAILED_OVER
+		                              : MODEL_POOL_NORMAL;
 	if (chance(r, 30))
 		model_set_active_servers(&f->world, all_servers + 2 * pick(r, 2), pick(r, 3));
 	if (chance(r, 4)) {
@@ -171,14 +187,14 @@ static void check_targets(struct checker *c, const struct plan_step *s, size_t n
 	size_t k = strcmp(s->database, "mgc") == 0 ? 0 : 1;
 	const char *auth = c->authority[k];
 	const char *target = s->kind == PLAN_SQL_CATCH_UP ? s->instance
-			     : s->kind == PLAN_SQL_SEED || s->kind == PLAN_SQL_ESTABLISH_MIRRORING
-				     ? s->peer
-				     : NULL;
+	                     : s->kind == PLAN_SQL_SEED || s->kind == PLAN_SQL_ESTABLISH_MIRRORING
+	                             ? s->peer
+	                             : NULL;
 	const struct model_db *t = target ? model_copy_of(&c->sim, target, s->database) : NULL;
 
 	if (target && auth && model_same_name(target, auth))
 		fail_msg("step %zu (%s) targets the authority '%s'", n,
-			 plan_step_kind_name(s->kind), auth);
+		         plan_step_kind_name(s->kind), auth);
 	if (s->kind == PLAN_SQL_SEED && t && t->state == MODEL_DB_ONLINE && !t->is_in_standby &&
 	    !t->safety_backup_taken)
 		fail_msg("step %zu overwrites an ONLINE copy without a safety backup", n);
@@ -211,7 +227,7 @@ static void follow_authority(struct checker *c, const struct plan_step *s)
 
 static void check_invariants(const struct fx *f, const struct model *world, const struct plan *plan)
 {
-	struct checker c = { .f = f, .plan = plan };
+	struct checker c = {.f = f, .plan = plan};
 	struct arena a = ARENA_INIT;
 	struct authority au;
 
@@ -219,7 +235,8 @@ static void check_invariants(const struct fx *f, const struct model *world, cons
 	authority_find(&au, &f->desired, world, "mgc");
 	c.authority[0] = au.kind == AUTHORITY_NONE ? NULL : au.instance;
 	for (size_t i = 0; i < plan->n_steps; i++)
-		c.has_switch |= plan->steps[i].kind == PLAN_POOL_SET_STATE && !plan->steps[i].blocked;
+		c.has_switch |=
+		        plan->steps[i].kind == PLAN_POOL_SET_STATE && !plan->steps[i].blocked;
 	c.fenced = world->pool.reachable && world->pool.n_active_servers == 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct plan_step *s = &plan->steps[i];
@@ -242,7 +259,7 @@ static void check_invariants(const struct fx *f, const struct model *world, cons
 }
 
 static void check_outcome(struct fx *f, const struct model *world, const struct plan *plan,
-			  const struct planner_opts *o, size_t *counts)
+                          const struct planner_opts *o, size_t *counts)
 {
 	counts[plan->status]++;
 	if (plan->status == PLAN_READY || plan->status == PLAN_CONVERGED) {
@@ -254,7 +271,7 @@ static void check_outcome(struct fx *f, const struct model *world, const struct 
 		fx_plan_text(f, &plan->predicted, o, &again);
 		if (again.status != PLAN_CONVERGED)
 			fail_msg("re-plan from the prediction is %s, not converged",
-				 plan_status_name(again.status));
+			         plan_status_name(again.status));
 		plan_release(&again);
 		strbuf_release(&why);
 	} else if (plan->status == PLAN_BLOCKED) {
@@ -272,14 +289,14 @@ static void check_outcome(struct fx *f, const struct model *world, const struct 
 
 static void test_planner_property__generated_worlds(void **state)
 {
-	struct rng r = { 0x9e3779b97f4a7c15ULL };
-	size_t counts[4] = { 0 };
+	struct rng r = {0x9e3779b97f4a7c15ULL};
+	size_t counts[4] = {0};
 
 	(void)state;
 	for (unsigned n = 0; n < CASES; n++) {
 		struct fx f;
 		struct plan plan;
-		struct planner_opts o = { 0 };
+		struct planner_opts o = {0};
 
 		gen_spec(&f, &r);
 		gen_world(&f, &r);
@@ -296,9 +313,9 @@ static void test_planner_property__generated_worlds(void **state)
 		}
 		if (plan.status != PLAN_REFUSED)
 			check_invariants(&f, &f.world, &plan);
-		else if (getenv("PCDR_PROPERTY_SHOW_REFUSED"))
-		{
-			printf("# case %u refused (spec primary %s, dc1 principal %s, dc2 mirror %s, "
+		else if (getenv("PCDR_PROPERTY_SHOW_REFUSED")) {
+			printf("# case %u refused (spec primary %s, dc1 principal %s, dc2 mirror "
+			       "%s, "
 			       "%zu dbs, ls %d):\n%s",
 			       n, f.spec.primary, f.sites[0].principal,
 			       f.sites[1].mirror ? f.sites[1].mirror : "none", f.spec.n_databases,
@@ -316,7 +333,7 @@ static void test_planner_property__generated_worlds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_planner_property__generated_worlds),
+	        cmocka_unit_test(test_planner_property__generated_worlds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,8 +25,8 @@ static size_t runnable(const struct plan *plan)
 }
 
 /* Apply `plan` step by step to a copy of `world`, re-planning after each; returns the end state. */
-static void walk(struct fx *f, struct model *world, const struct planner_opts *o,
-		 struct plan *plan, struct model *end)
+static void walk(struct fx *f, struct model *world, const struct planner_opts *o, struct plan *plan,
+                 struct model *end)
 {
 	enum plan_status first = plan->status;
 
@@ -156,13 +156,13 @@ static void test_planner__round_trip_never_reseeds_across_sites(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_planner__replan_planned_failover),
-		cmocka_unit_test(test_planner__replan_disaster_failover),
-		cmocka_unit_test(test_planner__replan_failback_after_rebuild),
-		cmocka_unit_test(test_planner__replan_failback_divergent),
-		cmocka_unit_test(test_planner__replan_bootstrap),
-		cmocka_unit_test(test_planner__replan_mirror_swap),
-		cmocka_unit_test(test_planner__round_trip_never_reseeds_across_sites),
+	        cmocka_unit_test(test_planner__replan_planned_failover),
+	        cmocka_unit_test(test_planner__replan_disaster_failover),
+	        cmocka_unit_test(test_planner__replan_failback_after_rebuild),
+	        cmocka_unit_test(test_planner__replan_failback_divergent),
+	        cmocka_unit_test(test_planner__replan_bootstrap),
+	        cmocka_unit_test(test_planner__replan_mirror_swap),
+	        cmocka_unit_test(test_planner__round_trip_never_reseeds_across_sites),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
