@@ -43,9 +43,8 @@ struct bench_opts {
 static atomic_long server_errors;
 static atomic_long client_errors;
 
-static int msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate,
-		       int severity, char *msgtext, char *srvname,
-		       char *procname, int line)
+static int msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate, int severity, char *msgtext,
+                       char *srvname, char *procname, int line)
 {
 	(void)dbproc;
 	(void)msgstate;
@@ -55,13 +54,13 @@ static int msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate,
 	if (severity > 10) {
 		atomic_fetch_add(&server_errors, 1);
 		fprintf(stderr, "lab_qps: server error %d: %s\n", (int)msgno,
-			msgtext ? msgtext : "");
+		        msgtext ? msgtext : "");
 	}
 	return 0;
 }
 
-static int err_handler(DBPROCESS *dbproc, int severity, int dberr,
-		       int oserr, char *dberrstr, char *oserrstr)
+static int err_handler(DBPROCESS *dbproc, int severity, int dberr, int oserr, char *dberrstr,
+                       char *oserrstr)
 {
 	(void)dbproc;
 	(void)severity;
@@ -69,8 +68,7 @@ static int err_handler(DBPROCESS *dbproc, int severity, int dberr,
 	(void)oserrstr;
 	if (dberr != SYBESMSG) {
 		atomic_fetch_add(&client_errors, 1);
-		fprintf(stderr, "lab_qps: db-lib error %d: %s\n", dberr,
-			dberrstr ? dberrstr : "");
+		fprintf(stderr, "lab_qps: db-lib error %d: %s\n", dberr, dberrstr ? dberrstr : "");
 	}
 	return INT_CANCEL;
 }
@@ -223,27 +221,42 @@ static long parse_count(const char *s)
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
-		.sql = "SELECT 1",
-		.single_queries = 50000,
-		.connections = 200,
-		.per_connection = 500,
+	        .sql = "SELECT 1",
+	        .single_queries = 50000,
+	        .connections = 200,
+	        .per_connection = 500,
 	};
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc || argv[i][0] != '-' || argv[i][2] != '\0') {
 			fputs("usage: lab_qps -S SERVER -U USER -P PASSWORD [-n N] [-c CONNS]"
-			      " [-m N] [-q SQL]\n", stderr);
+			      " [-m N] [-q SQL]\n",
+			      stderr);
 			return 2;
 		}
 		switch (argv[i][1]) {
-		case 'S': o.server = argv[++i]; break;
-		case 'U': o.user = argv[++i]; break;
-		case 'P': o.password = argv[++i]; break;
-		case 'q': o.sql = argv[++i]; break;
-		case 'n': o.single_queries = parse_count(argv[++i]); break;
-		case 'c': o.connections = parse_count(argv[++i]); break;
-		case 'm': o.per_connection = parse_count(argv[++i]); break;
+		case 'S':
+			o.server = argv[++i];
+			break;
+		case 'U':
+			o.user = argv[++i];
+			break;
+		case 'P':
+			o.password = argv[++i];
+			break;
+		case 'q':
+			o.sql = argv[++i];
+			break;
+		case 'n':
+			o.single_queries = parse_count(argv[++i]);
+			break;
+		case 'c':
+			o.connections = parse_count(argv[++i]);
+			break;
+		case 'm':
+			o.per_connection = parse_count(argv[++i]);
+			break;
 		default:
 			fprintf(stderr, "lab_qps: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -266,8 +279,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	if (bench_concurrent(&o) != 0)
 		rc = 1;
-	printf("errors: %ld from the server, %ld from db-lib\n",
-	       atomic_load(&server_errors), atomic_load(&client_errors));
+	printf("errors: %ld from the server, %ld from db-lib\n", atomic_load(&server_errors),
+	       atomic_load(&client_errors));
 	if (atomic_load(&server_errors) || atomic_load(&client_errors))
 		rc = 1;
 	dbexit();

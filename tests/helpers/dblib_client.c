@@ -53,30 +53,27 @@ static void print_quoted(FILE *out, const char *s, size_t n)
 	fputc('\'', out);
 }
 
-static int msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate,
-		       int severity, char *msgtext, char *srvname,
-		       char *procname, int line)
+static int msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate, int severity, char *msgtext,
+                       char *srvname, char *procname, int line)
 {
 	(void)dbproc;
 	(void)srvname;
 	(void)procname;
 	(void)line;
 	if (in_login) {
-		int n = snprintf(login_msgs + login_msgs_len,
-				 sizeof(login_msgs) - login_msgs_len,
-				 "msg: %d %d %d %s\n", (int)msgno, severity,
-				 msgstate, msgtext ? msgtext : "");
+		int n = snprintf(login_msgs + login_msgs_len, sizeof(login_msgs) - login_msgs_len,
+		                 "msg: %d %d %d %s\n", (int)msgno, severity, msgstate,
+		                 msgtext ? msgtext : "");
 		if (n > 0 && login_msgs_len + (size_t)n < sizeof(login_msgs))
 			login_msgs_len += (size_t)n;
 		return 0;
 	}
-	printf("msg: %d %d %d %s\n", (int)msgno, severity, msgstate,
-	       msgtext ? msgtext : "");
+	printf("msg: %d %d %d %s\n", (int)msgno, severity, msgstate, msgtext ? msgtext : "");
 	return 0;
 }
 
-static int err_handler(DBPROCESS *dbproc, int severity, int dberr,
-		       int oserr, char *dberrstr, char *oserrstr)
+static int err_handler(DBPROCESS *dbproc, int severity, int dberr, int oserr, char *dberrstr,
+                       char *oserrstr)
 {
 	(void)dbproc;
 	(void)severity;
@@ -84,38 +81,61 @@ static int err_handler(DBPROCESS *dbproc, int severity, int dberr,
 	(void)oserrstr;
 	/* SYBESMSG only says "check the server's messages": already shown */
 	if (dberr != SYBESMSG)
-		fprintf(stderr, "db-lib error %d: %s\n", dberr,
-			dberrstr ? dberrstr : "");
+		fprintf(stderr, "db-lib error %d: %s\n", dberr, dberrstr ? dberrstr : "");
 	return INT_CANCEL;
 }
 
 static const char *type_name(int type)
 {
 	switch (type) {
-	case SYBINT1: return "SYBINT1";
-	case SYBINT2: return "SYBINT2";
-	case SYBINT4: return "SYBINT4";
-	case SYBINT8: return "SYBINT8";
-	case SYBBIT: return "SYBBIT";
-	case SYBCHAR: return "SYBCHAR";
-	case SYBVARCHAR: return "SYBVARCHAR";
-	case SYBTEXT: return "SYBTEXT";
-	case SYBNTEXT: return "SYBNTEXT";
-	case SYBFLT8: return "SYBFLT8";
-	case SYBREAL: return "SYBREAL";
-	case SYBDATETIME: return "SYBDATETIME";
-	case SYBDATETIME4: return "SYBDATETIME4";
-	case SYBMSDATETIME2: return "SYBMSDATETIME2";
-	case SYBMSDATE: return "SYBMSDATE";
-	case SYBMSTIME: return "SYBMSTIME";
-	case DBLIB_UNIQUE: return "SYBUNIQUE";
-	case SYBNUMERIC: return "SYBNUMERIC";
-	case SYBDECIMAL: return "SYBDECIMAL";
-	case SYBBINARY: return "SYBBINARY";
-	case SYBVARBINARY: return "SYBVARBINARY";
-	case SYBIMAGE: return "SYBIMAGE";
-	case SYBMONEY: return "SYBMONEY";
-	default: return NULL;
+	case SYBINT1:
+		return "SYBINT1";
+	case SYBINT2:
+		return "SYBINT2";
+	case SYBINT4:
+		return "SYBINT4";
+	case SYBINT8:
+		return "SYBINT8";
+	case SYBBIT:
+		return "SYBBIT";
+	case SYBCHAR:
+		return "SYBCHAR";
+	case SYBVARCHAR:
+		return "SYBVARCHAR";
+	case SYBTEXT:
+		return "SYBTEXT";
+	case SYBNTEXT:
+		return "SYBNTEXT";
+	case SYBFLT8:
+		return "SYBFLT8";
+	case SYBREAL:
+		return "SYBREAL";
+	case SYBDATETIME:
+		return "SYBDATETIME";
+	case SYBDATETIME4:
+		return "SYBDATETIME4";
+	case SYBMSDATETIME2:
+		return "SYBMSDATETIME2";
+	case SYBMSDATE:
+		return "SYBMSDATE";
+	case SYBMSTIME:
+		return "SYBMSTIME";
+	case DBLIB_UNIQUE:
+		return "SYBUNIQUE";
+	case SYBNUMERIC:
+		return "SYBNUMERIC";
+	case SYBDECIMAL:
+		return "SYBDECIMAL";
+	case SYBBINARY:
+		return "SYBBINARY";
+	case SYBVARBINARY:
+		return "SYBVARBINARY";
+	case SYBIMAGE:
+		return "SYBIMAGE";
+	case SYBMONEY:
+		return "SYBMONEY";
+	default:
+		return NULL;
 	}
 }
 
@@ -134,8 +154,7 @@ static void print_double(double v)
 static void print_converted(DBPROCESS *dbproc, int type, BYTE *data, DBINT len)
 {
 	char buf[256];
-	DBINT n = dbconvert(dbproc, type, data, len, SYBCHAR, (BYTE *)buf,
-			    (DBINT)sizeof(buf) - 1);
+	DBINT n = dbconvert(dbproc, type, data, len, SYBCHAR, (BYTE *)buf, (DBINT)sizeof(buf) - 1);
 	if (n < 0) {
 		fputs("'<unconvertible>'", stdout);
 		return;
@@ -154,9 +173,8 @@ static void print_date(DBPROCESS *dbproc, int type, BYTE *data)
 		fputs("'<bad date>'", stdout);
 		return;
 	}
-	printf("'%04d-%02d-%02d %02d:%02d:%02d", (int)d.dateyear,
-	       (int)d.datemonth + 1, (int)d.datedmonth, (int)d.datehour,
-	       (int)d.dateminute, (int)d.datesecond);
+	printf("'%04d-%02d-%02d %02d:%02d:%02d", (int)d.dateyear, (int)d.datemonth + 1,
+	       (int)d.datedmonth, (int)d.datehour, (int)d.dateminute, (int)d.datesecond);
 	if (type == SYBDATETIME)
 		printf(".%03d'", (int)((d.datensecond + 500000) / 1000000));
 	else
@@ -174,13 +192,27 @@ static void print_value(DBPROCESS *dbproc, int col)
 		return;
 	}
 	switch (type) {
-	case SYBINT1: printf("%u", (unsigned)*(DBTINYINT *)data); break;
-	case SYBINT2: printf("%d", (int)*(DBSMALLINT *)data); break;
-	case SYBINT4: printf("%d", (int)*(DBINT *)data); break;
-	case SYBINT8: printf("%lld", (long long)*(DBBIGINT *)data); break;
-	case SYBBIT: printf("%u", (unsigned)*(DBBIT *)data); break;
-	case SYBFLT8: print_double(*(DBFLT8 *)data); break;
-	case SYBREAL: print_double((double)*(DBREAL *)data); break;
+	case SYBINT1:
+		printf("%u", (unsigned)*(DBTINYINT *)data);
+		break;
+	case SYBINT2:
+		printf("%d", (int)*(DBSMALLINT *)data);
+		break;
+	case SYBINT4:
+		printf("%d", (int)*(DBINT *)data);
+		break;
+	case SYBINT8:
+		printf("%lld", (long long)*(DBBIGINT *)data);
+		break;
+	case SYBBIT:
+		printf("%u", (unsigned)*(DBBIT *)data);
+		break;
+	case SYBFLT8:
+		print_double(*(DBFLT8 *)data);
+		break;
+	case SYBREAL:
+		print_double((double)*(DBREAL *)data);
+		break;
 	case SYBCHAR:
 	case SYBVARCHAR:
 	case SYBTEXT:
@@ -314,8 +346,7 @@ static int is_go(const char *line, size_t n)
 		line++;
 		n--;
 	}
-	return n == 2 && (line[0] == 'G' || line[0] == 'g') &&
-	       (line[1] == 'O' || line[1] == 'o');
+	return n == 2 && (line[0] == 'G' || line[0] == 'g') && (line[1] == 'O' || line[1] == 'o');
 }
 
 /* Run the batches of `text` (separated by GO lines). */
@@ -401,7 +432,8 @@ static char *read_all(FILE *f)
 static void usage(void)
 {
 	fputs("usage: dblib_client -S SERVER -U USER [-P PASSWORD] [-D DATABASE]"
-	      " [-c SECONDS] [-f FILE | BATCH...]\n", stderr);
+	      " [-c SECONDS] [-f FILE | BATCH...]\n",
+	      stderr);
 	exit(2);
 }
 
@@ -424,11 +456,21 @@ int main(int argc, char **argv)
 		if (i + 1 >= argc || opt[2] != '\0')
 			usage();
 		switch (opt[1]) {
-		case 'S': server = argv[++i]; break;
-		case 'U': user = argv[++i]; break;
-		case 'P': password = argv[++i]; break;
-		case 'D': database = argv[++i]; break;
-		case 'f': file = argv[++i]; break;
+		case 'S':
+			server = argv[++i];
+			break;
+		case 'U':
+			user = argv[++i];
+			break;
+		case 'P':
+			password = argv[++i];
+			break;
+		case 'D':
+			database = argv[++i];
+			break;
+		case 'f':
+			file = argv[++i];
+			break;
 		case 'c': {
 			char *end;
 			errno = 0;
@@ -437,7 +479,8 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		}
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (!server || !user)
@@ -446,7 +489,8 @@ int main(int argc, char **argv)
 	if (file) {
 		FILE *f = fopen(file, "r");
 		if (!f) {
-			fprintf(stderr, "dblib_client: cannot open '%s': %s\n", file, strerror(errno));
+			fprintf(stderr, "dblib_client: cannot open '%s': %s\n", file,
+			        strerror(errno));
 			return 2;
 		}
 		text = read_all(f);
