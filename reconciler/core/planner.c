@@ -235,6 +235,15 @@ static const char *servers_text(struct planner *p, const struct model_pool *pool
 	return pool->n_active_servers ? out : "(none)";
 }
 
+static const char *pings_text(struct planner *p, const struct model_pool *pool)
+{
+	const char *out = "";
+
+	for (size_t i = 0; i < pool->n_pings; i++)
+		out = arena_sprintf(&p->plan->arena, "%s%s%s", out, i ? "," : "", pool->pings[i]);
+	return out;
+}
+
 static bool step_touches(const struct plan *plan, const char *inst)
 {
 	for (size_t i = 0; i < plan->n_steps; i++) {
@@ -278,6 +287,9 @@ static void add_facts(struct planner *p)
 			                   model_pool_state_name(p->observed->pool.state));
 			plan_step_add_fact(p->plan, s, "pool.active_servers",
 			                   servers_text(p, &p->observed->pool));
+			if (p->observed->pool.n_pings)
+				plan_step_add_fact(p->plan, s, "pool.pings",
+				                   pings_text(p, &p->observed->pool));
 			continue;
 		}
 		for (size_t n = 0; n < 3; n++)

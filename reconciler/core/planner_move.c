@@ -155,8 +155,18 @@ void planner_fence(struct planner *p)
 	for (size_t k = 0; k < p->n_dbs && !mv; k++)
 		if (cross_site(&p->dbs[k]))
 			mv = &p->dbs[k];
-	if (!mv || (p->observed->pool.reachable && p->observed->pool.n_active_servers == 0))
+	if (!mv)
 		return;
+	if (p->observed->pool.reachable && p->observed->pool.n_active_servers == 0) {
+		if (p->observed->pool.n_pings)
+			plan_add_note(
+			        p->plan,
+			        "pool: no server is active, yet %zu server(s) recently pinged "
+			        "tblServerIdentity on the authority (first: '%s'); check that the "
+			        "fence holds before the move",
+			        p->observed->pool.n_pings, p->observed->pool.pings[0]);
+		return;
+	}
 	t.kind = PLAN_POOL_SET_ACTIVE_SERVERS;
 	t.phase = PLAN_PHASE_FENCE;
 	t.risk = PLAN_RISK_OUTAGE;

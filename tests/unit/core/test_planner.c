@@ -621,6 +621,31 @@ static void test_planner__service_first_false_protects_before_unfence(void **sta
 	fx_release(&f);
 }
 
+/* The fence is verified, not just asked for: servers still pinging the authority are reported. */
+static void test_planner__fence_not_holding_is_reported(void **state)
+{
+	static const char *pinging[] = {"pc2.dc1.litwareinc.com"};
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	const char *text;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_build(&f, "converged", &o);
+	model_set_active_servers(&f.world, NULL, 0);
+	f.world.pool.pings = pinging;
+	f.world.pool.n_pings = 1;
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_non_null(strstr(text, "note: pool: no server is active, yet 1 server(s) recently "
+	                             "pinged tblServerIdentity on the authority (first: "
+	                             "'pc2.dc1.litwareinc.com')"));
+	assert_non_null(strstr(text, "pool.pings=pc2.dc1.litwareinc.com"));
+	assert_int_equal(plan.steps[0].kind, PLAN_SQL_REMOVE_MIRRORING); /* no second fence */
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +669,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__render_is_stable),
 	        cmocka_unit_test(test_planner__observed_is_not_modified),
 	        cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
+	        cmocka_unit_test(test_planner__fence_not_holding_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
