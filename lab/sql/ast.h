@@ -180,7 +180,8 @@ enum sqlstmt_kind {
 	ST_UPDATE,
 	ST_DELETE,
 	ST_RETURN,
-	ST_EMPTY, /* a lone ';' */
+	ST_EMPTY,   /* a lone ';' */
+	ST_WAITFOR, /* WAITFOR DELAY 'hh:mm:ss' */
 };
 
 struct sqlcoldef {

@@ -175,8 +175,7 @@ static int to_text(struct lab_value *out, const struct lab_value *in, const stru
 		t = sqlval_text(in, a, &n);
 	}
 	if (to->length >= 0)
-		n = to->type == LAB_T_NVARCHAR ? utf8_prefix(t, n, to->length)
-		                               : (n > (size_t)to->length ? (size_t)to->length : n);
+		n = utf8_prefix(t, n, to->length); /* VARCHAR: CP1252, a byte a character */
 	*out = sqlval_str(a, to->type, t, n);
 	return 0;
 }

@@ -224,6 +224,10 @@ static int eval_var(struct sqlctx *c, const struct sqlexpr *e, struct lab_value 
 {
 	struct sqlvar *v = sqlexec_var(c, e->name);
 
+	if (!v && c->compiling) {
+		*out = sqlval_null(LAB_T_INT); /* declared later in the batch */
+		return 0;
+	}
 	if (!v)
 		return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
 		                    "Must declare the scalar variable \"%s\".", e->name);

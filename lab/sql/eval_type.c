@@ -182,6 +182,10 @@ int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 		return 0;
 	case EX_VAR:
 		v = sqlexec_var(c, e->name);
+		if (!v && c->compiling) {
+			set(out, LAB_T_INT, 4, 10, 0, true);
+			return 0;
+		}
 		if (!v)
 			return sqlexec_fail(c, AB_BATCH, 137, 15, e->line,
 			                    "Must declare the scalar variable \"%s\".", e->name);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
@@ -194,6 +195,64 @@ static int exec_if(struct sqlctx *c, const struct sqlstmt *st)
 	return 0;
 }
 
+/* Milliseconds of a WAITFOR DELAY 'hh:mm[:ss[.mmm]]' (up to 24 hours). */
+static int delay_ms(struct sqlctx *c, const struct sqlstmt *st, int64_t *ms)
+{
+	struct evalenv env;
+	struct lab_value v;
+	size_t n = 0;
+	const char *s;
+	char buf[64];
+	int64_t us;
+	uint16_t ns;
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	pthread_mutex_lock(&c->inst->lock);
+	rc = sqleval(c, &env, st->expr, &v);
+	pthread_mutex_unlock(&c->inst->lock);
+	if (rc)
+		return -1;
+	s = v.is_null ? "" : sqlval_text(&v, c->a, &n);
+	if (v.is_null || !sqlval_is_text(v.type) || n > 40)
+		return sqlexec_fail(
+		        c, AB_STMT, 148, 15, st->line,
+		        "Incorrect time syntax in time string '%.*s' used with WAITFOR.",
+		        (int)(n > 40 ? 40 : n), s);
+	snprintf(buf, sizeof(buf), "1970-01-01 %.*s", (int)n, s);
+	if (sqlval_parse_time(&us, &ns, buf, strlen(buf)))
+		return sqlexec_fail(
+		        c, AB_STMT, 148, 15, st->line,
+		        "Incorrect time syntax in time string '%.*s' used with WAITFOR.", (int)n,
+		        s);
+	*ms = us / 1000;
+	return 0;
+}
+
+/* WAITFOR DELAY: sleeps without the lock, waking every 10 ms to see
+ * whether the client cancelled. */
+static int exec_waitfor(struct sqlctx *c, const struct sqlstmt *st)
+{
+	int64_t ms = 0, waited = 0;
+
+	if (delay_ms(c, st, &ms)) {
+		sqlout_done(c, LAB_DONE_ERROR, 0, 0);
+		sqlout_flush(c);
+		return -1;
+	}
+	while (waited < ms && !poll_cancel(c)) {
+		int64_t step = ms - waited < 10 ? ms - waited : 10;
+		struct timespec ts = {0, (long)step * 1000000L};
+
+		nanosleep(&ts, NULL);
+		waited += step;
+	}
+	if (!c->cancelled)
+		sqlout_done(c, 0, 0, 0);
+	sqlout_flush(c);
+	return 0;
+}
+
 static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -221,6 +280,8 @@ static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
 		return exec_if(c, st);
 	case ST_EMPTY:
 		return 0;
+	case ST_WAITFOR:
+		return exec_waitfor(c, st);
 	case ST_RETURN:
 		if (st->expr) {
 			struct evalenv env;
@@ -249,7 +310,13 @@ static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
 
 int sqlexec_batch(struct sqlctx *c, const struct sqlbatch *b)
 {
-	int rc = exec_list(c, b->stmts, b->n);
+	int rc;
+
+	if (sqlcompile_batch(c, b)) {
+		sqlout_flush(c);
+		return -1;
+	}
+	rc = exec_list(c, b->stmts, b->n);
 
 	if (c->cancelled)
 		return -1;
@@ -278,7 +345,10 @@ int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
 	c->depth++;
 	c->vars = params;
 	c->returned = false;
-	rc = exec_list(c, b.stmts, b.n);
+	rc = sqlcompile_batch(c, &b);
+	sqlout_flush(c);
+	if (rc == 0)
+		rc = exec_list(c, b.stmts, b.n);
 	if (c->abort == AB_SCOPE)
 		c->abort = AB_STMT;
 	c->depth--;

@@ -61,6 +61,7 @@ struct sqlctx {
 	bool returned; /* RETURN ran in this scope */
 	bool cancelled;
 	bool done_sent;      /* a DONE reached the sink */
+	bool compiling;      /* binding names before the batch runs */
 	enum sqlabort abort; /* set by a failing statement */
 	struct sqlerr err;   /* scratch for conversion errors */
 	uint64_t work;       /* rows visited, for cancellation polls */
@@ -91,6 +92,14 @@ void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t
 
 /* --- statements ------------------------------------------------------ */
 
+/*
+ * Bind the batch's names before it runs, as SQL Server compiles a batch:
+ * USE of a missing database (911) and a column missing from a table that
+ * exists now (207, 209, 4104) fail the whole batch; statements naming a
+ * table that does not exist yet are left to run time (deferred name
+ * resolution, 208). 0, or -1 with the error queued (compile.c).
+ */
+int sqlcompile_batch(struct sqlctx *c, const struct sqlbatch *b);
 /* Run a parsed batch in the current scope. 0, or -1 when it stopped. */
 int sqlexec_batch(struct sqlctx *c, const struct sqlbatch *b);
 /* Run SQL text as a nested scope (sp_executesql, EXEC('...')). */

@@ -137,8 +137,7 @@ static int fit_value(struct sqlctx *c, const struct sqldb *db, const struct sqlt
 		size_t chars = 0;
 
 		for (size_t i = 0; i < v->slen; i++)
-			chars += col->type == LAB_T_VARCHAR ||
-			         ((unsigned char)v->s[i] & 0xC0) != 0x80;
+			chars += ((unsigned char)v->s[i] & 0xC0) != 0x80;
 		if (chars > (size_t)col->length)
 			return sqlexec_fail(c, AB_STMT, 8152, 16, line,
 			                    "String or binary data would be truncated.");

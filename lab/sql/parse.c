@@ -454,6 +454,12 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 		s->kind = ST_RAISERROR;
 		return parse_raiserror(p, s);
 	}
+	if (sqllex_is(t, "WAITFOR")) {
+		s->kind = ST_WAITFOR;
+		if (parse_expect(p, "DELAY"))
+			return -1;
+		return parse_expr(p, &s->expr);
+	}
 	if (sqllex_is(t, "PRINT")) {
 		s->kind = ST_PRINT;
 		return parse_expr(p, &s->expr);

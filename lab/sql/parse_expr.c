@@ -110,8 +110,14 @@ static int parse_literal(struct parser *p, struct sqlexpr **out)
 		number_literal(p, e, t);
 	} else if (t->kind == TK_STR || t->kind == TK_NSTR) {
 		e->to.type = t->kind == TK_STR ? LAB_T_VARCHAR : LAB_T_NVARCHAR;
+		size_t chars = 0;
+
 		e->lit = sqlval_str(p->a, e->to.type, t->text, t->len);
-		e->to.length = (int32_t)(t->len ? t->len : 1);
+		/* characters: NVARCHAR counts them, VARCHAR counts code page 1252
+		 * bytes, one per character */
+		for (size_t i = 0; i < t->len; i++)
+			chars += ((unsigned char)t->text[i] & 0xC0) != 0x80;
+		e->to.length = (int32_t)(chars ? chars : 1);
 	} else if (t->kind == TK_HEX) {
 		hex_literal(p, e, t);
 	} else {

@@ -17,7 +17,9 @@
 
 int sqlquery_open(struct sqlctx *c, const struct sqlname *n, int line, struct rowset *out)
 {
-	struct sqldb *db = n->db ? world_db_by_name(c->inst, n->db) : sqlexec_current_db(c);
+	struct sqldb *db = n->name[0] == '#' ? world_db_by_name(c->inst, "tempdb")
+	                   : n->db           ? world_db_by_name(c->inst, n->db)
+	                                     : sqlexec_current_db(c);
 	struct sqltable *t = NULL;
 	int rc;
 

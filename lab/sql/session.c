@@ -3,8 +3,9 @@
  * parsed whole first (a syntax error fails it before anything runs, as
  * SQL Server compiles before it executes), then run statement by
  * statement; an RPC runs one procedure with DONEINPROC per statement,
- * RETURNSTATUS and DONEPROC. Every response ends with at least one DONE;
- * a cancelled one ends with a DONE carrying LAB_DONE_ATTN. Memory of a
+ * RETURNSTATUS and DONEPROC. Every response ends with at least one DONE,
+ * except a cancelled one, which just stops: the TDS layer sends the
+ * attention acknowledgement (DONE with LAB_DONE_ATTN). Memory of a
  * request lives in one arena released when it returns.
  */
 #include <stdio.h>
@@ -36,14 +37,12 @@ static int ctx_finish(struct sqlctx *c)
 	int rc = c->abort == AB_CONN ? -1 : 0;
 
 	if (c->cancelled) {
-		c->out.len = 0;
-		sqlout_done(c, LAB_DONE_ATTN, 0, 0);
-		c->out.items[c->out.len - 1].done_kind = LAB_DONE;
+		c->out.len = 0; /* the client asked for nothing more */
 	} else if (!c->done_sent && c->out.len == 0) {
 		sqlout_done(c, 0, 0, 0);
 	}
 	sqlout_flush(c);
-	if (!c->done_sent && c->sink->done)
+	if (!c->done_sent && !c->cancelled && c->sink->done)
 		c->sink->done(c->sink->ctx, LAB_DONE, rc ? LAB_DONE_ERROR : 0, 0, 0);
 	pthread_mutex_lock(&c->inst->lock);
 	c->s->running = false;

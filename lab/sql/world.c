@@ -171,7 +171,8 @@ static int instance_fresh(struct sqlinstance *inst, const struct lab_topo_instan
 	for (int i = 0; i < 4; i++) {
 		struct sqldb *db = world_db_create(inst, sys[i], i + 1);
 
-		db->recovery_model = i == 1 ? 3 : i == 3 ? 3 : 1;
+		/* System databases: master, tempdb and msdb SIMPLE, model FULL */
+		db->recovery_model = i == 2 ? 1 : 3;
 		if (systables_install(db))
 			return -1;
 	}

@@ -47,7 +47,7 @@ static void test_sql_catalog__databases_shape(void **state)
 	       "ORDER BY database_id",
 	       "cols name:nvarchar(128) database_id:int state_desc:nvarchar(60)? "
 	       "recovery_model_desc:nvarchar(60)?\n"
-	       "row 'master' 1 'ONLINE' 'FULL'\nrow 'tempdb' 2 'ONLINE' 'SIMPLE'\n"
+	       "row 'master' 1 'ONLINE' 'SIMPLE'\nrow 'tempdb' 2 'ONLINE' 'SIMPLE'\n"
 	       "row 'model' 3 'ONLINE' 'FULL'\nrow 'msdb' 4 'ONLINE' 'SIMPLE'\n"
 	       "row 'mgc' 5 'ONLINE' 'FULL'\nrow 'mgccomp' 6 'ONLINE' 'SIMPLE'\n"
 	       "done 0x10 C1 6\n");

@@ -67,8 +67,36 @@ static void test_sql_exec__invalid_object_aborts_the_batch(void **state)
 	EXPECT("SELECT 1 AS a; SELECT * FROM dbo.nosuch; SELECT 2 AS b",
 	       "cols a:int\nrow 1\ndone 0x10 C1 1\n"
 	       "msg 208 16 1 L1 Invalid object name 'dbo.nosuch'.\ndone 0x2 C1 0\n");
-	EXPECT("SELECT nocol FROM sys.databases",
-	       "msg 207 16 1 L1 Invalid column name 'nocol'.\ndone 0x2 C1 0\n");
+}
+
+static void test_sql_exec__compile_errors_run_nothing(void **state)
+{
+	EXPECT("SELECT 1 AS a;\nSELECT nocol FROM sys.databases; SELECT 2 AS b",
+	       "msg 207 16 1 L2 Invalid column name 'nocol'.\ndone 0x2 0 0\n");
+	EXPECT("SELECT 1 AS a; USE no_such_db; SELECT 2 AS b",
+	       "msg 911 16 1 L1 Database 'no_such_db' does not exist. Make sure that the name is "
+	       "entered correctly.\ndone 0x2 0 0\n");
+	EXPECT("DECLARE @n int = 1; SELECT d.nope FROM sys.databases AS d WHERE d.database_id = @n",
+	       "msg 207 16 1 L1 Invalid column name 'nope'.\ndone 0x2 0 0\n");
+	/* a table created by the batch itself is resolved when its statement runs */
+	EXPECT("CREATE TABLE #t (id int); INSERT #t VALUES (1); SELECT id FROM #t; DROP TABLE #t",
+	       "done 0x0 0 0\ndone 0x10 C3 1\ncols id:int?\nrow 1\ndone 0x10 C1 1\ndone 0x0 0 0\n");
+}
+
+static void test_sql_exec__waitfor_is_cancelled(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+
+	f->rec.cancel_after = 1;
+	out = run(f, "SELECT 1 AS a; WAITFOR DELAY '00:10:00'; SELECT 2 AS b");
+	f->rec.cancel_after = 0;
+	assert_string_equal(out, "cols a:int\nrow 1\ndone 0x10 C1 1\n");
+	EXPECT("WAITFOR DELAY '00:00:00.020'; SELECT 2 AS b",
+	       "done 0x0 0 0\ncols b:int\nrow 2\ndone 0x10 C1 1\n");
+	EXPECT("WAITFOR DELAY 'soon'",
+	       "msg 148 15 1 L1 Incorrect time syntax in time string 'soon' used with WAITFOR.\n"
+	       "done 0x2 0 0\n");
 }
 
 static void test_sql_exec__statement_error_continues(void **state)
@@ -151,7 +179,7 @@ static void test_sql_exec__joins(void **state)
 	EXPECT("SELECT n FROM a WHERE id IN (1, 3) AND n NOT LIKE 't%'",
 	       "cols n:nvarchar(5)?\nrow 'one'\ndone 0x10 C1 1\n");
 	EXPECT("SELECT id FROM a, b",
-	       "msg 209 16 1 L1 Ambiguous column name 'id'.\ndone 0x2 C1 0\n");
+	       "msg 209 16 1 L1 Ambiguous column name 'id'.\ndone 0x2 0 0\n");
 }
 
 static void test_sql_exec__case_cast_functions(void **state)
@@ -241,7 +269,7 @@ static void test_sql_exec__cancel_between_statements(void **state)
 	f->rec.cancel_after = 1;
 	out = run(f, "SELECT 1 AS a; SELECT 2 AS b; SELECT 3 AS c");
 	f->rec.cancel_after = 0;
-	assert_string_equal(out, "cols a:int\nrow 1\ndone 0x10 C1 1\ndone 0x20 0 0\n");
+	assert_string_equal(out, "cols a:int\nrow 1\ndone 0x10 C1 1\n");
 }
 
 int main(void)
@@ -254,6 +282,10 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__invalid_object_aborts_the_batch,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__compile_errors_run_nothing, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__waitfor_is_cancelled, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__statement_error_continues, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__use, setup, teardown),
