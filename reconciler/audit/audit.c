@@ -45,10 +45,11 @@ int audit_git_err(const struct audit *audit, int code, const char *fmt, ...)
 
 static int audit_has_origin(git_repository *repo)
 {
-	git_remote *remote = NULL;
-	int found = git_remote_lookup(&remote, repo, AUDIT_DEFAULT_REMOTE) == 0;
+	char *url = NULL;
+	int found = audit_origin_url(&url, repo, 0) == 0;
 
-	git_remote_free(remote);
+	free(url);
+	git_error_clear();
 	return found;
 }
 

@@ -88,6 +88,10 @@ int audit_ref_set(struct audit *audit, const char *ref, const git_oid *id, const
 /* The id `ref` points to; ERR_NOTFOUND when it does not exist. */
 int audit_ref_get(git_oid *out, struct audit *audit, const char *ref);
 
+/* origin's URL (push: its pushurl when set), caller frees; libgit2's
+ * code, GIT_ENOTFOUND when there is no origin. */
+int audit_origin_url(char **out, git_repository *repo, int push);
+
 /* Fetch `src` of the remote into `dst` (forced: dst is a tracking ref). */
 int audit_fetch(struct audit *audit, const char *src, const char *dst);
 

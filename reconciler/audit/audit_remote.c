@@ -13,10 +13,12 @@
 #include "reconciler/audit/audit_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reconciler/source/gitsrc_int.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 struct audit_remote_ctx {
 	struct gitsrc_fetch_ctx git; /* first: gitsrc's callbacks read it as their payload */
@@ -24,14 +26,39 @@ struct audit_remote_ctx {
 	char status[200];
 };
 
-static int audit_remote_open(git_remote **out, struct audit *audit)
+/* The push (or fetch) URL of origin: remote.origin.pushurl, else .url. */
+int audit_origin_url(char **out, git_repository *repo, int push)
 {
+	git_config *cfg = NULL;
+	git_buf url = GIT_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if ((rc = git_repository_config_snapshot(&cfg, repo)) < 0)
+		return rc;
+	if (!push || (rc = git_config_get_string_buf(
+	                      &url, cfg, "remote." AUDIT_DEFAULT_REMOTE ".pushurl")) < 0)
+		rc = git_config_get_string_buf(&url, cfg, "remote." AUDIT_DEFAULT_REMOTE ".url");
+	if (rc == 0)
+		*out = xstrdup(url.ptr);
+	git_buf_dispose(&url);
+	git_config_free(cfg);
+	return rc;
+}
+
+/* A remote in memory for the cache's URL or origin's. (Not
+ * git_remote_lookup: libgit2 1.5 leaks in it, and url.insteadOf is not
+ * applied either way, as in gitsrc.) */
+static int audit_remote_open(git_remote **out, struct audit *audit, int push)
+{
+	char *origin = NULL;
 	int rc;
 
 	if (audit->url)
 		rc = gitsrc_remote(out, audit->repo, audit->url);
-	else
-		rc = git_remote_lookup(out, audit->repo, AUDIT_DEFAULT_REMOTE);
+	else if ((rc = audit_origin_url(&origin, audit->repo, push)) == 0)
+		rc = gitsrc_remote(out, audit->repo, origin);
+	free(origin);
 	if (rc < 0)
 		return audit_git_err(audit, ERR_IO, "cannot set up the remote of the audit branch");
 	return 0;
@@ -56,7 +83,7 @@ int audit_fetch(struct audit *audit, const char *src, const char *dst)
 	git_strarray arr = {specs, 1};
 	int error;
 
-	if ((error = audit_remote_open(&remote, audit)) < 0)
+	if ((error = audit_remote_open(&remote, audit, 0)) < 0)
 		goto done;
 	strbuf_printf(&spec, "+%s:%s", src, dst);
 	specs[0] = spec.ptr;
@@ -96,7 +123,7 @@ int audit_push(struct audit *audit, const char *ref, int *rejected)
 	int error, rc;
 
 	*rejected = 0;
-	if ((error = audit_remote_open(&remote, audit)) < 0)
+	if ((error = audit_remote_open(&remote, audit, 1)) < 0)
 		goto done;
 	strbuf_printf(&spec, "%s:%s", ref, ref); /* no '+': never forced */
 	specs[0] = spec.ptr;

@@ -79,6 +79,7 @@ static void test_audit__intent_and_final_commits_leave_the_work_tree_alone(void 
 	head_after = GIT_OUT(repo, "symbolic-ref", "HEAD");
 	assert_string_equal(head_after, "refs/heads/main");
 	free(head_before), free(head_after), free(status), free(count), free(files), free(trailer);
+	free(subject);
 	audit_free(audit);
 	gitsrc_free(src);
 }
