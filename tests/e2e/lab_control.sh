@@ -5,7 +5,7 @@
 # (FreeTDS) logs in, lists the databases the topology promises and gets
 # 18456 for a bad password; pytds (python3-tds) runs parameterised queries
 # (RPC), the transaction manager requests it sends when autocommit is off,
-# and 200 concurrent connections; down stops the lab cleanly.
+# and 200 concurrent connections; down then up keeps the state.
 . "$TOP/tests/lib.sh"
 
 PY=/usr/bin/python3
@@ -110,7 +110,7 @@ EOF
 )
 like "$out" "open 200 answered 200" "200 concurrent connections all answer"
 
-# --- down ---------------------------------------------------------------------
+# --- state survives down / up ---------------------------------------------------
 out=$(sql sqla.dc1.lab "USE mgc
 CREATE TABLE dbo.drill_marker (id INT NOT NULL)
 INSERT INTO dbo.drill_marker (id) VALUES (4242)")
@@ -123,5 +123,15 @@ ok "$([ -n "$(ls -A "$LAB_DIR/state")" ] && echo 0 || echo 1)" "down saved the e
 "$PCDR_LAB" --dir "$LAB_DIR" status >"$TMP/status" 2>&1
 is "$?" 1 "status exits 1 when the lab is down"
 like "$(cat "$TMP/status")" "stopped" "status says stopped"
+
+"$PCDR_LAB" up --dir "$LAB_DIR" >"$TMP/up2" 2>&1
+is "$?" 0 "up --dir restarts from the copied topology"
+. "$LAB_DIR/env"
+out=$(sql sqla.dc1.lab "USE mgc
+SELECT id FROM dbo.drill_marker")
+like "$out" "(^|[[:space:]])4242([[:space:]]|$)" "the table and its row survive down/up"
+out=$(sql sqlb.dc1.lab "SELECT name FROM sys.databases WHERE name = 'mgc'")
+like "$out" "(^|[[:space:]])name([[:space:]]|$)" "sqlb.dc1.lab answers"
+unlike "$out" "^mgc$" "sqlb.dc1.lab still has no mgc"
 
 done_testing
