@@ -55,7 +55,7 @@ static int push(struct lexer *lx, enum sqltok_kind kind, const char *raw, size_t
 	if (lx->toks.len >= SQL_MAX_TOKENS)
 		return lex_fail(lx, 123, 15,
 		                "Batch/procedure exceeds maximum length of %.*s characters.",
-		                "65536", 5);
+		                "4194304", 7);
 	memset(&t, 0, sizeof(t));
 	t.kind = kind;
 	t.raw = raw;
