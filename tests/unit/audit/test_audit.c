@@ -274,6 +274,104 @@ static void test_audit__notes_push_rejected_is_rebuilt_keeping_their_note(void *
 	gitsrc_free(src);
 }
 
+/* Another host pushes a commit adding records/lyon-pchat/NAME.json to the
+ * remote's audit branch (creating the branch if needed); returns its id. */
+static char *other_host_pushes(const char *bare, const char *name)
+{
+	char other[300], records[400], file[64];
+	const char *argv[] = {"rev-parse", "-q", "--verify", "origin/pcdr/audit", NULL};
+
+	snprintf(other, sizeof(other), "%s/%s-other", tmp_root, name);
+	GIT(tmp_root, "clone", "-q", bare, other);
+	if (fx_git_run(other, NULL, argv) == 0) {
+		GIT(other, "checkout", "-q", "-b", "pcdr/audit", "origin/pcdr/audit");
+	} else {
+		GIT(other, "checkout", "-q", "--orphan", "pcdr/audit");
+		GIT(other, "rm", "-rqf", ".");
+	}
+	snprintf(records, sizeof(records), "%s/records", other);
+	mkdir(records, 0700); /* may exist already */
+	snprintf(records, sizeof(records), "%s/records/lyon-pchat", other);
+	mkdir(records, 0700);
+	snprintf(file, sizeof(file), "%s.json", name);
+	fx_write_file(records, file, "{}\n");
+	GIT(other, "add", "-A");
+	GIT(other, "commit", "-q", "-m", "apply lyon-pchat: converge (succeeded, 1 step)");
+	GIT(other, "push", "-q", "origin", "pcdr/audit");
+	return GIT_OUT(other, "rev-parse", "HEAD");
+}
+
+static void test_audit__open_puts_unpushed_commits_on_top_of_the_remote(void **state)
+{
+	char ids[3][41], work[256], last[41];
+	const char *spec = fx_spec_repo("syncspec", ids);
+	const char *bare = remote_pair("sync", spec, work, sizeof(work));
+	struct audit_options offline = AUDIT_OPTIONS_INIT;
+	struct audit_written local, intent;
+	struct gitsrc *src = fx_open_src(work, NULL);
+	struct audit *audit;
+	char *theirs, *log, *parent;
+
+	(void)state;
+	offline.no_push = 1; /* as if the remote had been down */
+	audit = fx_open_audit(src, &offline);
+	write_ok(&local, audit,
+	         fx_record(ids[1], "succeeded", "failover", "dc1", "dc2", 1, "succeeded"));
+	assert_false(local.has_remote);
+	audit_free(audit);
+	theirs = other_host_pushes(bare, "sync");
+	/* back online: open fetches theirs and puts our commit on top */
+	audit = fx_open_audit(src, NULL);
+	assert_null(audit_remote_error(audit));
+	parent = GIT_OUT(work, "rev-parse", "pcdr/audit~1");
+	assert_string_equal(parent, theirs);
+	/* and the no-replay check sees our apply */
+	assert_int_equal(audit_check_descends(audit, "atl-pchat", ids[0], 0, last), ERR_CONFLICT);
+	assert_string_equal(last, ids[1]);
+	write_ok(&intent, audit,
+	         fx_record(ids[2], "intent", "converge", "dc2", "dc2", 1, "pending"));
+	assert_true(intent.pushed);
+	assert_int_equal(intent.push_attempts, 1);
+	log = GIT_OUT(bare, "log", "--format=%s", "pcdr/audit");
+	assert_string_equal(log, "apply atl-pchat: converge (intent, 1 step planned)\n"
+	                         "apply atl-pchat: failover dc1 -> dc2 (succeeded, 1 step)\n"
+	                         "apply lyon-pchat: converge (succeeded, 1 step)");
+	free(theirs), free(log), free(parent);
+	audit_free(audit);
+	gitsrc_free(src);
+}
+
+static void test_audit__push_retries_are_bounded_and_never_forced(void **state)
+{
+	char ids[3][41], work[256];
+	const char *spec = fx_spec_repo("boundspec", ids);
+	const char *bare = remote_pair("bound", spec, work, sizeof(work));
+	struct audit_options opts = AUDIT_OPTIONS_INIT;
+	struct audit_written w;
+	struct gitsrc *src = fx_open_src(work, NULL);
+	struct audit *audit;
+	json_t *record;
+	char *theirs, *tip;
+
+	(void)state;
+	opts.max_attempts = 1;
+	audit = fx_open_audit(src, &opts);
+	write_ok(&w, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 1, "pending"));
+	theirs = other_host_pushes(bare, "bound");
+	record = fx_record(ids[2], "succeeded", "failover", "dc1", "dc2", 1, "succeeded");
+	err_clear();
+	assert_int_equal(audit_record_write(&w, audit, record), ERR_CONFLICT);
+	json_decref(record);
+	assert_non_null(strstr(err_last(), "after 1 attempts"));
+	assert_false(w.pushed);
+	assert_int_equal(w.push_attempts, 1);
+	tip = GIT_OUT(bare, "rev-parse", "pcdr/audit");
+	assert_string_equal(tip, theirs); /* theirs was kept */
+	free(tip), free(theirs);
+	audit_free(audit);
+	gitsrc_free(src);
+}
+
 static void test_audit__cached_clone_pushes_to_its_url(void **state)
 {
 	char ids[3][41], work[256], url[300], cache[300];
@@ -524,6 +622,8 @@ int main(void)
 	        cmocka_unit_test(test_audit__pushes_branch_and_notes_to_origin),
 	        cmocka_unit_test(test_audit__rejected_push_is_fetched_rebuilt_and_retried),
 	        cmocka_unit_test(test_audit__notes_push_rejected_is_rebuilt_keeping_their_note),
+	        cmocka_unit_test(test_audit__open_puts_unpushed_commits_on_top_of_the_remote),
+	        cmocka_unit_test(test_audit__push_retries_are_bounded_and_never_forced),
 	        cmocka_unit_test(test_audit__cached_clone_pushes_to_its_url),
 	        cmocka_unit_test(test_audit__unreachable_remote_keeps_the_local_commit),
 	        cmocka_unit_test(test_audit__no_replay),
