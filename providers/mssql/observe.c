@@ -39,6 +39,7 @@ struct obs_section {
 struct obs_server {
 	const char *server_name;
 	const char *product_version;
+	const char *server_time;
 };
 
 #define S(T, f)                                                                                    \
@@ -63,7 +64,8 @@ struct obs_server {
 	}
 
 static const struct obs_col cols_server[] = {S(obs_server, server_name),
-                                             S(obs_server, product_version), END};
+                                             S(obs_server, product_version),
+                                             S(obs_server, server_time), END};
 static const struct obs_col cols_databases[] = {I(mssql_obs_database, database_id),
                                                 S(mssql_obs_database, name),
                                                 I(mssql_obs_database, state),
@@ -150,8 +152,25 @@ static const struct obs_col cols_backups[] = {
         S(mssql_obs_backup, checkpoint_lsn),
         C("backup_finish_date", OBS_STR, mssql_obs_backup, finish_date),
         B(mssql_obs_backup, is_copy_only),
+        S(mssql_obs_backup, server_name),
+        S(mssql_obs_backup, first_recovery_fork_guid),
         S(mssql_obs_backup, last_recovery_fork_guid),
+        S(mssql_obs_backup, fork_point_lsn),
         S(mssql_obs_backup, physical_device_name),
+        END};
+static const struct obs_col cols_restores[] = {
+        C("destination_database_name", OBS_STR, mssql_obs_restore, database),
+        S(mssql_obs_restore, restore_date),
+        C("restore_type", OBS_CHAR, mssql_obs_restore, restore_type),
+        B(mssql_obs_restore, recovery),
+        C("type", OBS_CHAR, mssql_obs_restore, backup_type),
+        S(mssql_obs_restore, first_lsn),
+        S(mssql_obs_restore, last_lsn),
+        S(mssql_obs_restore, first_recovery_fork_guid),
+        S(mssql_obs_restore, last_recovery_fork_guid),
+        S(mssql_obs_restore, fork_point_lsn),
+        S(mssql_obs_restore, server_name),
+        S(mssql_obs_restore, physical_device_name),
         END};
 static const struct obs_col cols_sessions[] = {C("name", OBS_STR, mssql_obs_sessions, database),
                                                I(mssql_obs_sessions, sessions), END};
@@ -183,6 +202,7 @@ static const struct obs_section obs_sections[] = {
         SEC("pcdr_ls_monitor_secondary", MSSQL_SEC_LS_MONITOR_SECONDARY,
             mssql_obs_ls_monitor_secondary, ls_monitor_secondary),
         SEC("pcdr_backups", MSSQL_SEC_BACKUPS, mssql_obs_backup, backups),
+        SEC("pcdr_restores", MSSQL_SEC_RESTORES, mssql_obs_restore, restores),
         SEC("pcdr_sessions", MSSQL_SEC_SESSIONS, mssql_obs_sessions, sessions),
         SEC("pcdr_recovery", MSSQL_SEC_RECOVERY, mssql_obs_recovery, recovery),
         SEC("pcdr_server_identity", MSSQL_SEC_SERVER_IDENTITY, mssql_obs_server_identity,
@@ -298,6 +318,7 @@ static void obs_parse_set(struct mssql_facts *facts, const struct obs_section *s
 		if (set->n_rows) {
 			facts->server_name = server->server_name;
 			facts->product_version = server->product_version;
+			facts->server_time = server->server_time;
 		}
 		return;
 	}

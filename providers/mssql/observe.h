@@ -41,6 +41,7 @@ enum mssql_section {
 	MSSQL_SEC_SESSIONS = 1 << 9,
 	MSSQL_SEC_RECOVERY = 1 << 10,
 	MSSQL_SEC_SERVER_IDENTITY = 1 << 11,
+	MSSQL_SEC_RESTORES = 1 << 12,
 };
 
 /* sys.databases (user databases, database_id > 4) */
@@ -146,7 +147,26 @@ struct mssql_obs_backup {
 	const char *checkpoint_lsn;
 	const char *finish_date;
 	bool is_copy_only;
+	const char *server_name;     /* where it was taken (restores add rows too) */
+	const char *first_recovery_fork_guid;
 	const char *last_recovery_fork_guid;
+	const char *fork_point_lsn;
+	const char *physical_device_name;
+};
+
+/* msdb.dbo.restorehistory JOIN backupset, newest first */
+struct mssql_obs_restore {
+	const char *database;        /* destination_database_name */
+	const char *restore_date;
+	char restore_type;           /* 'D', 'L', ... */
+	bool recovery;               /* 1 WITH RECOVERY, 0 NORECOVERY */
+	char backup_type;
+	const char *first_lsn;
+	const char *last_lsn;        /* where the next restore must start */
+	const char *first_recovery_fork_guid;
+	const char *last_recovery_fork_guid;
+	const char *fork_point_lsn;
+	const char *server_name;     /* where the restored set was taken */
 	const char *physical_device_name;
 };
 
@@ -185,6 +205,7 @@ struct mssql_facts {
 	unsigned sections;           /* MSSQL_SEC_* that arrived */
 	const char *server_name;     /* @@SERVERNAME */
 	const char *product_version;
+	const char *server_time;     /* GETDATE() as YYYY-MM-DDTHH:MM:SS.fff */
 	MSSQL_OBS_LIST(mssql_obs_database, databases);
 	MSSQL_OBS_LIST(mssql_obs_mirroring, mirroring);
 	MSSQL_OBS_LIST(mssql_obs_endpoint, endpoints);
@@ -193,6 +214,7 @@ struct mssql_facts {
 	MSSQL_OBS_LIST(mssql_obs_ls_monitor_primary, ls_monitor_primary);
 	MSSQL_OBS_LIST(mssql_obs_ls_monitor_secondary, ls_monitor_secondary);
 	MSSQL_OBS_LIST(mssql_obs_backup, backups);
+	MSSQL_OBS_LIST(mssql_obs_restore, restores);
 	MSSQL_OBS_LIST(mssql_obs_sessions, sessions);
 	MSSQL_OBS_LIST(mssql_obs_recovery, recovery);
 	MSSQL_OBS_LIST(mssql_obs_server_identity, server_identity);
@@ -205,7 +227,7 @@ struct mssql_observe_request {
 	const char *const *databases; /* limits backups to these; NULL: all user databases */
 	size_t n_databases;
 	const char *chat_database;    /* whose dbo.tblServerIdentity to read; NULL: none */
-	unsigned backup_rows;         /* newest backup sets kept; 0: 200 */
+	unsigned backup_rows;         /* newest backup sets and restores kept; 0: 200 */
 };
 
 /* Build the observation batch into *out (caller frees). ERR_INVALID when a
@@ -235,5 +257,28 @@ int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
  */
 size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
 			 const struct mssql_observe_request *req, unsigned max_connections);
+
+struct model;
+
+/*
+ * Add `facts` to the observed model `model` as one instance of `site`
+ * (the converter to reconciler/core/model.h). Only the databases in
+ * `dbs` (NULL: all user databases) become copies; server-side names
+ * (mirroring partners, log shipping servers) are mapped to the spec's
+ * `instances` when their name or host matches. An instance that was not
+ * observed is added with reachable = false and the reason. Strings are
+ * copied into the model's arena.
+ */
+void mssql_facts_to_model(struct model *model, const struct mssql_facts *facts, const char *site,
+			  const char *const *dbs, size_t n_dbs, const char *const *instances,
+			  size_t n_instances);
+
+/*
+ * The tblServerIdentity addresses whose last ping is at most `within_s`
+ * seconds before the server's own clock (facts->server_time), copied into
+ * `arena`; at most `max` into `out`. Returns how many.
+ */
+size_t mssql_facts_recent_pings(const char **out, size_t max, struct arena *arena,
+				const struct mssql_facts *facts, unsigned within_s);
 
 #endif

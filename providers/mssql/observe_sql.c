@@ -15,7 +15,8 @@
 static const char observe_fixed[] =
         "SET NOCOUNT ON;\n"
         "SELECT 0 AS pcdr_server, @@SERVERNAME AS server_name,\n"
-        "  CAST(SERVERPROPERTY(N'ProductVersion') AS nvarchar(128)) AS product_version;\n"
+        "  CAST(SERVERPROPERTY(N'ProductVersion') AS nvarchar(128)) AS product_version,\n"
+        "  GETDATE() AS server_time;\n"
         "SELECT 0 AS pcdr_databases, d.database_id, d.name, d.state, d.state_desc,\n"
         "  d.is_in_standby, d.is_read_only, d.user_access_desc, d.recovery_model_desc\n"
         "FROM sys.databases AS d WHERE d.database_id > 4 ORDER BY d.name;\n"
@@ -78,7 +79,8 @@ static void observe_sql_backups(struct sqlquote *q, const struct mssql_observe_r
 	        q,
 	        "SELECT TOP (%u) 0 AS pcdr_backups, bs.database_name, bs.type, bs.first_lsn,\n"
 	        "  bs.last_lsn, bs.database_backup_lsn, bs.checkpoint_lsn, bs.backup_finish_date,\n"
-	        "  bs.is_copy_only, bs.last_recovery_fork_guid, bmf.physical_device_name\n"
+	        "  bs.is_copy_only, bs.server_name, bs.first_recovery_fork_guid,\n"
+	        "  bs.last_recovery_fork_guid, bs.fork_point_lsn, bmf.physical_device_name\n"
 	        "FROM msdb.dbo.backupset AS bs\n"
 	        "JOIN msdb.dbo.backupmediafamily AS bmf ON bmf.media_set_id = bs.media_set_id\n",
 	        req->backup_rows ? req->backup_rows : 200u);
@@ -87,6 +89,27 @@ static void observe_sql_backups(struct sqlquote *q, const struct mssql_observe_r
 	if (req->n_databases)
 		sqlquote_add(q, ")\n");
 	sqlquote_add(q, "ORDER BY bs.backup_finish_date DESC, bs.backup_set_id DESC;\n");
+}
+
+/* The newest restores (what a RESTORING copy has applied, and from where). */
+static void observe_sql_restores(struct sqlquote *q, const struct mssql_observe_request *req)
+{
+	sqlquote_add(q,
+	             "SELECT TOP (%u) 0 AS pcdr_restores, rh.destination_database_name,\n"
+	             "  rh.restore_date, rh.restore_type, rh.recovery, bs.type, bs.first_lsn,\n"
+	             "  bs.last_lsn, bs.first_recovery_fork_guid, bs.last_recovery_fork_guid,\n"
+	             "  bs.fork_point_lsn, bs.server_name, bmf.physical_device_name\n"
+	             "FROM msdb.dbo.restorehistory AS rh\n"
+	             "JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id\n"
+	             "LEFT JOIN msdb.dbo.backupmediafamily AS bmf ON bmf.media_set_id = "
+	             "bs.media_set_id\n",
+	             req->backup_rows ? req->backup_rows : 200u);
+	for (size_t i = 0; i < req->n_databases; i++)
+		sqlquote_add(q, i ? ", %L" : "WHERE rh.destination_database_name IN (%L",
+		             req->databases[i]);
+	if (req->n_databases)
+		sqlquote_add(q, ")\n");
+	sqlquote_add(q, "ORDER BY rh.restore_history_id DESC;\n");
 }
 
 int mssql_observe_batch(char **out, const struct mssql_observe_request *req)
@@ -99,6 +122,7 @@ int mssql_observe_batch(char **out, const struct mssql_observe_request *req)
 	sqlquote_init(&inner, 0);
 	sqlquote_add(&q, observe_fixed); /* constant text without directives */
 	observe_sql_backups(&q, req);
+	observe_sql_restores(&q, req);
 	sqlquote_add(&q, "EXEC sys.sp_executesql %L;\n", observe_recovery);
 	if (req->chat_database) {
 		sqlquote_add(&inner,

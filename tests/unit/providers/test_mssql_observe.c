@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "providers/mssql/observe.h"
+#include "reconciler/core/model.h"
 #include "util/err.h"
 
 static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
@@ -99,7 +100,8 @@ static void add_set(struct mssql_result *res, const char *const *cols, size_t nc
 /* What sqla.dc1 answers when it is the log shipping primary and mirror principal. */
 static void principal_result(struct mssql_result *res)
 {
-	static const char *server[] = {"pcdr_server", "server_name", "product_version"};
+	static const char *server[] = {"pcdr_server", "server_name", "product_version",
+	                               "server_time"};
 	static const char *dbs[] = {"pcdr_databases", "database_id",      "name",
 	                            "state",          "state_desc",       "is_in_standby",
 	                            "is_read_only",   "user_access_desc", "recovery_model_desc"};
@@ -137,7 +139,10 @@ static void principal_result(struct mssql_result *res)
 	                           "checkpoint_lsn",
 	                           "backup_finish_date",
 	                           "is_copy_only",
+	                           "server_name",
+	                           "first_recovery_fork_guid",
 	                           "last_recovery_fork_guid",
+	                           "fork_point_lsn",
 	                           "physical_device_name"};
 	static const char *ses[] = {"pcdr_sessions", "name", "sessions"};
 	static const char *rec[] = {"pcdr_recovery",      "name",
@@ -147,7 +152,7 @@ static void principal_result(struct mssql_result *res)
 	static const char *sid[] = {"pcdr_server_identity", "serverID", "serverAddress",
 	                            "serverLastPingTime"};
 
-	SET(res, server, ROW("0", "SQLA", "13.0.5026.0"));
+	SET(res, server, ROW("0", "sqla.dc1.lab", "13.0.5026.0", "2026-11-28T13:06:30.000"));
 	SET(res, dbs, ROW("0", "5", "mgc", "0", "ONLINE", "0", "0", "MULTI_USER", "FULL"),
 	    ROW("0", "6", "mgccomp", "1", "RESTORING", "0", "0", "MULTI_USER", "FULL"));
 	SET(res, mir,
@@ -160,10 +165,12 @@ static void principal_result(struct mssql_result *res)
 	        "sqla.dc2.lab", "mgc"));
 	SET(res, bk,
 	    ROW("0", "mgc", "L", "98000000011000001", "98000000012300001", "98000000001000037",
-	        "98000000011000001", "2026-11-28T13:05:00.000", "0",
-	        "6F9619FF-8B86-D011-B42D-00C04FC964FF", "\\\\fs1.lab\\pchat-ls\\mgc_1305.trn"),
+	        "98000000011000001", "2026-11-28T13:05:00.000", "0", "sqla.dc1.lab", NULL,
+	        "6F9619FF-8B86-D011-B42D-00C04FC964FF", NULL,
+	        "\\\\fs1.lab\\pchat-ls\\mgc_1305.trn"),
 	    ROW("0", "mgc", "D", "98000000001000037", "98000000001200001", NULL,
-	        "98000000001000037", "2026-11-28T12:00:00.000", "0", NULL, "D:\\full.bak"));
+	        "98000000001000037", "2026-11-28T12:00:00.000", "0", "sqla.dc1.lab", NULL, NULL,
+	        NULL, "D:\\full.bak"));
 	SET(res, ses, ROW("0", "mgc", "12"));
 	SET(res, rec,
 	    ROW("0", "mgc", "6F9619FF-8B86-D011-B42D-00C04FC964FF",
@@ -184,13 +191,16 @@ static void test_observe__parse_every_section(void **state)
 	mssql_observe_parse(&f, &res);
 	mssql_result_release(&res); /* facts keep their own copies */
 
+	for (size_t e = 0; e < f.n_errors; e++)
+		print_message("%s\n", f.errors[e]);
 	assert_int_equal(f.n_errors, 0);
 	assert_int_equal(f.sections, MSSQL_SEC_SERVER | MSSQL_SEC_DATABASES | MSSQL_SEC_MIRRORING |
 	                                     MSSQL_SEC_ENDPOINTS | MSSQL_SEC_LS_PRIMARY |
 	                                     MSSQL_SEC_BACKUPS | MSSQL_SEC_SESSIONS |
 	                                     MSSQL_SEC_RECOVERY | MSSQL_SEC_SERVER_IDENTITY);
 	assert_string_equal(f.instance, "sqla.dc1.lab");
-	assert_string_equal(f.server_name, "SQLA");
+	assert_string_equal(f.server_name, "sqla.dc1.lab");
+	assert_string_equal(f.server_time, "2026-11-28T13:06:30.000");
 	assert_string_equal(f.product_version, "13.0.5026.0");
 	assert_int_equal(f.n_databases, 2);
 	assert_string_equal(f.databases[1].name, "mgccomp");
@@ -480,6 +490,153 @@ static void test_observe__target_without_credentials(void **state)
 	mssql_facts_release(&f);
 }
 
+static const char *const lab_instances[] = {"sqla.dc1.lab", "sqlb.dc1.lab", "sqla.dc2.lab",
+                                            "sqlb.dc2.lab"};
+static const char *const lab_dbs[] = {"mgc", "mgccomp"};
+
+static void lsn_is(struct model_lsn lsn, const char *want)
+{
+	char text[MODEL_LSN_STRLEN];
+
+	model_lsn_format(lsn, text);
+	assert_string_equal(text, want);
+}
+
+static void test_observe__to_model_principal(void **state)
+{
+	struct arena arena = ARENA_INIT;
+	struct mssql_result res;
+	struct mssql_facts f;
+	struct model m;
+	struct model_instance *inst;
+	struct model_db *db;
+	const char *pings[4];
+
+	(void)state;
+	mssql_result_init(&res);
+	principal_result(&res);
+	mssql_facts_init(&f, "sqla.dc1.lab");
+	mssql_observe_parse(&f, &res);
+	mssql_result_release(&res);
+	model_init(&m, &arena, "atl-pchat");
+	mssql_facts_to_model(&m, &f, "dc1", lab_dbs, 2, lab_instances, 4);
+	assert_int_equal(mssql_facts_recent_pings(pings, 4, &arena, &f, 60), 1);
+	assert_string_equal(pings[0], "net.tcp://pc1.dc1.lab:8011");
+	assert_int_equal(mssql_facts_recent_pings(pings, 4, &arena, &f, 10), 0);
+	mssql_facts_release(&f); /* the model keeps its own copies */
+
+	inst = model_instance(&m, "SQLA.dc1.lab");
+	assert_non_null(inst);
+	assert_true(inst->reachable);
+	assert_string_equal(inst->site, "dc1");
+	db = model_db(inst, "mgc");
+	assert_non_null(db);
+	assert_int_equal(db->state, MODEL_DB_ONLINE);
+	assert_int_equal(db->recovery, MODEL_RECOVERY_FULL);
+	assert_int_equal(db->mirroring.role, MODEL_ROLE_PRINCIPAL);
+	assert_int_equal(db->mirroring.state, MODEL_MSTATE_SYNCHRONIZED);
+	assert_int_equal(db->mirroring.safety, MODEL_SAFETY_FULL);
+	assert_string_equal(db->mirroring.partner, "sqlb.dc1.lab"); /* from TCP://host:port */
+	assert_int_equal(db->mirroring.role_sequence, 3);
+	assert_true(db->ls_primary.configured);
+	assert_string_equal(db->ls_primary.backup_share, "\\\\fs1.lab\\pchat-ls");
+	assert_int_equal(db->ls_primary.n_secondaries, 1);
+	assert_string_equal(db->ls_primary.secondaries[0], "sqla.dc2.lab");
+	assert_string_equal(db->fork, "6F9619FF-8B86-D011-B42D-00C04FC964FF");
+	assert_null(db->fork_parent);
+	lsn_is(db->lsn, "98000000012300001"); /* the mirroring end of log */
+	assert_int_equal(db->user_sessions, 12);
+	db = model_db(inst, "mgccomp");
+	assert_int_equal(db->state, MODEL_DB_RESTORING);
+	assert_int_equal(db->mirroring.role, MODEL_ROLE_NONE);
+	assert_int_equal(inst->n_backups, 2);
+	assert_int_equal(inst->backups[0].type, 'L');
+	lsn_is(inst->backups[0].first_lsn, "98000000011000001");
+	lsn_is(inst->backups[0].last_lsn, "98000000012300001");
+	assert_string_equal(inst->backups[0].file, "\\\\fs1.lab\\pchat-ls\\mgc_1305.trn");
+	assert_string_equal(inst->backups[0].fork, "6F9619FF-8B86-D011-B42D-00C04FC964FF");
+	arena_release(&arena);
+}
+
+static void test_observe__to_model_restoring_secondary(void **state)
+{
+	static const char *dbs[] = {"pcdr_databases", "database_id",      "name",
+	                            "state",          "state_desc",       "is_in_standby",
+	                            "is_read_only",   "user_access_desc", "recovery_model_desc"};
+	static const char *rst[] = {"pcdr_restores",
+	                            "destination_database_name",
+	                            "restore_date",
+	                            "restore_type",
+	                            "recovery",
+	                            "type",
+	                            "first_lsn",
+	                            "last_lsn",
+	                            "first_recovery_fork_guid",
+	                            "last_recovery_fork_guid",
+	                            "fork_point_lsn",
+	                            "server_name",
+	                            "physical_device_name"};
+	struct arena arena = ARENA_INIT;
+	struct mssql_result res;
+	struct mssql_facts f;
+	struct model m;
+	struct model_db *db;
+
+	(void)state;
+	mssql_result_init(&res);
+	SET(&res, dbs, ROW("0", "5", "mgc", "1", "RESTORING", "0", "0", "MULTI_USER", "FULL"));
+	SET(&res, rst,
+	    ROW("0", "mgc", "2026-11-28T13:07:00.000", "L", "0", "L", "98000000011000001",
+	        "98000000012300001", "AAAAAAAA-0000-0000-0000-000000000001",
+	        "BBBBBBBB-0000-0000-0000-000000000002", "98000000000900001", "sqla.dc1.lab",
+	        "D:\\pchat-ls\\mgc_1305.trn"),
+	    ROW("0", "mgc", "2026-11-28T13:02:00.000", "L", "0", "L", "98000000010000001",
+	        "98000000011000001", NULL, NULL, NULL, "sqla.dc1.lab", "D:\\x.trn"));
+	mssql_facts_init(&f, "sqla.dc2.lab");
+	mssql_observe_parse(&f, &res);
+	mssql_result_release(&res);
+	assert_int_equal(f.n_errors, 0);
+	assert_int_equal(f.n_restores, 2);
+	assert_int_equal(f.restores[0].restore_type, 'L');
+	assert_false(f.restores[0].recovery);
+	model_init(&m, &arena, "atl-pchat");
+	mssql_facts_to_model(&m, &f, "dc2", lab_dbs, 2, lab_instances, 4);
+	mssql_facts_release(&f);
+	db = model_copy_of(&m, "sqla.dc2.lab", "mgc");
+	assert_non_null(db);
+	assert_int_equal(db->state, MODEL_DB_RESTORING);
+	/* the newest restore: where the next one starts, and on which fork */
+	lsn_is(db->lsn, "98000000012300001");
+	lsn_is(db->ls_secondary.last_restored_lsn, "98000000012300001");
+	assert_string_equal(db->fork, "BBBBBBBB-0000-0000-0000-000000000002");
+	assert_string_equal(db->fork_parent, "AAAAAAAA-0000-0000-0000-000000000001");
+	lsn_is(db->fork_lsn, "98000000000900001");
+	assert_null(model_db(model_instance(&m, "sqla.dc2.lab"), "mgccomp"));
+	arena_release(&arena);
+}
+
+static void test_observe__to_model_unreachable(void **state)
+{
+	struct arena arena = ARENA_INIT;
+	struct mssql_facts f;
+	struct model m;
+	struct model_instance *inst;
+
+	(void)state;
+	mssql_facts_init(&f, "sqlb.dc2.lab");
+	f.failure = MSSQL_FAIL_UNREACHABLE;
+	f.reason = "cannot connect to 'sqlb.dc2.lab': Connection refused";
+	model_init(&m, &arena, "atl-pchat");
+	mssql_facts_to_model(&m, &f, "dc2", NULL, 0, lab_instances, 4);
+	mssql_facts_release(&f);
+	inst = model_instance(&m, "sqlb.dc2.lab");
+	assert_false(inst->reachable);
+	assert_string_equal(inst->unreachable_reason,
+	                    "cannot connect to 'sqlb.dc2.lab': Connection refused");
+	assert_int_equal(inst->n_dbs, 0);
+	arena_release(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +649,9 @@ int main(void)
 	        cmocka_unit_test(test_observe__login_timeout_is_a_fact),
 	        cmocka_unit_test(test_observe__many_instances_in_parallel),
 	        cmocka_unit_test(test_observe__target_without_credentials),
+	        cmocka_unit_test(test_observe__to_model_principal),
+	        cmocka_unit_test(test_observe__to_model_restoring_secondary),
+	        cmocka_unit_test(test_observe__to_model_unreachable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
