@@ -150,6 +150,10 @@ int audit_rebuild(git_oid *out, struct audit *audit, const git_oid *local, const
 	git_oid id;
 	int error = 0, rc;
 
+	if (git_oid_equal(local, onto) || git_graph_descendant_of(audit->repo, local, onto) == 1) {
+		git_oid_cpy(out, local); /* onto is behind us: nothing to rebuild */
+		return 0;
+	}
 	git_oid_cpy(out, onto);
 	if (git_revwalk_new(&walk, audit->repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||

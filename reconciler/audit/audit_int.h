@@ -70,8 +70,9 @@ int audit_commit_build(git_oid *out, struct audit *audit, const git_oid *base, c
 
 /*
  * Put the commits reachable from `local` but not from `onto` on top of
- * `onto`, oldest first, each re-adding the record its Record: trailer
- * names, with its message and author. *out is the new tip.
+ * `onto`, oldest first, each replaying the files it added or changed,
+ * with its message and author. *out is the new tip; `local`
+ * itself when `onto` is already in its history (ids are kept).
  */
 int audit_rebuild(git_oid *out, struct audit *audit, const git_oid *local, const git_oid *onto);
 

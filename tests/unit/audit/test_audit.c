@@ -418,17 +418,36 @@ static void test_audit__unreachable_remote_keeps_the_local_commit(void **state)
 	char *tip;
 
 	(void)state;
+	audit = fx_open_audit(src, NULL);
+	write_ok(&w, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 1, "pending"));
+	assert_true(w.pushed);
 	snprintf(gone, sizeof(gone), "%s.moved", bare);
 	assert_int_equal(rename(bare, gone), 0);
-	audit = fx_open_audit(src, NULL);
-	assert_non_null(audit_remote_error(audit)); /* the fetch failed: not fatal */
-	record = fx_record(ids[2], "intent", "failover", "dc1", "dc2", 1, "pending");
+	record = fx_record(ids[2], "succeeded", "failover", "dc1", "dc2", 1, "succeeded");
 	err_clear();
 	assert_int_equal(audit_record_write(&w, audit, record), ERR_UNREACHABLE);
 	json_decref(record);
 	assert_false(w.pushed);
 	tip = GIT_OUT(work, "rev-parse", "pcdr/audit");
 	assert_string_equal(tip, w.commit);
+	free(tip);
+	audit_free(audit);
+	audit = fx_open_audit(src, NULL);
+	assert_non_null(audit_remote_error(audit)); /* the fetch failed: not fatal */
+	audit_free(audit);
+	/* back online: the remote is behind us, our commit keeps its id */
+	assert_int_equal(rename(gone, bare), 0);
+	audit = fx_open_audit(src, NULL);
+	assert_null(audit_remote_error(audit));
+	tip = GIT_OUT(work, "rev-parse", "pcdr/audit");
+	assert_string_equal(tip, w.commit);
+	free(tip);
+	record = fx_record(ids[2], "succeeded", "converge", "dc2", "dc2", 0, "succeeded");
+	json_object_set_new(record, "apply_id", json_string("feedf00d"));
+	write_ok(&w, audit, record);
+	assert_true(w.pushed);
+	tip = GIT_OUT(bare, "rev-list", "--count", "pcdr/audit");
+	assert_string_equal(tip, "3");
 	free(tip);
 	audit_free(audit);
 	gitsrc_free(src);
