@@ -16,56 +16,10 @@
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
 
-struct colspec {
-	const char *name;
-	enum lab_type type;
-	int32_t length;
-	uint8_t precision, scale;
-	bool nullable;
-};
+#include "lab/sql/catalog.h"
 
-#define C_SYSNAME(n, nul)                                                                          \
-	{                                                                                          \
-		n, LAB_T_NVARCHAR, 128, 0, 0, nul                                                  \
-	}
-#define C_DESC(n)                                                                                  \
-	{                                                                                          \
-		n, LAB_T_NVARCHAR, 60, 0, 0, true                                                  \
-	}
-#define C_INT(n, nul)                                                                              \
-	{                                                                                          \
-		n, LAB_T_INT, 4, 10, 0, nul                                                        \
-	}
-#define C_SMALL(n, nul)                                                                            \
-	{                                                                                          \
-		n, LAB_T_SMALLINT, 2, 5, 0, nul                                                    \
-	}
-#define C_TINY(n, nul)                                                                             \
-	{                                                                                          \
-		n, LAB_T_TINYINT, 1, 3, 0, nul                                                     \
-	}
-#define C_BIT(n, nul)                                                                              \
-	{                                                                                          \
-		n, LAB_T_BIT, 1, 1, 0, nul                                                         \
-	}
-#define C_DT(n, nul)                                                                               \
-	{                                                                                          \
-		n, LAB_T_DATETIME, 8, 23, 3, nul                                                   \
-	}
-#define C_LSN(n)                                                                                   \
-	{                                                                                          \
-		n, LAB_T_NUMERIC, 17, 25, 0, true                                                  \
-	}
-
-struct builder {
-	struct sqlctx *c;
-	struct rowset *rs;
-	size_t k;
-	struct lab_value *row;
-};
-
-static void start(struct builder *b, struct sqlctx *c, struct rowset *rs,
-                  const struct colspec *spec, size_t n_cols, size_t max_rows)
+void catalog_start(struct builder *b, struct sqlctx *c, struct rowset *rs,
+                   const struct colspec *spec, size_t n_cols, size_t max_rows)
 {
 	struct lab_column *cols = arena_calloc(c->a, n_cols, sizeof(*cols));
 
@@ -85,7 +39,7 @@ static void start(struct builder *b, struct sqlctx *c, struct rowset *rs,
 	rs->rows = arena_calloc(c->a, max_rows ? max_rows : 1, sizeof(*rs->rows));
 }
 
-static void row(struct builder *b)
+void catalog_row(struct builder *b)
 {
 	b->row = arena_calloc(b->c->a, b->rs->n_cols, sizeof(*b->row));
 	for (size_t i = 0; i < b->rs->n_cols; i++)
@@ -94,20 +48,20 @@ static void row(struct builder *b)
 	b->k = 0;
 }
 
-static void put_int(struct builder *b, int64_t i)
+void catalog_put_int(struct builder *b, int64_t i)
 {
 	b->row[b->k] = sqlval_int(b->rs->cols[b->k].type, i);
 	b->k++;
 }
 
-static void put_text(struct builder *b, const char *s)
+void catalog_put_text(struct builder *b, const char *s)
 {
 	if (s)
 		b->row[b->k] = sqlval_str(b->c->a, LAB_T_NVARCHAR, s, strlen(s));
 	b->k++;
 }
 
-static void put_time(struct builder *b, int64_t us)
+void catalog_put_time(struct builder *b, int64_t us)
 {
 	struct sqltype t = {LAB_T_DATETIME, 8, 23, 3};
 	struct lab_value raw = sqlval_time(LAB_T_DATETIME2, us);
@@ -116,12 +70,12 @@ static void put_time(struct builder *b, int64_t us)
 	b->k++;
 }
 
-static void put_null(struct builder *b)
+void catalog_put_null(struct builder *b)
 {
 	b->k++;
 }
 
-static void put_lsn(struct builder *b, const char *lsn)
+void catalog_put_lsn(struct builder *b, const char *lsn)
 {
 	if (lsn && *lsn)
 		b->row[b->k] = sqlval_str(b->c->a, LAB_T_NUMERIC, lsn, strlen(lsn));
@@ -157,29 +111,29 @@ static void view_databases(struct sqlctx *c, struct rowset *rs)
 	static const char *const model[] = {NULL, "FULL", "BULK_LOGGED", "SIMPLE"};
 	struct builder b;
 
-	start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->dbs.len);
+	catalog_start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->dbs.len);
 	for (size_t i = 0; i < c->inst->dbs.len; i++) {
 		const struct sqldb *db = c->inst->dbs.items[i];
 		bool online = db->state == DB_ONLINE;
 		bool mirrored = db->mirror.on && db->mirror.role == 1;
 
-		row(&b);
-		put_text(&b, db->name);
-		put_int(&b, db->id);
-		put_null(&b);
-		put_time(&b, db->create_us);
-		put_int(&b, 130);
-		put_text(&b, online ? "SQL_Latin1_General_CP1_CI_AS" : NULL);
-		put_int(&b, db->user_access % 3);
-		put_text(&b, access[db->user_access % 3]);
-		put_int(&b, db->is_read_only || db->is_in_standby);
-		put_int(&b, db->state);
-		put_text(&b, state_desc[db->state < 7 ? db->state : 6]);
-		put_int(&b, db->is_in_standby);
-		put_int(&b, db->recovery_model);
-		put_text(&b, model[db->recovery_model & 3]);
-		put_int(&b, mirrored ? 5 : 0);
-		put_text(&b, mirrored ? "DATABASE_MIRRORING" : "NOTHING");
+		catalog_row(&b);
+		catalog_put_text(&b, db->name);
+		catalog_put_int(&b, db->id);
+		catalog_put_null(&b);
+		catalog_put_time(&b, db->create_us);
+		catalog_put_int(&b, 130);
+		catalog_put_text(&b, online ? "SQL_Latin1_General_CP1_CI_AS" : NULL);
+		catalog_put_int(&b, db->user_access % 3);
+		catalog_put_text(&b, access[db->user_access % 3]);
+		catalog_put_int(&b, db->is_read_only || db->is_in_standby);
+		catalog_put_int(&b, db->state);
+		catalog_put_text(&b, state_desc[db->state < 7 ? db->state : 6]);
+		catalog_put_int(&b, db->is_in_standby);
+		catalog_put_int(&b, db->recovery_model);
+		catalog_put_text(&b, model[db->recovery_model & 3]);
+		catalog_put_int(&b, mirrored ? 5 : 0);
+		catalog_put_text(&b, mirrored ? "DATABASE_MIRRORING" : "NOTHING");
 	}
 }
 
@@ -193,8 +147,8 @@ static void mirroring_row(struct builder *b, const struct sqldb *db, bool visibl
 	static const char *const wst[] = {"UNKNOWN", "CONNECTED", "DISCONNECTED"};
 	const struct sqlmirror *m = &db->mirror;
 
-	row(b);
-	put_int(b, db->id);
+	catalog_row(b);
+	catalog_put_int(b, db->id);
 	if (!visible) {
 		b->k = b->rs->n_cols;
 		return;
@@ -202,25 +156,25 @@ static void mirroring_row(struct builder *b, const struct sqldb *db, bool visibl
 	b->row[b->k] = sqlval_null(LAB_T_UNIQUEIDENTIFIER);
 	b->row[b->k].is_null = false;
 	memcpy(b->row[b->k++].guid, m->guid, 16);
-	put_int(b, m->state);
-	put_text(b, st[m->state < 5 ? m->state : 1]);
-	put_int(b, m->role);
-	put_text(b, m->role == 1 ? "PRINCIPAL" : "MIRROR");
-	put_int(b, m->role_sequence);
-	put_int(b, m->safety);
-	put_text(b, safety[m->safety % 3]);
-	put_int(b, m->safety_sequence);
-	put_text(b, m->partner_name);
-	put_text(b, m->partner_instance);
-	put_text(b, *m->witness_name ? m->witness_name : NULL);
-	put_int(b, m->witness_state % 3);
-	put_text(b, wst[m->witness_state % 3]);
-	put_lsn(b, m->failover_lsn);
-	put_int(b, m->connection_timeout);
-	put_null(b);
-	put_text(b, "UNLIMITED");
-	put_lsn(b, m->end_of_log_lsn);
-	put_lsn(b, m->replication_lsn);
+	catalog_put_int(b, m->state);
+	catalog_put_text(b, st[m->state < 5 ? m->state : 1]);
+	catalog_put_int(b, m->role);
+	catalog_put_text(b, m->role == 1 ? "PRINCIPAL" : "MIRROR");
+	catalog_put_int(b, m->role_sequence);
+	catalog_put_int(b, m->safety);
+	catalog_put_text(b, safety[m->safety % 3]);
+	catalog_put_int(b, m->safety_sequence);
+	catalog_put_text(b, m->partner_name);
+	catalog_put_text(b, m->partner_instance);
+	catalog_put_text(b, *m->witness_name ? m->witness_name : NULL);
+	catalog_put_int(b, m->witness_state % 3);
+	catalog_put_text(b, wst[m->witness_state % 3]);
+	catalog_put_lsn(b, m->failover_lsn);
+	catalog_put_int(b, m->connection_timeout);
+	catalog_put_null(b);
+	catalog_put_text(b, "UNLIMITED");
+	catalog_put_lsn(b, m->end_of_log_lsn);
+	catalog_put_lsn(b, m->replication_lsn);
 }
 
 static void view_mirroring(struct sqlctx *c, struct rowset *rs)
@@ -250,7 +204,7 @@ static void view_mirroring(struct sqlctx *c, struct rowset *rs)
 	};
 	struct builder b;
 
-	start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->dbs.len);
+	catalog_start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->dbs.len);
 	for (size_t i = 0; i < c->inst->dbs.len; i++) {
 		const struct sqldb *db = c->inst->dbs.items[i];
 		bool visible = db->mirror.on && (db->mirror.role != 2 || c->s->sysadmin);
@@ -275,17 +229,17 @@ static void endpoint_cols(struct builder *b, const struct sqlendpoint *e)
 	                                   "DATABASE_MIRRORING"};
 	static const char *const state[] = {"STARTED", "STOPPED", "DISABLED"};
 
-	row(b);
-	put_text(b, e->name);
-	put_int(b, e->id);
-	put_int(b, 1);
-	put_int(b, e->protocol);
-	put_text(b, proto[e->protocol <= 5 ? e->protocol : 0]);
-	put_int(b, e->type);
-	put_text(b, type[e->type <= 4 ? e->type : 0]);
-	put_int(b, e->state % 3);
-	put_text(b, state[e->state % 3]);
-	put_int(b, e->id == 1);
+	catalog_row(b);
+	catalog_put_text(b, e->name);
+	catalog_put_int(b, e->id);
+	catalog_put_int(b, 1);
+	catalog_put_int(b, e->protocol);
+	catalog_put_text(b, proto[e->protocol <= 5 ? e->protocol : 0]);
+	catalog_put_int(b, e->type);
+	catalog_put_text(b, type[e->type <= 4 ? e->type : 0]);
+	catalog_put_int(b, e->state % 3);
+	catalog_put_text(b, state[e->state % 3]);
+	catalog_put_int(b, e->id == 1);
 }
 
 static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
@@ -316,11 +270,12 @@ static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
 	struct builder b;
 
 	if (which == 0)
-		start(&b, c, rs, plain, sizeof(plain) / sizeof(plain[0]), c->inst->endpoints.len);
+		catalog_start(&b, c, rs, plain, sizeof(plain) / sizeof(plain[0]),
+		              c->inst->endpoints.len);
 	else if (which == 1)
-		start(&b, c, rs, tcp, sizeof(tcp) / sizeof(tcp[0]), c->inst->endpoints.len);
+		catalog_start(&b, c, rs, tcp, sizeof(tcp) / sizeof(tcp[0]), c->inst->endpoints.len);
 	else
-		start(&b, c, rs, dbm, sizeof(dbm) / sizeof(dbm[0]), c->inst->endpoints.len);
+		catalog_start(&b, c, rs, dbm, sizeof(dbm) / sizeof(dbm[0]), c->inst->endpoints.len);
 	for (size_t i = 0; i < c->inst->endpoints.len; i++) {
 		const struct sqlendpoint *e = &c->inst->endpoints.items[i];
 
@@ -328,21 +283,22 @@ static void view_endpoints(struct sqlctx *c, struct rowset *rs, int which)
 			continue;
 		endpoint_cols(&b, e);
 		if (which == 1) {
-			put_int(&b, e->port);
-			put_int(&b, 0);
-			put_text(&b, *e->ip ? e->ip : NULL);
+			catalog_put_int(&b, e->port);
+			catalog_put_int(&b, 0);
+			catalog_put_text(&b, *e->ip ? e->ip : NULL);
 		} else if (which == 2) {
-			put_int(&b, e->role & 3);
-			put_text(&b, role[e->role & 3]);
-			put_int(&b, e->encryption);
-			put_int(&b, e->connection_auth ? e->connection_auth : 3);
-			put_text(&b, auth[e->connection_auth <= 4 && e->connection_auth
-			                          ? e->connection_auth
-			                          : 3]);
-			put_int(&b, 0);
-			put_int(&b, e->encryption_algorithm);
-			put_text(&b,
-			         alg[e->encryption_algorithm <= 8 ? e->encryption_algorithm : 0]);
+			catalog_put_int(&b, e->role & 3);
+			catalog_put_text(&b, role[e->role & 3]);
+			catalog_put_int(&b, e->encryption);
+			catalog_put_int(&b, e->connection_auth ? e->connection_auth : 3);
+			catalog_put_text(&b, auth[e->connection_auth <= 4 && e->connection_auth
+			                                  ? e->connection_auth
+			                                  : 3]);
+			catalog_put_int(&b, 0);
+			catalog_put_int(&b, e->encryption_algorithm);
+			catalog_put_text(
+			        &b,
+			        alg[e->encryption_algorithm <= 8 ? e->encryption_algorithm : 0]);
 		}
 	}
 }
@@ -360,23 +316,23 @@ static void view_sessions(struct sqlctx *c, struct rowset *rs)
 	};
 	struct builder b;
 
-	start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
+	catalog_start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
 	for (size_t i = 0; i < c->inst->sessions.len; i++) {
 		const struct lab_session *s = c->inst->sessions.items[i];
 
 		if (!c->s->sysadmin && s != c->s)
 			continue; /* VIEW SERVER STATE shows the others */
-		row(&b);
-		put_int(&b, s->spid);
-		put_time(&b, s->login_us);
-		put_text(&b, s->host);
-		put_text(&b, s->app);
-		put_text(&b, s->login);
-		put_text(&b, s->running ? "running" : "sleeping");
-		put_int(&b, 1);
-		put_int(&b, s->db_id);
-		put_int(&b, 0);
-		put_time(&b, s->last_batch_us);
+		catalog_row(&b);
+		catalog_put_int(&b, s->spid);
+		catalog_put_time(&b, s->login_us);
+		catalog_put_text(&b, s->host);
+		catalog_put_text(&b, s->app);
+		catalog_put_text(&b, s->login);
+		catalog_put_text(&b, s->running ? "running" : "sleeping");
+		catalog_put_int(&b, 1);
+		catalog_put_int(&b, s->db_id);
+		catalog_put_int(&b, 0);
+		catalog_put_time(&b, s->last_batch_us);
 	}
 }
 
@@ -408,22 +364,22 @@ static void view_sysprocesses(struct sqlctx *c, struct rowset *rs)
 	};
 	struct builder b;
 
-	start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
+	catalog_start(&b, c, rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
 	for (size_t i = 0; i < c->inst->sessions.len; i++) {
 		const struct lab_session *s = c->inst->sessions.items[i];
 
 		if (!c->s->sysadmin && s != c->s)
 			continue;
-		row(&b);
-		put_int(&b, s->spid);
-		put_int(&b, s->db_id);
-		put_time(&b, s->login_us);
-		put_time(&b, s->last_batch_us);
-		put_text(&b, padded(c, s->running ? "runnable" : "sleeping", 30));
-		put_text(&b, padded(c, s->host, 128));
-		put_text(&b, padded(c, s->app, 128));
-		put_text(&b, padded(c, s->login, 128));
-		put_text(&b, padded(c, s->running ? "SELECT" : "AWAITING COMMAND", 32));
+		catalog_row(&b);
+		catalog_put_int(&b, s->spid);
+		catalog_put_int(&b, s->db_id);
+		catalog_put_time(&b, s->login_us);
+		catalog_put_time(&b, s->last_batch_us);
+		catalog_put_text(&b, padded(c, s->running ? "runnable" : "sleeping", 30));
+		catalog_put_text(&b, padded(c, s->host, 128));
+		catalog_put_text(&b, padded(c, s->app, 128));
+		catalog_put_text(&b, padded(c, s->login, 128));
+		catalog_put_text(&b, padded(c, s->running ? "SELECT" : "AWAITING COMMAND", 32));
 	}
 }
 
@@ -449,6 +405,12 @@ int catalog_open(struct sqlctx *c, struct sqldb *db, const char *schema, const c
 		view_endpoints(c, out, 2);
 	else if (!strcasecmp(name, "dm_exec_sessions"))
 		view_sessions(c, out);
+	else if (!strcasecmp(name, "dm_exec_connections"))
+		catalog_connections(c, out);
+	else if (!strcasecmp(name, "database_recovery_status"))
+		catalog_recovery_status(c, out);
+	else if (!strcasecmp(name, "master_files"))
+		catalog_master_files(c, out);
 	else
 		return 0;
 	return 1;

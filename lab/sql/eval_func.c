@@ -387,14 +387,6 @@ static int eval_args(struct sqlctx *c, struct evalenv *env, const struct sqlexpr
 	return 0;
 }
 
-static void random_guid(uint8_t g[16])
-{
-	for (int i = 0; i < 16; i++)
-		g[i] = (uint8_t)(random() & 0xFF);
-	g[7] = (uint8_t)((g[7] & 0x0F) | 0x40);
-	g[8] = (uint8_t)((g[8] & 0x3F) | 0x80);
-}
-
 static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct lab_value *v,
                        size_t n, struct lab_value *out)
 {
@@ -440,7 +432,7 @@ static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct l
 	case F_NEWID:
 		*out = sqlval_null(LAB_T_UNIQUEIDENTIFIER);
 		out->is_null = false;
-		random_guid(out->guid);
+		world_new_guid(out->guid);
 		return 0;
 	case F_OBJID: {
 		int32_t id = v[0].is_null ? 0 : object_id(c, arg_text(c, &v[0]));

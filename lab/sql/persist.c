@@ -11,6 +11,8 @@
  *   database sNAME ID STATE STANDBY READONLY ACCESS RECOVERY SIZE_MB CREATE_US
  *   mirror ON GUIDHEX ROLE STATE SAFETY WSTATE ROLESEQ SAFETYSEQ TIMEOUT
  *          sPARTNER sINSTANCE sWITNESS sFAILOVERLSN sENDLSN sREPLLSN
+ *   recovery xDBGUID xFAMILY xFORK xFIRSTFORK sLASTLOGBACKUPLSN sFORKPOINTLSN
+ *            sREDOSTARTLSN HASREDOFORK xREDOFORK xDATAFILE xLOGFILE
  *   table sSCHEMA sNAME          (belongs to the last database)
  *   col sNAME TYPE LENGTH PRECISION SCALE NULLABLE
  *   row VALUE...                 (one per column)
@@ -90,6 +92,30 @@ static void put_value(struct strbuf *sb, const struct lab_value *v)
 	}
 }
 
+static void put_guid(struct strbuf *sb, const uint8_t g[16])
+{
+	strbuf_puts(sb, " x");
+	for (int i = 0; i < 16; i++)
+		strbuf_printf(sb, "%02X", g[i]);
+}
+
+static void put_recovery(struct strbuf *sb, const struct sqlrecovery *r)
+{
+	strbuf_puts(sb, "recovery");
+	put_guid(sb, r->database_guid);
+	put_guid(sb, r->family_guid);
+	put_guid(sb, r->recovery_fork_guid);
+	put_guid(sb, r->first_recovery_fork_guid);
+	encs(sb, r->last_log_backup_lsn);
+	encs(sb, r->fork_point_lsn);
+	encs(sb, r->redo_start_lsn);
+	strbuf_printf(sb, " %d", r->has_redo_start_fork);
+	put_guid(sb, r->redo_start_fork_guid);
+	put_guid(sb, r->data_file_guid);
+	put_guid(sb, r->log_file_guid);
+	strbuf_putc(sb, '\n');
+}
+
 static void put_db(struct strbuf *sb, const struct sqldb *db)
 {
 	const struct sqlmirror *m = &db->mirror;
@@ -111,6 +137,7 @@ static void put_db(struct strbuf *sb, const struct sqldb *db)
 	encs(sb, m->end_of_log_lsn);
 	encs(sb, m->replication_lsn);
 	strbuf_putc(sb, '\n');
+	put_recovery(sb, &db->recovery);
 	for (size_t t = 0; t < db->tables.len; t++) {
 		const struct sqltable *tb = db->tables.items[t];
 
@@ -348,6 +375,27 @@ static int load_mirror(struct loader *L, char **fld, size_t nf)
 	return 0;
 }
 
+static int load_recovery(struct loader *L, char **fld, size_t nf)
+{
+	struct sqlrecovery *r;
+	int64_t has;
+
+	if (!L->db || nf != 12)
+		return bad(L);
+	r = &L->db->recovery;
+	if (guid_hex(fld[1], r->database_guid) || guid_hex(fld[2], r->family_guid) ||
+	    guid_hex(fld[3], r->recovery_fork_guid) ||
+	    guid_hex(fld[4], r->first_recovery_fork_guid) ||
+	    copy_text(r->last_log_backup_lsn, sizeof(r->last_log_backup_lsn), fld[5]) ||
+	    copy_text(r->fork_point_lsn, sizeof(r->fork_point_lsn), fld[6]) ||
+	    copy_text(r->redo_start_lsn, sizeof(r->redo_start_lsn), fld[7]) || num(fld[8], &has) ||
+	    guid_hex(fld[9], r->redo_start_fork_guid) || guid_hex(fld[10], r->data_file_guid) ||
+	    guid_hex(fld[11], r->log_file_guid))
+		return bad(L);
+	r->has_redo_start_fork = has != 0;
+	return 0;
+}
+
 static int load_table(struct loader *L, char **fld, size_t nf)
 {
 	const char *schema, *name;
@@ -462,6 +510,8 @@ static int load_line(struct loader *L, char *line)
 		return load_database(L, fld, nf);
 	if (!strcmp(fld[0], "mirror"))
 		return load_mirror(L, fld, nf);
+	if (!strcmp(fld[0], "recovery"))
+		return load_recovery(L, fld, nf);
 	if (!strcmp(fld[0], "table"))
 		return load_table(L, fld, nf);
 	if (!strcmp(fld[0], "col"))

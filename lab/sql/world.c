@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lab/sql/value.h"
 #include "util/err.h"
@@ -36,6 +37,26 @@ struct sqldb *world_db_by_id(struct sqlinstance *inst, int32_t id)
 	return NULL;
 }
 
+void world_new_guid(uint8_t g[16])
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static uint64_t state;
+
+	pthread_mutex_lock(&lock);
+	if (state == 0)
+		state = (uint64_t)sqlval_now_us() ^ ((uint64_t)getpid() << 32) ^
+		        0x9E3779B97F4A7C15ull;
+	for (int i = 0; i < 16; i++) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		g[i] = (uint8_t)(state >> 24);
+	}
+	pthread_mutex_unlock(&lock);
+	g[7] = (uint8_t)((g[7] & 0x0F) | 0x40); /* version 4, wire order */
+	g[8] = (uint8_t)((g[8] & 0x3F) | 0x80);
+}
+
 struct sqldb *world_db_create(struct sqlinstance *inst, const char *name, int32_t id)
 {
 	struct sqldb *db;
@@ -50,6 +71,12 @@ struct sqldb *world_db_create(struct sqlinstance *inst, const char *name, int32_
 	db->recovery_model = 1;
 	db->create_us = sqlval_now_us();
 	db->mirror.connection_timeout = 10;
+	world_new_guid(db->recovery.database_guid);
+	memcpy(db->recovery.family_guid, db->recovery.database_guid, 16);
+	world_new_guid(db->recovery.recovery_fork_guid);
+	memcpy(db->recovery.first_recovery_fork_guid, db->recovery.recovery_fork_guid, 16);
+	world_new_guid(db->recovery.data_file_guid);
+	world_new_guid(db->recovery.log_file_guid);
 	vec_push(&inst->dbs, db);
 	return db;
 }
@@ -399,6 +426,8 @@ int lab_session_open(struct lab_world *world, size_t instance, const struct lab_
 	snprintf(s->app, sizeof(s->app), "%s", login->app_name ? login->app_name : "");
 	s->sysadmin = l->sysadmin;
 	s->login_us = s->last_batch_us = sqlval_now_us();
+	s->tds_version = login->tds_version;
+	s->packet_size = login->packet_size;
 	pthread_mutex_lock(&inst->lock);
 	if (open_database(inst, login, s, result)) {
 		pthread_mutex_unlock(&inst->lock);

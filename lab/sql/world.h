@@ -54,6 +54,22 @@ struct sqlmirror {
 	char replication_lsn[40];
 };
 
+/* The recovery fork and LSNs of sys.database_recovery_status and
+ * sys.master_files (restore and backup set them; "" = NULL). */
+struct sqlrecovery {
+	uint8_t database_guid[16];
+	uint8_t family_guid[16];
+	uint8_t recovery_fork_guid[16];
+	uint8_t first_recovery_fork_guid[16];
+	char last_log_backup_lsn[40];
+	char fork_point_lsn[40];
+	char redo_start_lsn[40]; /* while RESTORING */
+	uint8_t redo_start_fork_guid[16];
+	bool has_redo_start_fork;
+	uint8_t data_file_guid[16];
+	uint8_t log_file_guid[16];
+};
+
 struct sqldb {
 	char *name;
 	int32_t id;
@@ -65,6 +81,7 @@ struct sqldb {
 	unsigned size_mb;
 	int64_t create_us;
 	struct sqlmirror mirror;
+	struct sqlrecovery recovery;
 	VEC(struct sqltable *) tables;
 };
 
@@ -122,10 +139,14 @@ struct lab_session {
 	bool nocount;
 	bool running;
 	uint64_t batches;
+	uint32_t tds_version;
+	uint32_t packet_size;
 };
 
 /* --- instance helpers (caller holds inst->lock) ----------------------- */
 
+/* A random (version 4) GUID in wire order. */
+void world_new_guid(uint8_t g[16]);
 struct sqldb *world_db_by_name(struct sqlinstance *inst, const char *name);
 struct sqldb *world_db_by_id(struct sqlinstance *inst, int32_t id);
 /* Create a database with the model's system tables; NULL if it exists. */

@@ -134,6 +134,39 @@ static void test_sql_catalog__msdb_and_mgc_tables(void **state)
 	       "0\n");
 }
 
+static void test_sql_catalog__connections_files_recovery(void **state)
+{
+	struct fixture *f = *state;
+	struct sqldb *db;
+
+	EXPECT("SELECT session_id, net_transport, encrypt_option, auth_scheme, client_net_address "
+	       "FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+	       "cols session_id:int? net_transport:nvarchar(40) encrypt_option:nvarchar(40) "
+	       "auth_scheme:nvarchar(40) client_net_address:varchar(48)?\n"
+	       "row 51 'TCP' 'FALSE' 'SQL' '127.0.0.1'\ndone 0x10 C1 1\n");
+	EXPECT("SELECT file_id, type_desc, name, state_desc, size, redo_start_lsn FROM "
+	       "sys.master_files "
+	       "WHERE database_id = DB_ID('mgc') ORDER BY file_id",
+	       "cols file_id:int type_desc:nvarchar(60)? name:nvarchar(128) "
+	       "state_desc:nvarchar(60)? "
+	       "size:int redo_start_lsn:numeric(25,0)?\n"
+	       "row 1 'ROWS' 'mgc' 'ONLINE' 12800 NULL\nrow 2 'LOG' 'mgc_log' 'ONLINE' 3200 NULL\n"
+	       "done 0x10 C1 2\n");
+	EXPECT("SELECT COUNT(*) AS n FROM sys.database_recovery_status AS rs "
+	       "WHERE rs.recovery_fork_guid = rs.first_recovery_fork_guid AND rs.fork_point_lsn IS "
+	       "NULL",
+	       "cols n:int\nrow 6\ndone 0x10 C1 1\n");
+	db = world_db_by_name(f->world->inst[0], "mgc");
+	db->state = DB_RESTORING;
+	snprintf(db->recovery.redo_start_lsn, sizeof(db->recovery.redo_start_lsn),
+	         "41000000042400001");
+	EXPECT("SELECT mf.redo_start_lsn, rs.database_guid FROM sys.master_files AS mf "
+	       "JOIN sys.database_recovery_status AS rs ON rs.database_id = mf.database_id "
+	       "WHERE mf.database_id = 5 AND mf.file_id = 1",
+	       "cols redo_start_lsn:numeric(25,0)? database_guid:uniqueidentifier?\n"
+	       "row 41000000042400001 NULL\ndone 0x10 C1 1\n");
+}
+
 static int login(struct fixture *f, const char *user, const char *pw, const char *db,
                  struct lab_login_result *res, struct lab_session **s)
 {
@@ -237,6 +270,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__endpoints, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__sessions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__msdb_and_mgc_tables, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__connections_files_recovery, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__login_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(

@@ -54,6 +54,7 @@ static void test_sql_persist__round_trip(void **state)
 	const char *query = "SELECT id, body, n, g, f, b, flag, LEN(body) AS l FROM mgc.dbo.notes "
 	                    "ORDER BY id; SELECT serverAddress FROM mgc.dbo.tblServerIdentity";
 	char *before;
+	uint8_t fork[16];
 
 	assert_int_equal(fixture_open(f, dir), 0);
 	run(f, sql);
@@ -63,6 +64,8 @@ static void test_sql_persist__round_trip(void **state)
 	db->mirror.role = 2;
 	db->mirror.role_sequence = 3;
 	snprintf(db->mirror.partner_instance, sizeof(db->mirror.partner_instance), "sqlb.dc2.lab");
+	snprintf(db->recovery.redo_start_lsn, sizeof(db->recovery.redo_start_lsn), "123");
+	memcpy(fork, db->recovery.recovery_fork_guid, 16);
 	before = strdup(run(f, query));
 	assert_int_equal(lab_world_save(f->world), 0);
 	fixture_close(f);
@@ -75,6 +78,8 @@ static void test_sql_persist__round_trip(void **state)
 	assert_true(db->mirror.on);
 	assert_int_equal(db->mirror.role_sequence, 3);
 	assert_string_equal(db->mirror.partner_instance, "sqlb.dc2.lab");
+	assert_string_equal(db->recovery.redo_start_lsn, "123");
+	assert_memory_equal(db->recovery.recovery_fork_guid, fork, 16);
 	assert_string_equal(run(f, "SELECT name FROM sys.databases WHERE database_id = 6"),
 	                    "cols name:nvarchar(128)\nrow 'mgccomp'\ndone 0x10 C1 1\n");
 	fixture_close(f);
