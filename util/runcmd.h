@@ -19,25 +19,28 @@
 #define RUNCMD_STDERR_LIMIT_DEFAULT (16 * 1024)
 
 struct runcmd_opts {
-	const char *const *argv;     /* NULL-terminated; argv[0] looked up in PATH */
-	const char *const *env_add;  /* NULL or NULL-terminated "NAME=value"
-	                                entries added to the inherited environment */
-	const char *stdin_data;      /* NULL: the program reads /dev/null */
+	const char *const *argv;    /* NULL-terminated; argv[0] looked up in PATH */
+	const char *const *env_add; /* NULL or NULL-terminated "NAME=value"
+	                               entries added to the inherited environment */
+	const char *stdin_data;     /* NULL: the program reads /dev/null */
 	size_t stdin_len;
-	int timeout_ms;              /* 0: no timeout */
-	size_t stdout_limit;         /* 0: RUNCMD_STDOUT_LIMIT_DEFAULT */
-	size_t stderr_limit;         /* 0: RUNCMD_STDERR_LIMIT_DEFAULT; more is dropped */
+	int timeout_ms;      /* 0: no timeout */
+	size_t stdout_limit; /* 0: RUNCMD_STDOUT_LIMIT_DEFAULT */
+	size_t stderr_limit; /* 0: RUNCMD_STDERR_LIMIT_DEFAULT; more is dropped */
 };
 
 struct runcmd_result {
-	struct strbuf out;           /* everything the program wrote to stdout */
-	struct strbuf err;           /* the first stderr_limit bytes of stderr */
-	int exited;                  /* 1: exited normally, exit_code is valid */
+	struct strbuf out; /* everything the program wrote to stdout */
+	struct strbuf err; /* the first stderr_limit bytes of stderr */
+	int exited;        /* 1: exited normally, exit_code is valid */
 	int exit_code;
-	int term_signal;             /* signal that ended it, or 0 */
+	int term_signal; /* signal that ended it, or 0 */
 };
 
-#define RUNCMD_RESULT_INIT { STRBUF_INIT, STRBUF_INIT, 0, -1, 0 }
+#define RUNCMD_RESULT_INIT                                                                         \
+	{                                                                                          \
+		STRBUF_INIT, STRBUF_INIT, 0, -1, 0                                                 \
+	}
 
 /*
  * Run opts->argv[0] with the arguments in opts->argv and wait for it.

@@ -23,7 +23,7 @@
 #include "util/arena.h"
 
 #define MSSQL_RESULT_MAX_BYTES (16 * 1024 * 1024) /* text of one batch's results */
-#define MSSQL_RESULT_MAX_ROWS 100000              /* rows of one result set */
+#define MSSQL_RESULT_MAX_ROWS  100000             /* rows of one result set */
 
 enum mssql_tls {
 	MSSQL_TLS_REQUIRE = 0,
@@ -33,30 +33,30 @@ enum mssql_tls {
 
 /* Where and how to connect; every pointer is borrowed for the call. */
 struct mssql_target {
-	const char *name;          /* the instance name, for messages */
-	const char *address;       /* "host:port", or NULL when `server` is set */
-	const char *server;        /* a freetds.conf server name */
+	const char *name;    /* the instance name, for messages */
+	const char *address; /* "host:port", or NULL when `server` is set */
+	const char *server;  /* a freetds.conf server name */
 	enum mssql_tls tls;
-	unsigned login_timeout_s;  /* 0: 15 */
-	unsigned query_timeout_s;  /* 0: none */
-	const char *user;          /* from config_credentials; never copied */
+	unsigned login_timeout_s; /* 0: 15 */
+	unsigned query_timeout_s; /* 0: none */
+	const char *user;         /* from config_credentials; never copied */
 	const char *password;
 };
 
 /* A message the server sent (PRINT, RESTORE progress, errors). */
 struct mssql_message {
 	int number;
-	int severity;              /* as received: 10 arrives as 0 */
+	int severity; /* as received: 10 arrives as 0 */
 	int state;
 	int line;
 	const char *text;
-	const char *proc;          /* "" outside a procedure */
+	const char *proc; /* "" outside a procedure */
 };
 
 struct mssql_rowset {
-	const char **columns;      /* names, "" for an unnamed expression */
+	const char **columns; /* names, "" for an unnamed expression */
 	size_t n_columns;
-	const char **cells;        /* n_rows * n_columns, row-major; NULL = SQL NULL */
+	const char **cells; /* n_rows * n_columns, row-major; NULL = SQL NULL */
 	size_t n_rows;
 };
 
@@ -67,7 +67,7 @@ struct mssql_result {
 	size_t n_sets, cap_sets;
 	struct mssql_message *messages;
 	size_t n_messages, cap_messages;
-	const char *first_error;   /* text of the first message of severity > 10 */
+	const char *first_error; /* text of the first message of severity > 10 */
 	int first_error_number;
 };
 
@@ -75,19 +75,19 @@ void mssql_result_init(struct mssql_result *res);
 void mssql_result_release(struct mssql_result *res);
 /* Append an empty set / a message (the lab-free tests build results too). */
 struct mssql_rowset *mssql_result_add_set(struct mssql_result *res, const char *const *columns,
-					  size_t n_columns);
+                                          size_t n_columns);
 void mssql_rowset_add_row(struct mssql_result *res, struct mssql_rowset *set,
-			  const char *const *cells);
+                          const char *const *cells);
 void mssql_result_add_message(struct mssql_result *res, const struct mssql_message *msg);
 
 /* Why a connection failed: what the observed facts record. */
 enum mssql_failure {
 	MSSQL_FAIL_NONE = 0,
-	MSSQL_FAIL_UNREACHABLE,    /* no TCP connection, name not resolved, TLS failed */
-	MSSQL_FAIL_LOGIN,          /* the server refused the login (18456, 4060, ...) */
-	MSSQL_FAIL_TIMEOUT,        /* login or query took longer than allowed */
-	MSSQL_FAIL_TLS,            /* tls: require, but the session is not encrypted */
-	MSSQL_FAIL_QUERY,          /* the batch failed or the connection died in it */
+	MSSQL_FAIL_UNREACHABLE, /* no TCP connection, name not resolved, TLS failed */
+	MSSQL_FAIL_LOGIN,       /* the server refused the login (18456, 4060, ...) */
+	MSSQL_FAIL_TIMEOUT,     /* login or query took longer than allowed */
+	MSSQL_FAIL_TLS,         /* tls: require, but the session is not encrypted */
+	MSSQL_FAIL_QUERY,       /* the batch failed or the connection died in it */
 };
 
 struct mssql_conn;
@@ -102,7 +102,7 @@ struct mssql_conn;
  * or credentials). Thread-safe; connections are independent.
  */
 int mssql_connect(struct mssql_conn **out, enum mssql_failure *failure,
-		  const struct mssql_target *t);
+                  const struct mssql_target *t);
 
 /*
  * Run one batch and collect every result set and message into `res`
@@ -113,7 +113,7 @@ int mssql_connect(struct mssql_conn **out, enum mssql_failure *failure,
  * connection died, with *failure set.
  */
 int mssql_exec(struct mssql_conn *conn, const char *sql, struct mssql_result *res,
-	       enum mssql_failure *failure);
+               enum mssql_failure *failure);
 
 void mssql_close(struct mssql_conn *conn);
 

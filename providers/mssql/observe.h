@@ -48,7 +48,7 @@ enum mssql_section {
 struct mssql_obs_database {
 	const char *name;
 	int database_id;
-	int state;                   /* 0 ONLINE, 1 RESTORING, ... ; -1 unknown */
+	int state; /* 0 ONLINE, 1 RESTORING, ... ; -1 unknown */
 	const char *state_desc;
 	bool is_in_standby;
 	bool is_read_only;
@@ -59,10 +59,10 @@ struct mssql_obs_database {
 /* sys.database_mirroring joined to names (mirrored databases only) */
 struct mssql_obs_mirroring {
 	const char *database;
-	const char *role_desc;       /* PRINCIPAL, MIRROR */
-	const char *state_desc;      /* SYNCHRONIZED, SUSPENDED, ... */
+	const char *role_desc;  /* PRINCIPAL, MIRROR */
+	const char *state_desc; /* SYNCHRONIZED, SUSPENDED, ... */
 	const char *safety_level_desc;
-	const char *partner_name;    /* TCP://host:5022 */
+	const char *partner_name; /* TCP://host:5022 */
 	const char *partner_instance;
 	const char *witness_name;
 	const char *witness_state_desc;
@@ -92,7 +92,7 @@ struct mssql_obs_ls_primary {
 	const char *monitor_server;
 	const char *last_backup_file;
 	const char *last_backup_date;
-	int backup_job_enabled;      /* -1: no such job */
+	int backup_job_enabled; /* -1: no such job */
 	const char *secondary_server;
 	const char *secondary_database;
 };
@@ -108,11 +108,11 @@ struct mssql_obs_ls_secondary {
 	const char *last_copied_date;
 	int restore_delay;
 	bool restore_all;
-	int restore_mode;            /* 0 NORECOVERY, 1 STANDBY */
+	int restore_mode; /* 0 NORECOVERY, 1 STANDBY */
 	bool disconnect_users;
 	const char *last_restored_file;
 	const char *last_restored_date;
-	int copy_job_enabled;        /* -1: the job is gone */
+	int copy_job_enabled; /* -1: the job is gone */
 	int restore_job_enabled;
 };
 
@@ -134,20 +134,20 @@ struct mssql_obs_ls_monitor_secondary {
 	const char *last_copied_date;
 	const char *last_restored_file;
 	const char *last_restored_date;
-	int last_restored_latency;   /* -1: NULL */
+	int last_restored_latency; /* -1: NULL */
 };
 
 /* msdb.dbo.backupset JOIN backupmediafamily, newest first */
 struct mssql_obs_backup {
 	const char *database;
-	char type;                   /* 'D' full, 'I' differential, 'L' log */
+	char type; /* 'D' full, 'I' differential, 'L' log */
 	const char *first_lsn;
 	const char *last_lsn;
 	const char *database_backup_lsn;
 	const char *checkpoint_lsn;
 	const char *finish_date;
 	bool is_copy_only;
-	const char *server_name;     /* where it was taken (restores add rows too) */
+	const char *server_name; /* where it was taken (restores add rows too) */
 	const char *first_recovery_fork_guid;
 	const char *last_recovery_fork_guid;
 	const char *fork_point_lsn;
@@ -156,17 +156,17 @@ struct mssql_obs_backup {
 
 /* msdb.dbo.restorehistory JOIN backupset, newest first */
 struct mssql_obs_restore {
-	const char *database;        /* destination_database_name */
+	const char *database; /* destination_database_name */
 	const char *restore_date;
-	char restore_type;           /* 'D', 'L', ... */
-	bool recovery;               /* 1 WITH RECOVERY, 0 NORECOVERY */
+	char restore_type; /* 'D', 'L', ... */
+	bool recovery;     /* 1 WITH RECOVERY, 0 NORECOVERY */
 	char backup_type;
 	const char *first_lsn;
-	const char *last_lsn;        /* where the next restore must start */
+	const char *last_lsn; /* where the next restore must start */
 	const char *first_recovery_fork_guid;
 	const char *last_recovery_fork_guid;
 	const char *fork_point_lsn;
-	const char *server_name;     /* where the restored set was taken */
+	const char *server_name; /* where the restored set was taken */
 	const char *physical_device_name;
 };
 
@@ -183,7 +183,7 @@ struct mssql_obs_recovery {
 	const char *first_recovery_fork_guid;
 	const char *fork_point_lsn;
 	const char *last_log_backup_lsn;
-	const char *redo_start_lsn;  /* RESTORING: where the next restore starts */
+	const char *redo_start_lsn; /* RESTORING: where the next restore starts */
 	const char *redo_start_fork_guid;
 };
 
@@ -194,18 +194,18 @@ struct mssql_obs_server_identity {
 	const char *last_ping_time;
 };
 
-#define MSSQL_OBS_LIST(type, name) \
-	struct type *name;         \
+#define MSSQL_OBS_LIST(type, name)                                                                 \
+	struct type *name;                                                                         \
 	size_t n_##name
 
 struct mssql_facts {
 	const char *instance;
-	enum mssql_failure failure;  /* MSSQL_FAIL_NONE: observed */
-	const char *reason;          /* why not, with the server's message */
-	unsigned sections;           /* MSSQL_SEC_* that arrived */
-	const char *server_name;     /* @@SERVERNAME */
+	enum mssql_failure failure; /* MSSQL_FAIL_NONE: observed */
+	const char *reason;         /* why not, with the server's message */
+	unsigned sections;          /* MSSQL_SEC_* that arrived */
+	const char *server_name;    /* @@SERVERNAME */
 	const char *product_version;
-	const char *server_time;     /* GETDATE() as YYYY-MM-DDTHH:MM:SS.fff */
+	const char *server_time; /* GETDATE() as YYYY-MM-DDTHH:MM:SS.fff */
 	MSSQL_OBS_LIST(mssql_obs_database, databases);
 	MSSQL_OBS_LIST(mssql_obs_mirroring, mirroring);
 	MSSQL_OBS_LIST(mssql_obs_endpoint, endpoints);
@@ -218,16 +218,16 @@ struct mssql_facts {
 	MSSQL_OBS_LIST(mssql_obs_sessions, sessions);
 	MSSQL_OBS_LIST(mssql_obs_recovery, recovery);
 	MSSQL_OBS_LIST(mssql_obs_server_identity, server_identity);
-	const char **errors;         /* server errors and result shape problems */
+	const char **errors; /* server errors and result shape problems */
 	size_t n_errors;
-	struct arena arena;          /* everything above */
+	struct arena arena; /* everything above */
 };
 
 struct mssql_observe_request {
 	const char *const *databases; /* limits backups to these; NULL: all user databases */
 	size_t n_databases;
-	const char *chat_database;    /* whose dbo.tblServerIdentity to read; NULL: none */
-	unsigned backup_rows;         /* newest backup sets and restores kept; 0: 200 */
+	const char *chat_database; /* whose dbo.tblServerIdentity to read; NULL: none */
+	unsigned backup_rows;      /* newest backup sets and restores kept; 0: 200 */
 };
 
 /* Build the observation batch into *out (caller frees). ERR_INVALID when a
@@ -248,7 +248,7 @@ void mssql_facts_release(struct mssql_facts *facts);
  * facts->reason saying what happened.
  */
 int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
-		  const struct mssql_observe_request *req);
+                  const struct mssql_observe_request *req);
 
 /*
  * Observe `n` instances in parallel with at most `max_connections` at a
@@ -256,7 +256,7 @@ int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
  * must be released by the caller. Returns how many were observed.
  */
 size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
-			 const struct mssql_observe_request *req, unsigned max_connections);
+                         const struct mssql_observe_request *req, unsigned max_connections);
 
 struct model;
 
@@ -270,8 +270,8 @@ struct model;
  * copied into the model's arena.
  */
 void mssql_facts_to_model(struct model *model, const struct mssql_facts *facts, const char *site,
-			  const char *const *dbs, size_t n_dbs, const char *const *instances,
-			  size_t n_instances);
+                          const char *const *dbs, size_t n_dbs, const char *const *instances,
+                          size_t n_instances);
 
 /*
  * The tblServerIdentity addresses whose last ping is at most `within_s`
@@ -279,6 +279,6 @@ void mssql_facts_to_model(struct model *model, const struct mssql_facts *facts, 
  * `arena`; at most `max` into `out`. Returns how many.
  */
 size_t mssql_facts_recent_pings(const char **out, size_t max, struct arena *arena,
-				const struct mssql_facts *facts, unsigned within_s);
+                                const struct mssql_facts *facts, unsigned within_s);
 
 #endif

@@ -26,8 +26,8 @@
 
 #include "util/strbuf.h"
 
-#define SQLQUOTE_IDENT_MAX 128                /* sysname, in UTF-16 units */
-#define SQLQUOTE_LIMIT_DEFAULT (1024 * 1024)  /* one batch */
+#define SQLQUOTE_IDENT_MAX     128           /* sysname, in UTF-16 units */
+#define SQLQUOTE_LIMIT_DEFAULT (1024 * 1024) /* one batch */
 
 /* 0 when `len` bytes at `s` are valid UTF-8 without NUL; else ERR_INVALID
  * with a message naming `what` (never quoting the text itself). */
@@ -41,7 +41,7 @@ int sqlquote_literal(struct strbuf *sb, const char *text);
 
 struct sqlquote {
 	struct strbuf sb;
-	int error;                /* first error, sticky */
+	int error; /* first error, sticky */
 };
 
 /* limit: largest text in bytes; 0 means SQLQUOTE_LIMIT_DEFAULT. */

@@ -21,8 +21,8 @@
 #include <stddef.h>
 
 #define POOLCMD_TIMEOUT_MS_DEFAULT (120 * 1000)
-#define POOLCMD_OUTPUT_LIMIT (64 * 1024)
-#define POOLCMD_MAX_SERVERS 256
+#define POOLCMD_OUTPUT_LIMIT       (64 * 1024)
+#define POOLCMD_MAX_SERVERS        256
 
 enum poolcmd_state {
 	POOLCMD_NORMAL = 0,
@@ -30,19 +30,22 @@ enum poolcmd_state {
 };
 
 struct poolcmd {
-	const char *name;            /* pool name (metadata.name), for messages */
-	const char *identity;        /* spec.pool, given as PCDR_POOL; may be NULL */
-	const char *const *argv;     /* the configured command, NULL-terminated */
-	int timeout_ms;              /* 0: POOLCMD_TIMEOUT_MS_DEFAULT */
+	const char *name;        /* pool name (metadata.name), for messages */
+	const char *identity;    /* spec.pool, given as PCDR_POOL; may be NULL */
+	const char *const *argv; /* the configured command, NULL-terminated */
+	int timeout_ms;          /* 0: POOLCMD_TIMEOUT_MS_DEFAULT */
 };
 
 struct poolcmd_status {
 	enum poolcmd_state state;
-	char **active_servers;       /* owned; as the command printed them */
+	char **active_servers; /* owned; as the command printed them */
 	size_t n_active_servers;
 };
 
-#define POOLCMD_STATUS_INIT { POOLCMD_NORMAL, NULL, 0 }
+#define POOLCMD_STATUS_INIT                                                                        \
+	{                                                                                          \
+		POOLCMD_NORMAL, NULL, 0                                                            \
+	}
 
 /* "Normal" / "FailedOver". */
 const char *poolcmd_state_name(enum poolcmd_state state);
@@ -61,7 +64,7 @@ int poolcmd_get(struct poolcmd_status *out, const struct poolcmd *cmd);
 /* Parse `get` output (`len` bytes). ERR_INVALID with a message naming
  * `what` (e.g. "pool command 'get' for 'atl-pchat'"). */
 int poolcmd_parse_status(struct poolcmd_status *out, const char *json, size_t len,
-			 const char *what);
+                         const char *what);
 
 /* Run `set-state STATE`. Errors as poolcmd_get. */
 int poolcmd_set_state(const struct poolcmd *cmd, enum poolcmd_state state);

@@ -23,8 +23,8 @@
 #include "util/arena.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/pcdr/config.yaml"
-#define CONFIG_MAX_BYTES (256 * 1024)
-#define CONFIG_SECRET_MAX 256 /* bytes, user name or password */
+#define CONFIG_MAX_BYTES    (256 * 1024)
+#define CONFIG_SECRET_MAX   256 /* bytes, user name or password */
 
 enum config_tls {
 	CONFIG_TLS_REQUIRE = 0, /* encrypt or refuse the connection */
@@ -47,7 +47,7 @@ struct config_instance {
 	unsigned login_timeout_s;
 	unsigned query_timeout_s;
 	const struct config_credentials *credentials; /* owned by the config */
-	bool listed;         /* false: defaults for an instance not in the file */
+	bool listed;           /* false: defaults for an instance not in the file */
 	char address_buf[272]; /* storage for a derived address */
 };
 
@@ -66,19 +66,19 @@ struct config {
 		const char *allowed_signers; /* NULL: signatures not checked */
 	} source;
 	struct {
-		const char *branch;          /* default "pcdr/audit" */
-		bool push;                   /* default true */
+		const char *branch; /* default "pcdr/audit" */
+		bool push;          /* default true */
 	} audit;
 	struct {
-		unsigned ttl_s;              /* lease length, default 600 */
-		unsigned wait_s;             /* wait for a held lock, default 0 */
+		unsigned ttl_s;  /* lease length, default 600 */
+		unsigned wait_s; /* wait for a held lock, default 0 */
 	} lock;
-	unsigned watch_interval_s;           /* default 60 */
-	unsigned max_connections;            /* parallel SQL connections, default 8 */
-	struct config_instance defaults;     /* `sql:` and `credentials:` */
-	struct config_instance *instances;   /* in file order */
+	unsigned watch_interval_s;         /* default 60 */
+	unsigned max_connections;          /* parallel SQL connections, default 8 */
+	struct config_instance defaults;   /* `sql:` and `credentials:` */
+	struct config_instance *instances; /* in file order */
 	size_t n_instances;
-	struct config_pool *pools;           /* in file order */
+	struct config_pool *pools; /* in file order */
 	size_t n_pools;
 	struct config_credentials **secrets; /* every credential set, zeroed on free */
 	size_t n_secrets;
@@ -92,7 +92,10 @@ struct config_problems {
 	size_t cap;
 };
 
-#define CONFIG_PROBLEMS_INIT { NULL, 0, 0 }
+#define CONFIG_PROBLEMS_INIT                                                                       \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Which file to read: `flag` (--config) if given, else $PCDR_CONFIG if
  * set and not empty, else CONFIG_DEFAULT_PATH. Borrowed. */
@@ -110,7 +113,7 @@ int config_load(struct config **out, const char *path, struct config_problems *p
 /* Parse `len` bytes of text named `path` (for messages and for resolving
  * relative credential files). Same contract as config_load. */
 int config_parse(struct config **out, const char *path, const char *text, size_t len,
-		 struct config_problems *problems);
+                 struct config_problems *problems);
 
 /* Zeroes every credential set, then frees. NULL is fine. */
 void config_free(struct config *cfg);
@@ -119,7 +122,7 @@ void config_free(struct config *cfg);
  * name, with ",port" spelled ":port"; listed = false) written to
  * `scratch`. Never NULL. */
 const struct config_instance *config_instance(const struct config *cfg, const char *name,
-					      struct config_instance *scratch);
+                                              struct config_instance *scratch);
 
 /* The pool command for `name`, or NULL (with ERR_NOTFOUND set). */
 const struct config_pool *config_pool(const struct config *cfg, const char *name);

@@ -27,14 +27,14 @@ struct config_key {
 };
 
 void config_problem(struct config_walk *w, const yaml_mark_t *mark, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void config_problem_at(struct config_walk *w, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 
 /* Walk a mapping with a key table: unknown, duplicate and missing required
  * keys are problems; `what` names the mapping in messages ("sql"). */
 void config_walk_map(struct config_walk *w, yaml_node_t *map, const struct config_key *keys,
-		     void *target, const char *what);
+                     void *target, const char *what);
 yaml_node_t *config_node(struct config_walk *w, int index);
 
 /* A scalar as a string (arena copy), or NULL after a problem. */
@@ -43,7 +43,7 @@ const char *config_string(struct config_walk *w, yaml_node_t *node, const char *
 bool config_duration(struct config_walk *w, yaml_node_t *node, const char *what, unsigned *out);
 bool config_bool(struct config_walk *w, yaml_node_t *node, const char *what, bool *out);
 bool config_uint(struct config_walk *w, yaml_node_t *node, const char *what, unsigned max,
-		 unsigned *out);
+                 unsigned *out);
 
 /* The `sql:` defaults and the `instances:` map (config_sql.c). */
 void config_read_sql(struct config_walk *w, yaml_node_t *node);
@@ -51,7 +51,6 @@ void config_read_instances(struct config_walk *w, yaml_node_t *node);
 
 /* The `credentials:` block: resolve into a new secret owned by the
  * config; NULL after a problem. */
-const struct config_credentials *config_credentials_parse(struct config_walk *w,
-							  yaml_node_t *node);
+const struct config_credentials *config_credentials_parse(struct config_walk *w, yaml_node_t *node);
 
 #endif
