@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reconciler/source/gitsrc.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -202,14 +203,47 @@ done:
 	return error;
 }
 
+/* mkdir -p, new folders private to the user. */
 static int lock_mkdir(const char *dir)
 {
+	char *copy = xstrdup(dir);
 	struct stat st;
+	int error = 0;
 
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			error = err_set_errno(ERR_IO, "cannot create lock folder '%s'", copy);
+			goto done;
+		}
+		*p = '/';
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return err_set_errno(ERR_IO, "cannot create lock folder '%s'", dir);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return err_set(ERR_IO, "lock folder '%s' is not a folder", dir);
+		error = err_set_errno(ERR_IO, "cannot create lock folder '%s'", dir);
+	else if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = err_set(ERR_IO, "lock folder '%s' is not a folder", dir);
+done:
+	free(copy);
+	return error;
+}
+
+int lock_default_dir(char **out, const char *cache_dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *cache = NULL;
+	int error;
+
+	*out = NULL;
+	if (!cache_dir || !*cache_dir) {
+		if ((error = gitsrc_default_cache_dir(&cache)) < 0)
+			return error;
+		cache_dir = cache;
+	}
+	strbuf_printf(&sb, "%s/locks", cache_dir);
+	*out = strbuf_detach(&sb, NULL);
+	free(cache);
 	return 0;
 }
 

@@ -22,7 +22,8 @@
 struct lock;
 
 struct lock_options {
-	const char *dir;    /* folder of lease files, created (0700) when missing */
+	const char *dir;    /* folder of lease files, created (0700, with its
+	                       parents) when missing; see lock_default_dir */
 	const char *name;   /* what is locked, a pool name: the file is DIR/NAME.lease */
 	int64_t ttl_ms;     /* lease length; 0: LOCK_DEFAULT_TTL_MS */
 	int64_t wait_ms;    /* how long acquire waits for a held lease; 0: no wait */
@@ -79,6 +80,14 @@ const char *lock_holder(const struct lock *lock);
  * Returns 0, or ERR_IO when the file could not be written (freed anyway).
  */
 int lock_release(struct lock *lock);
+
+/*
+ * The default lock folder, next to the clone cache: CACHE/locks, where
+ * CACHE is `cache_dir`, or gitsrc's default ($XDG_CACHE_HOME/pcdr or
+ * ~/.cache/pcdr) when NULL. Caller frees. ERR_NOTFOUND when there is no
+ * cache folder to be next to (no XDG_CACHE_HOME and no HOME).
+ */
+int lock_default_dir(char **out, const char *cache_dir);
 
 /* Read DIR/NAME.lease without taking it. ERR_NOTFOUND when there is none. */
 int lock_read(struct lock_lease *out, const char *dir, const char *name);

@@ -221,6 +221,28 @@ static void test_lock__default_holder_names_user_host_pid(void **state)
 	assert_int_equal(lock_release(lk), 0);
 }
 
+static void test_lock__default_dir_is_next_to_the_cache(void **state)
+{
+	struct lock_options o = opts_for("alice@host1 pid 1", 10000, 0);
+	char *dir = NULL, nested[128];
+	struct lock *lk = NULL;
+
+	(void)state;
+	assert_int_equal(lock_default_dir(&dir, "/srv/pcdr-cache"), 0);
+	assert_string_equal(dir, "/srv/pcdr-cache/locks");
+	free(dir);
+	setenv("XDG_CACHE_HOME", "/var/cache/ops", 1);
+	assert_int_equal(lock_default_dir(&dir, NULL), 0);
+	assert_string_equal(dir, "/var/cache/ops/pcdr/locks");
+	free(dir);
+	unsetenv("XDG_CACHE_HOME");
+	/* missing parents are created */
+	snprintf(nested, sizeof(nested), "%s/cache/pcdr/locks", tmp_root);
+	o.dir = nested;
+	assert_int_equal(lock_acquire(&lk, &o), 0);
+	assert_int_equal(lock_release(lk), 0);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -262,6 +284,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_lock__two_processes_race_one_wins, each_setup),
 	        cmocka_unit_test_setup(test_lock__bad_options, each_setup),
 	        cmocka_unit_test_setup(test_lock__default_holder_names_user_host_pid, each_setup),
+	        cmocka_unit_test_setup(test_lock__default_dir_is_next_to_the_cache, each_setup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
