@@ -37,8 +37,9 @@ conf_name() {
 }
 
 # conf_directive CASE NAME: the value(s) of '--! NAME: value' in CASE.sql
+# (the same syntax compare.py's case_directives reads, without a python start)
 conf_directive() {
-	"$PY" "$CONF_DIR/compare.py" --directive "$CONF_DIR/$1.sql" "$2"
+	sed -n "s/^--![[:space:]]*$2:[[:space:]]*\(.*[^[:space:]]\)[[:space:]]*\$/\1/p" "$CONF_DIR/$1.sql"
 }
 
 # conf_port [SERVER]: the port of SERVER's section in $FREETDSCONF
