@@ -96,7 +96,8 @@ json_t *audit_record_new(const char *pool, const char *spec_commit);
  * serialized record or message holds one of opts->secrets: nothing is
  * written), ERR_IO (git failed locally), ERR_UNREACHABLE (the commit is
  * local but the remote could not be reached), ERR_CONFLICT (the remote
- * kept rejecting the push after max_attempts rebuilds).
+ * kept rejecting the push after max_attempts rebuilds; or, with nothing
+ * written, the audit branch is checked out in the repository's work tree).
  */
 int audit_record_write(struct audit_written *written, struct audit *audit, const json_t *record);
 

@@ -616,11 +616,23 @@ static void test_audit__branch_name_is_configurable(void **state)
 	struct gitsrc *src = fx_open_src(repo, NULL);
 	struct audit *audit = NULL;
 	struct audit_written intent, final;
+	json_t *record;
 	char *count;
 
 	(void)state;
 	opts.branch = "bad..name";
 	assert_int_equal(audit_open(&audit, src, &opts), ERR_INVALID);
+	/* a work tree with the audit branch checked out is never written to */
+	audit = fx_open_audit(src, NULL);
+	apply(audit, ids[2], "succeeded", 1, &intent, &final);
+	GIT(repo, "checkout", "-q", "pcdr/audit");
+	record = fx_record(ids[2], "intent", "failover", "dc1", "dc2", 1, "pending");
+	err_clear();
+	assert_int_equal(audit_record_write(&intent, audit, record), ERR_CONFLICT);
+	assert_non_null(strstr(err_last(), "is checked out"));
+	json_decref(record);
+	GIT(repo, "checkout", "-q", "main");
+	audit_free(audit);
 	opts.branch = "ops/audit-atl";
 	audit = fx_open_audit(src, &opts);
 	assert_string_equal(audit_branch(audit), "ops/audit-atl");
