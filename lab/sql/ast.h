@@ -182,6 +182,7 @@ enum sqlstmt_kind {
 	ST_RETURN,
 	ST_EMPTY,   /* a lone ';' */
 	ST_WAITFOR, /* WAITFOR DELAY 'hh:mm:ss' */
+	ST_TRAN,    /* BEGIN TRAN / COMMIT / ROLLBACK: name says which */
 };
 
 struct sqlcoldef {

@@ -331,7 +331,7 @@ static void view_sessions(struct sqlctx *c, struct rowset *rs)
 		catalog_put_text(&b, s->running ? "running" : "sleeping");
 		catalog_put_int(&b, 1);
 		catalog_put_int(&b, s->db_id);
-		catalog_put_int(&b, 0);
+		catalog_put_int(&b, s->trancount);
 		catalog_put_time(&b, s->last_batch_us);
 	}
 }

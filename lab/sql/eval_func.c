@@ -49,7 +49,7 @@ static int eval_global(struct sqlctx *c, const struct sqlexpr *e, struct lab_val
 	else if (!strcmp(n, "ERROR"))
 		*out = sqlval_int(LAB_T_INT, c->error);
 	else if (!strcmp(n, "TRANCOUNT"))
-		*out = sqlval_int(LAB_T_INT, 0);
+		*out = sqlval_int(LAB_T_INT, c->s->trancount);
 	else if (!strcmp(n, "SERVICENAME"))
 		*out = text(c, "MSSQLSERVER");
 	else if (!strcmp(n, "LANGUAGE"))

@@ -77,7 +77,8 @@ static int exec_create(struct sqlctx *c, const struct sqlstmt *st)
 				        "Column names in each table must be unique. Column name "
 				        "'%s' in table '%s' is specified more than once.",
 				        st->cols[i].name, st->obj.name);
-	world_table_create(db, st->obj.schema, st->obj.name, st->cols, st->n_cols);
+	txn_log_create(c->s, db,
+	               world_table_create(db, st->obj.schema, st->obj.name, st->cols, st->n_cols));
 	sqlout_done(c, 0, 0, 0);
 	return 0;
 }
@@ -100,7 +101,10 @@ static int exec_drop(struct sqlctx *c, const struct sqlstmt *st)
 		                    "do not have permission.",
 		                    st->obj.text);
 	}
-	world_table_drop(db, t);
+	if (txn_log_drop(c->s, db, t))
+		world_table_detach(db, t);
+	else
+		world_table_drop(db, t);
 	sqlout_done(c, 0, 0, 0);
 	return 0;
 }
@@ -225,8 +229,10 @@ static int exec_insert(struct sqlctx *c, const struct sqlstmt *st)
 			if (fit_value(c, db, t, k, &rows[r][k], st->line, "INSERT"))
 				return -1;
 	}
-	for (size_t r = 0; r < src.n_rows; r++)
+	for (size_t r = 0; r < src.n_rows; r++) {
 		world_table_insert(t, rows[r]);
+		txn_log_insert(c->s, db, t, t->rows.items[t->rows.len - 1]);
+	}
 	c->rowcount = src.n_rows;
 	sqlout_done(c, LAB_DONE_COUNT, 0xC3, src.n_rows);
 	return 0;
@@ -290,7 +296,8 @@ static int exec_update(struct sqlctx *c, const struct sqlstmt *st)
 		for (size_t i = 0; i < st->n_sets; i++) {
 			struct lab_value *cell = &t->rows.items[r][map[i]];
 
-			sqlval_free_heap(cell);
+			if (!txn_log_update(c->s, db, t, t->rows.items[r], (size_t)map[i], *cell))
+				sqlval_free_heap(cell);
 			*cell = sqlval_dup_heap(&newv[r][i]);
 		}
 	}
@@ -316,6 +323,8 @@ static int exec_delete(struct sqlctx *c, const struct sqlstmt *st)
 	n = t->rows.len;
 	for (size_t r = 0; r < n; r++) {
 		if (hit[r]) {
+			if (txn_log_delete(c->s, db, t, t->rows.items[r]))
+				continue;
 			for (size_t k = 0; k < t->n_cols; k++)
 				sqlval_free_heap(&t->rows.items[r][k]);
 			free(t->rows.items[r]);

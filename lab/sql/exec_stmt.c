@@ -220,6 +220,31 @@ static int exec_throw(struct sqlctx *c, const struct sqlstmt *st)
 	return -1;
 }
 
+static int exec_tran(struct sqlctx *c, const struct sqlstmt *st)
+{
+	struct lab_session *s = c->s;
+
+	if (st->name[0] == 'B') {
+		s->trancount++;
+	} else if (s->trancount == 0) {
+		bool commit = st->name[0] == 'C';
+
+		sqlexec_fail(c, AB_STMT, commit ? 3902 : 3903, 16, st->line,
+		             "The %s TRANSACTION request has no corresponding BEGIN TRANSACTION.",
+		             commit ? "COMMIT" : "ROLLBACK");
+		sqlout_done(c, LAB_DONE_ERROR, 0, 0);
+		return -1;
+	} else if (st->name[0] == 'R') {
+		txn_rollback(s);
+	} else if (s->trancount == 1) {
+		txn_commit_all(s);
+	} else {
+		s->trancount--;
+	}
+	sqlout_done(c, 0, 0, 0);
+	return 0;
+}
+
 static int exec_exec_string(struct sqlctx *c, const struct sqlstmt *st)
 {
 	struct lab_value v, t;
@@ -274,6 +299,9 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		break;
 	case ST_RAISERROR:
 		rc = sqlexec_raiserror(c, st);
+		break;
+	case ST_TRAN:
+		rc = exec_tran(c, st);
 		break;
 	default:
 		rc = sqlexec_dml(c, st);

@@ -406,6 +406,22 @@ static int parse_raiserror(struct parser *p, struct sqlstmt *s)
 	return 0;
 }
 
+/* BEGIN TRAN[SACTION] [name], COMMIT/ROLLBACK [TRAN[SACTION] | WORK] [name] */
+static int parse_tran(struct parser *p, struct sqlstmt *s, const char *verb)
+{
+	s->kind = ST_TRAN;
+	s->name = verb;
+	if (parse_accept(p, "TRAN") || parse_accept(p, "TRANSACTION")) {
+		if (pcur(p)->kind == TK_VAR ||
+		    (pcur(p)->kind == TK_IDENT &&
+		     (pcur(p)->quoted || !sqllex_reserved(pcur(p)->text))))
+			p->i++;
+	} else if (strcmp(verb, "BEGIN") != 0) {
+		parse_accept(p, "WORK");
+	}
+	return 0;
+}
+
 static bool throw_allowed(struct parser *p)
 {
 	struct sqltok *prev = p->i >= 1 ? &p->t[p->i - 1] : NULL;
@@ -436,10 +452,15 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 		s->kind = ST_IF;
 		return parse_if(p, s);
 	}
+	if (sqllex_is(t, "BEGIN") &&
+	    (sqllex_is(pcur(p), "TRAN") || sqllex_is(pcur(p), "TRANSACTION")))
+		return parse_tran(p, s, "BEGIN");
 	if (sqllex_is(t, "BEGIN")) {
 		s->kind = ST_BLOCK;
 		return parse_block(p, s);
 	}
+	if (sqllex_is(t, "COMMIT") || sqllex_is(t, "ROLLBACK"))
+		return parse_tran(p, s, sqllex_is(t, "COMMIT") ? "COMMIT" : "ROLLBACK");
 	if (sqllex_is(t, "THROW")) {
 		/* "The statement before the THROW statement must be followed by
 		 * the semicolon (;) statement terminator." */

@@ -143,7 +143,7 @@ void world_table_free(struct sqltable *t)
 	free(t);
 }
 
-void world_table_drop(struct sqldb *db, struct sqltable *t)
+void world_table_detach(struct sqldb *db, struct sqltable *t)
 {
 	for (size_t i = 0; i < db->tables.len; i++)
 		if (db->tables.items[i] == t) {
@@ -152,6 +152,11 @@ void world_table_drop(struct sqldb *db, struct sqltable *t)
 			db->tables.len--;
 			break;
 		}
+}
+
+void world_table_drop(struct sqldb *db, struct sqltable *t)
+{
+	world_table_detach(db, t);
 	world_table_free(t);
 }
 
@@ -452,6 +457,8 @@ void lab_session_close(struct lab_session *session)
 		return;
 	inst = session->inst;
 	pthread_mutex_lock(&inst->lock);
+	txn_rollback(session); /* a connection that goes away rolls back */
+	txn_release(session);
 	for (size_t i = 0; i < inst->sessions.len; i++)
 		if (inst->sessions.items[i] == session) {
 			memmove(&inst->sessions.items[i], &inst->sessions.items[i + 1],

@@ -126,6 +126,8 @@ struct lab_world {
 	char *state_dir;
 };
 
+struct sqlundo;
+
 struct lab_session {
 	struct sqlinstance *inst;
 	int32_t spid;
@@ -141,6 +143,8 @@ struct lab_session {
 	uint64_t batches;
 	uint32_t tds_version;
 	uint32_t packet_size;
+	int32_t trancount;        /* @@TRANCOUNT */
+	VEC(struct sqlundo) undo; /* txn.c */
 };
 
 /* --- instance helpers (caller holds inst->lock) ----------------------- */
@@ -168,6 +172,27 @@ int systables_install(struct sqldb *db);
 /* 927 (restoring), 954 (mirror), 942 (offline) into *e; 0 when the
  * database can be opened. */
 int world_db_openable(const struct sqldb *db, struct sqlerr *e);
+
+/*
+ * Transactions (txn.c): while s->trancount > 0 each change records how to
+ * undo itself. The log_* functions return true when the log took
+ * ownership of the row/value/table passed (the caller must not free it).
+ * Caller holds the instance lock.
+ */
+bool txn_active(const struct lab_session *s);
+void txn_log_insert(struct lab_session *s, const struct sqldb *db, const struct sqltable *t,
+                    struct lab_value *row);
+bool txn_log_delete(struct lab_session *s, const struct sqldb *db, const struct sqltable *t,
+                    struct lab_value *row);
+bool txn_log_update(struct lab_session *s, const struct sqldb *db, const struct sqltable *t,
+                    struct lab_value *row, size_t col, struct lab_value old);
+void txn_log_create(struct lab_session *s, const struct sqldb *db, const struct sqltable *t);
+bool txn_log_drop(struct lab_session *s, const struct sqldb *db, struct sqltable *t);
+void txn_rollback(struct lab_session *s);
+void txn_commit_all(struct lab_session *s);
+void txn_release(struct lab_session *s);
+/* Take a table out of its database without freeing it. */
+void world_table_detach(struct sqldb *db, struct sqltable *t);
 
 /* Persistence (persist.c). */
 int persist_save_instance(struct sqlinstance *inst, const char *dir);

@@ -158,6 +158,43 @@ static void test_sql_exec__dml_and_counts(void **state)
 	                                     "you do not have permission.\ndone 0x2 0 0\n");
 }
 
+static void test_sql_exec__transactions(void **state)
+{
+	struct fixture *f = *state;
+	struct lab_login l = {"pcdr", "Secret-1", "", "", "", "", 0, 0};
+	struct lab_login_result res;
+	struct lab_session *other;
+
+	run(f, "CREATE TABLE t (a int, b nvarchar(5)); INSERT t VALUES (1, 'x'), (2, 'y')");
+	EXPECT("BEGIN TRAN; INSERT t VALUES (3, 'z'); UPDATE t SET b = 'q' WHERE a = 1;"
+	       " DELETE t WHERE a = 2; DROP TABLE t; CREATE TABLE t (zz int);"
+	       " SELECT @@TRANCOUNT AS n; ROLLBACK; SELECT @@TRANCOUNT AS n, a, b FROM t ORDER BY "
+	       "a",
+	       "done 0x0 0 0\ndone 0x10 C3 1\ndone 0x10 C5 1\ndone 0x10 C4 1\ndone 0x0 0 0\n"
+	       "done 0x0 0 0\ncols n:int\nrow 1\ndone 0x10 C1 1\ndone 0x0 0 0\n"
+	       "cols n:int a:int? b:nvarchar(5)?\nrow 0 1 'x'\nrow 0 2 'y'\ndone 0x10 C1 2\n");
+	EXPECT("BEGIN TRANSACTION; BEGIN TRAN; UPDATE t SET b = 'w'; COMMIT; SELECT @@TRANCOUNT AS "
+	       "n;"
+	       " COMMIT TRANSACTION; COMMIT",
+	       "done 0x0 0 0\ndone 0x0 0 0\ndone 0x10 C5 2\ndone 0x0 0 0\ncols n:int\nrow 1\n"
+	       "done 0x10 C1 1\ndone 0x0 0 0\nmsg 3902 16 1 L1 The COMMIT TRANSACTION request has "
+	       "no corresponding BEGIN TRANSACTION.\ndone 0x2 0 0\n");
+	EXPECT("ROLLBACK", "msg 3903 16 1 L1 The ROLLBACK TRANSACTION request has no corresponding "
+	                   "BEGIN TRANSACTION.\ndone 0x2 0 0\n");
+	/* a session that goes away with a transaction open rolls it back */
+	assert_int_equal(lab_session_open(f->world, 0, &l, &other, &res), 0);
+	{
+		struct lab_session *saved = f->s;
+
+		f->s = other;
+		run(f, "BEGIN TRAN; DELETE FROM t; INSERT t VALUES (9, 'n')");
+		f->s = saved;
+	}
+	lab_session_close(other);
+	EXPECT("SELECT COUNT(*) AS n, MIN(b) AS b FROM t", "cols n:int b:nvarchar(5)?\nrow 2 'w'\n"
+	                                                   "done 0x10 C1 1\n");
+}
+
 static void test_sql_exec__joins(void **state)
 {
 	run(*state, "CREATE TABLE a (id int, n nvarchar(5)); CREATE TABLE b (id int, v int);"
@@ -293,6 +330,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_exec__select_assigns_variable, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__dml_and_counts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__transactions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__joins, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__case_cast_functions, setup,
 	                                        teardown),
