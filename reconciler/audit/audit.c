@@ -91,6 +91,11 @@ static void audit_sync(struct audit *audit)
 	git_oid local, remote, tip;
 	int have_local;
 
+	if (audit_branch_checked_out(audit) < 0) {
+		audit->remote_error = xstrdup(err_last());
+		err_clear();
+		return;
+	}
 	if (audit_fetch(audit, audit->branch_ref, audit->tracking_ref) < 0) {
 		audit->remote_error = xstrdup(err_last());
 		log_warn("audit: %s", err_last());

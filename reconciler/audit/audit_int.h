@@ -86,6 +86,10 @@ int audit_note_build(git_oid *out, struct audit *audit, const git_oid *parent, c
 /* Point `ref` at `id` (created or moved; our own refs only). */
 int audit_ref_set(struct audit *audit, const char *ref, const git_oid *id, const char *why);
 
+/* ERR_CONFLICT (with a message) when the repository's work tree has the
+ * audit branch checked out: then pcdr must not move it. */
+int audit_branch_checked_out(struct audit *audit);
+
 /* The id `ref` points to; ERR_NOTFOUND when it does not exist. */
 int audit_ref_get(git_oid *out, struct audit *audit, const char *ref);
 

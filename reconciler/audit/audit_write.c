@@ -139,26 +139,6 @@ done:
 	return error;
 }
 
-/* Moving a branch a work tree has checked out would leave that work tree
- * out of step with its HEAD: refuse, as git refuses to fetch into it. */
-static int audit_branch_checked_out(struct audit *audit)
-{
-	git_reference *head = NULL;
-	int out = 0;
-
-	if (!git_repository_is_bare(audit->repo) &&
-	    git_reference_lookup(&head, audit->repo, "HEAD") == 0 &&
-	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
-	    !strcmp(git_reference_symbolic_target(head), audit->branch_ref))
-		out = err_set(ERR_CONFLICT,
-		              "the audit branch '%s' is checked out in '%s': check out another "
-		              "branch there, pcdr never touches a work tree",
-		              audit->branch, git_repository_workdir(audit->repo));
-	git_reference_free(head);
-	git_error_clear();
-	return out;
-}
-
 int audit_record_write(struct audit_written *written, struct audit *audit, const json_t *record)
 {
 	struct audit_facts facts;
