@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "providers/mssql/observe.h"
+#include "reconciler/core/model.h"
 #include "util/err.h"
 #include "util/runcmd.h"
 
@@ -148,7 +149,11 @@ static void test_lab__observe_every_instance(void **state)
 	const unsigned core = MSSQL_SEC_SERVER | MSSQL_SEC_DATABASES | MSSQL_SEC_MIRRORING |
 	                      MSSQL_SEC_ENDPOINTS | MSSQL_SEC_LS_PRIMARY | MSSQL_SEC_LS_SECONDARY |
 	                      MSSQL_SEC_LS_MONITOR_PRIMARY | MSSQL_SEC_LS_MONITOR_SECONDARY |
-	                      MSSQL_SEC_BACKUPS | MSSQL_SEC_RESTORES | MSSQL_SEC_SESSIONS;
+	                      MSSQL_SEC_BACKUPS | MSSQL_SEC_RESTORES | MSSQL_SEC_SESSIONS |
+	                      MSSQL_SEC_RECOVERY;
+	struct arena arena = ARENA_INIT;
+	struct model m;
+	struct model_db *db;
 
 	(void)state;
 	SKIP_WITHOUT_LAB();
@@ -160,6 +165,9 @@ static void test_lab__observe_every_instance(void **state)
 		assert_true((f[i].sections & core) == core);
 		assert_string_equal(f[i].server_name, names[i]);
 		assert_non_null(f[i].server_time);
+		for (size_t e = 0; e < f[i].n_errors; e++)
+			print_message("# %s: %s\n", names[i], f[i].errors[e]);
+		assert_int_equal(f[i].n_errors, 0);
 	}
 	/* the topology's starting point: mgc and mgccomp on sqla.dc1, mgccomp on sqla.dc2 */
 	assert_int_equal(find_db(&f[0], "mgc")->state, 0);
@@ -171,8 +179,21 @@ static void test_lab__observe_every_instance(void **state)
 	/* tblServerIdentity is read only where mgc is ONLINE */
 	assert_true(f[0].sections & MSSQL_SEC_SERVER_IDENTITY);
 	assert_false(f[2].sections & MSSQL_SEC_SERVER_IDENTITY);
+	/* and as the planner's observed model */
+	model_init(&m, &arena, "atl-pchat");
+	for (int i = 0; i < 4; i++)
+		mssql_facts_to_model(&m, &f[i], i < 2 ? "dc1" : "dc2", dbs, 2, names, 4);
 	for (int i = 0; i < 4; i++)
 		mssql_facts_release(&f[i]);
+	assert_int_equal(m.n_instances, 4);
+	db = model_copy_of(&m, "sqla.dc1.lab", "mgc");
+	assert_non_null(db);
+	assert_int_equal(db->state, MODEL_DB_ONLINE);
+	assert_int_equal(db->mirroring.role, MODEL_ROLE_NONE);
+	assert_non_null(db->fork); /* sys.database_recovery_status */
+	assert_null(model_copy_of(&m, "sqlb.dc1.lab", "mgc"));
+	assert_true(model_instance(&m, "sqlb.dc2.lab")->reachable);
+	arena_release(&arena);
 }
 
 static void exec_ok(struct mssql_conn *conn, const char *sql)
