@@ -371,7 +371,8 @@ static int spawn(const struct labd_opts *o, const char *dir, struct lab_topology
 	return ERR_GENERIC;
 }
 
-/* Load the topology (the given file, else DIR's copy) and keep a copy in DIR. */
+/* Load the topology (the given file, else DIR's copy) and keep a copy in DIR
+ * (mode 0600, like env: it holds the lab logins' passwords). */
 static int prepare_dir(const struct labd_opts *o, const char *dir, struct lab_topology **topo)
 {
 	char path[PATH_MAX], sub[PATH_MAX];
@@ -382,7 +383,7 @@ static int prepare_dir(const struct labd_opts *o, const char *dir, struct lab_to
 	if ((error = lab_topology_load(topo, o->topology ? o->topology : path)) < 0)
 		goto done;
 	if (o->topology && ((error = read_file(&yaml, o->topology)) < 0 ||
-	                    (error = write_file(path, yaml.ptr, yaml.len, 0644)) < 0))
+	                    (error = write_file(path, yaml.ptr, yaml.len, 0600)) < 0))
 		goto done;
 	if ((error = mkdir_p(in_dir(sub, sizeof(sub), dir, "state"))) < 0 ||
 	    (error = mkdir_p(in_dir(sub, sizeof(sub), dir, (*topo)->share_dir))) < 0)

@@ -38,6 +38,7 @@ for f in freetds.conf ports env lab.pid lab.log topology.yaml; do
 	ok "$([ -s "$LAB_DIR/$f" ] && echo 0 || echo 1)" "up wrote $f"
 done
 is "$(stat -c %a "$LAB_DIR/env")" 600 "env is mode 0600"
+is "$(stat -c %a "$LAB_DIR/topology.yaml")" 600 "the topology copy (passwords) is mode 0600"
 is "$(wc -l <"$LAB_DIR/ports" | tr -d ' ')" 4 "ports lists four instances"
 like "$(cat "$LAB_DIR/freetds.conf")" "^\[sqla\.dc2\.lab\]" "freetds.conf has an entry per instance"
 is "$PCDR_SQL_USER" pcdr "env names the sysadmin login"
