@@ -4,10 +4,10 @@
  * where server-side names (partner network addresses, @@SERVERNAME in
  * log shipping tables) are mapped back to the instance names the spec
  * uses. Lineage comes from the best source that arrived, in order:
- * sys.database_recovery_status / sys.master_files, then the last restore
- * (a RESTORING copy), then the newest backup this instance took (an
- * ONLINE copy); what no source gives stays NULL/zero, which the planner
- * treats as "lineage unknown" (it reseeds rather than guess).
+ * sys.database_recovery_status (ONLINE) or sys.master_files' redo start
+ * (RESTORING), then the last restore (a RESTORING copy), then the newest
+ * backup this instance took (an ONLINE copy); what no source gives stays NULL/zero, which the
+ * planner treats as "lineage unknown" (it reseeds rather than guess).
  */
 #include <stdio.h>
 #include <string.h>
@@ -228,6 +228,10 @@ static void obs_lineage(struct model *model, struct model_db *db, const struct m
 	if (rec && rec->recovery_fork_guid)
 		obs_fork(model->arena, db, rec->recovery_fork_guid, rec->first_recovery_fork_guid,
 		         rec->fork_point_lsn);
+	else if (db->state == MODEL_DB_RESTORING && rec && rec->redo_start_fork_guid)
+		obs_fork(model->arena, db, rec->redo_start_fork_guid,
+		         restore ? restore->first_recovery_fork_guid : NULL,
+		         restore ? restore->fork_point_lsn : NULL);
 	else if (db->state == MODEL_DB_RESTORING && restore)
 		obs_fork(model->arena, db, restore->last_recovery_fork_guid,
 		         restore->first_recovery_fork_guid, restore->fork_point_lsn);

@@ -615,6 +615,41 @@ static void test_observe__to_model_restoring_secondary(void **state)
 	arena_release(&arena);
 }
 
+/* With sys.master_files, a RESTORING copy's redo start is the truth. */
+static void test_observe__to_model_restoring_prefers_redo_start(void **state)
+{
+	static const char *dbs[] = {"pcdr_databases", "database_id",      "name",
+	                            "state",          "state_desc",       "is_in_standby",
+	                            "is_read_only",   "user_access_desc", "recovery_model_desc"};
+	static const char *rec[] = {"pcdr_recovery",      "name",
+	                            "recovery_fork_guid", "first_recovery_fork_guid",
+	                            "fork_point_lsn",     "last_log_backup_lsn",
+	                            "redo_start_lsn",     "redo_start_fork_guid"};
+	struct arena arena = ARENA_INIT;
+	struct mssql_result res;
+	struct mssql_facts f;
+	struct model m;
+	struct model_db *db;
+
+	(void)state;
+	mssql_result_init(&res);
+	SET(&res, dbs, ROW("0", "5", "mgc", "1", "RESTORING", "0", "0", "MULTI_USER", "FULL"));
+	SET(&res, rec,
+	    ROW("0", "mgc", NULL, NULL, NULL, NULL, "98000000012400001",
+	        "CCCCCCCC-0000-0000-0000-000000000003"));
+	mssql_facts_init(&f, "sqlb.dc1.lab");
+	mssql_observe_parse(&f, &res);
+	mssql_result_release(&res);
+	model_init(&m, &arena, "atl-pchat");
+	mssql_facts_to_model(&m, &f, "dc1", lab_dbs, 2, lab_instances, 4);
+	mssql_facts_release(&f);
+	db = model_copy_of(&m, "sqlb.dc1.lab", "mgc");
+	assert_string_equal(db->fork, "CCCCCCCC-0000-0000-0000-000000000003");
+	assert_null(db->fork_parent);
+	lsn_is(db->lsn, "98000000012400001");
+	arena_release(&arena);
+}
+
 static void test_observe__to_model_unreachable(void **state)
 {
 	struct arena arena = ARENA_INIT;
@@ -651,6 +686,7 @@ int main(void)
 	        cmocka_unit_test(test_observe__target_without_credentials),
 	        cmocka_unit_test(test_observe__to_model_principal),
 	        cmocka_unit_test(test_observe__to_model_restoring_secondary),
+	        cmocka_unit_test(test_observe__to_model_restoring_prefers_redo_start),
 	        cmocka_unit_test(test_observe__to_model_unreachable),
 	};
 
