@@ -1,0 +1,376 @@
+/*
+ * observed: facts -> observed model (observed.h). How each field is read:
+ *
+ * - state: sys.databases.state_desc (STANDBY is ONLINE + is_in_standby);
+ * - mirroring: role, state and safety by their _desc names; the partner
+ *   from mirroring_partner_instance, else the host of
+ *   mirroring_partner_name, resolved to a spec name;
+ * - log shipping: a primary configuration per primary_database, with the
+ *   secondaries named; a secondary configuration with its primary server,
+ *   last copied and last restored files;
+ * - lineage: fork = recovery_fork_guid (for a RESTORING copy,
+ *   redo_start_fork_guid when known), fork_parent =
+ *   first_recovery_fork_guid when it differs, fork_lsn = fork_point_lsn;
+ *   lsn = redo_start_lsn for a RESTORING copy (also its last restored
+ *   LSN), else the mirroring end of log, else last_log_backup_lsn;
+ * - backups: full and log sets from msdb.dbo.backupset, the file being
+ *   the physical device name;
+ * - pings: tblServerIdentity rows whose last ping falls in the window.
+ */
+#include "reconciler/plan/observed.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* The host part of an instance name: "SQL1" of "SQL1\PCHAT,1433". */
+static size_t host_len(const char *name)
+{
+	return strcspn(name, "\\,:");
+}
+
+/* Does `server` (SQL Server's spelling) name the instance `spec`? */
+static bool same_instance(const char *spec, const char *server, bool short_names)
+{
+	size_t hs = host_len(spec), hv = host_len(server);
+	const char *is = spec + hs, *iv = server + hv;
+
+	if (!strcasecmp(spec, server))
+		return true;
+	/* an instance part (\PCHAT) must agree when both have one */
+	if (*is == '\\' && *iv == '\\' && strncasecmp(is, iv, strcspn(is, ",")) != 0)
+		return false;
+	if (hs == hv && !strncasecmp(spec, server, hs))
+		return true;
+	if (!short_names)
+		return false;
+	/* @@SERVERNAME is often the short (NetBIOS) name: compare first labels */
+	hs = strcspn(spec, ".\\,:");
+	hv = strcspn(server, ".\\,:");
+	return hs == hv && !strncasecmp(spec, server, hs);
+}
+
+const char *observed_instance_name(const struct model *desired, const char *server)
+{
+	const char *host = server;
+	char buf[300];
+
+	if (!server || !*server)
+		return server;
+	if (!strncasecmp(server, "TCP://", 6)) {
+		snprintf(buf, sizeof(buf), "%s", server + 6);
+		buf[strcspn(buf, ":/")] = '\0';
+		host = buf;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *found = NULL;
+		size_t n = 0;
+
+		for (size_t i = 0; i < desired->n_instances; i++)
+			if (same_instance(desired->instances[i].name, host, pass == 1)) {
+				found = desired->instances[i].name;
+				n++;
+			}
+		if (n == 1)
+			return found;
+	}
+	return server;
+}
+
+static int by_name(const char *name, const char *(*name_of)(int), int max, int dflt)
+{
+	for (int i = 0; name && i <= max; i++)
+		if (!strcasecmp(name_of(i), name))
+			return i;
+	return dflt;
+}
+
+static const char *db_state_name(int v)
+{
+	return model_db_state_name((enum model_db_state)v);
+}
+static const char *role_name(int v)
+{
+	return model_role_name((enum model_role)v);
+}
+static const char *mstate_name(int v)
+{
+	return model_mirror_state_name((enum model_mirror_state)v);
+}
+static const char *safety_name(int v)
+{
+	return model_safety_name((enum model_safety)v);
+}
+static const char *recovery_name(int v)
+{
+	return model_recovery_name((enum model_recovery)v);
+}
+
+static struct model_lsn lsn_of(const char *text)
+{
+	struct model_lsn l = {0, 0};
+
+	if (text && *text && model_lsn_parse(&l, text) < 0)
+		memset(&l, 0, sizeof(l));
+	return l;
+}
+
+static void read_database(struct model *m, struct model_instance *inst,
+                          const struct mssql_obs_database *o)
+{
+	struct model_db *d = model_add_db(m, inst, o->name);
+	int state = by_name(o->state_desc, db_state_name, MODEL_DB_OFFLINE, -1);
+
+	if (state < 0)
+		state = o->state >= 0 && o->state <= 6 ? o->state + 1 : MODEL_DB_OFFLINE;
+	d->state = (enum model_db_state)state;
+	d->is_in_standby = o->is_in_standby;
+	d->recovery = (enum model_recovery)by_name(o->recovery_model_desc, recovery_name,
+	                                           MODEL_RECOVERY_SIMPLE, MODEL_RECOVERY_UNKNOWN);
+}
+
+/* The partner as the spec names it: partner_instance when it resolves,
+ * else the host of the TCP:// partner name, else what SQL Server said. */
+static const char *partner_of(const struct model *desired, const struct mssql_obs_mirroring *o)
+{
+	const char *inst = o->partner_instance && *o->partner_instance ? o->partner_instance : NULL;
+	const char *name = observed_instance_name(desired, inst);
+
+	if (inst && model_instance(desired, name))
+		return name;
+	if (o->partner_name &&
+	    model_instance(desired, observed_instance_name(desired, o->partner_name)))
+		return observed_instance_name(desired, o->partner_name);
+	return inst ? inst : o->partner_name;
+}
+
+static void read_mirroring(const struct model *desired, struct model *m,
+                           struct model_instance *inst, const struct mssql_obs_mirroring *o)
+{
+	struct model_db *d = model_db(inst, o->database);
+
+	if (!d)
+		return;
+	d->mirroring.role = (enum model_role)by_name(o->role_desc, role_name, MODEL_ROLE_MIRROR, 0);
+	d->mirroring.state = (enum model_mirror_state)by_name(o->state_desc, mstate_name,
+	                                                      MODEL_MSTATE_SYNCHRONIZED, 0);
+	d->mirroring.safety =
+	        (enum model_safety)by_name(o->safety_level_desc, safety_name, MODEL_SAFETY_FULL, 0);
+	d->mirroring.role_sequence = o->role_sequence;
+	d->mirroring.partner = arena_strdup(m->arena, partner_of(desired, o));
+}
+
+static void read_ls_primary(const struct model *desired, struct model *m,
+                            struct model_instance *inst, const struct mssql_facts *f,
+                            const struct mssql_obs_ls_primary *o)
+{
+	struct model_db *d = model_db(inst, o->primary_database);
+	const char *names[64];
+	size_t n = 0;
+
+	if (!d || d->ls_primary.configured)
+		return; /* rows of one database come together: the first one reads them all */
+	d->ls_primary.configured = true;
+	d->ls_primary.backup_share = arena_strdup(m->arena, o->backup_share);
+	for (size_t i = 0; i < f->n_ls_primary && n < 64; i++) {
+		const struct mssql_obs_ls_primary *r = &f->ls_primary[i];
+
+		if (r->primary_database && !strcmp(r->primary_database, o->primary_database) &&
+		    r->secondary_server)
+			names[n++] = observed_instance_name(desired, r->secondary_server);
+	}
+	model_set_ls_secondaries(m, d, names, n);
+}
+
+static void read_ls_secondary(const struct model *desired, struct model *m,
+                              struct model_instance *inst, const struct mssql_obs_ls_secondary *o)
+{
+	struct model_db *d = model_db(inst, o->secondary_database);
+
+	if (!d)
+		return;
+	d->ls_secondary.configured = true;
+	d->ls_secondary.primary =
+	        arena_strdup(m->arena, observed_instance_name(desired, o->primary_server));
+	d->ls_secondary.last_copied_file = arena_strdup(m->arena, o->last_copied_file);
+	d->ls_secondary.last_restored_file = arena_strdup(m->arena, o->last_restored_file);
+}
+
+static void read_recovery(struct model *m, struct model_instance *inst,
+                          const struct mssql_obs_recovery *o)
+{
+	struct model_db *d = model_db(inst, o->database);
+	const char *fork = o->recovery_fork_guid;
+
+	if (!d)
+		return;
+	if (d->state == MODEL_DB_RESTORING && o->redo_start_fork_guid)
+		fork = o->redo_start_fork_guid;
+	d->fork = arena_strdup(m->arena, fork);
+	if (o->first_recovery_fork_guid && fork && strcasecmp(o->first_recovery_fork_guid, fork)) {
+		d->fork_parent = arena_strdup(m->arena, o->first_recovery_fork_guid);
+		d->fork_lsn = lsn_of(o->fork_point_lsn);
+	}
+	if (model_db_restoring(d) && o->redo_start_lsn) {
+		d->lsn = lsn_of(o->redo_start_lsn);
+		if (d->ls_secondary.configured)
+			d->ls_secondary.last_restored_lsn = d->lsn;
+	} else if (model_lsn_is_zero(d->lsn)) {
+		d->lsn = lsn_of(o->last_log_backup_lsn);
+	}
+}
+
+/* The mirroring end of log, the best end-of-log LSN of an ONLINE principal. */
+static void read_end_of_log(struct model_instance *inst, const struct mssql_obs_mirroring *o)
+{
+	struct model_db *d = model_db(inst, o->database);
+
+	if (d && d->state == MODEL_DB_ONLINE && o->end_of_log_lsn)
+		d->lsn = lsn_of(o->end_of_log_lsn);
+}
+
+static void read_backups(struct model *m, struct model_instance *inst, const struct mssql_facts *f)
+{
+	for (size_t i = 0; i < f->n_backups; i++) {
+		const struct mssql_obs_backup *b = &f->backups[i];
+
+		if ((b->type != 'D' && b->type != 'L') || !b->database)
+			continue;
+		model_add_backup(m, inst, b->database,
+		                 b->physical_device_name ? b->physical_device_name : "", b->type,
+		                 lsn_of(b->first_lsn), lsn_of(b->last_lsn),
+		                 b->last_recovery_fork_guid, b->finish_date);
+	}
+}
+
+static void read_sessions(struct model_instance *inst, const struct mssql_facts *f)
+{
+	for (size_t i = 0; i < f->n_sessions; i++) {
+		struct model_db *d = model_db(inst, f->sessions[i].database);
+
+		if (d && f->sessions[i].sessions > 0)
+			d->user_sessions = (unsigned)f->sessions[i].sessions;
+	}
+}
+
+static void read_instance(const struct observed_input *in, struct model *m,
+                          struct model_instance *inst, const struct mssql_facts *f)
+{
+	const struct model *desired = in->desired;
+
+	for (size_t i = 0; i < f->n_databases; i++)
+		if (f->databases[i].name)
+			read_database(m, inst, &f->databases[i]);
+	for (size_t i = 0; i < f->n_mirroring; i++)
+		if (f->mirroring[i].database)
+			read_mirroring(desired, m, inst, &f->mirroring[i]);
+	for (size_t i = 0; i < f->n_ls_primary; i++)
+		if (f->ls_primary[i].primary_database)
+			read_ls_primary(desired, m, inst, f, &f->ls_primary[i]);
+	for (size_t i = 0; i < f->n_ls_secondary; i++)
+		if (f->ls_secondary[i].secondary_database)
+			read_ls_secondary(desired, m, inst, &f->ls_secondary[i]);
+	for (size_t i = 0; i < f->n_mirroring; i++)
+		if (f->mirroring[i].database)
+			read_end_of_log(inst, &f->mirroring[i]);
+	for (size_t i = 0; i < f->n_recovery; i++)
+		if (f->recovery[i].database)
+			read_recovery(m, inst, &f->recovery[i]);
+	read_backups(m, inst, f);
+	read_sessions(inst, f);
+}
+
+/* "2026-11-28T14:02:11.123" (UTC) -> seconds; -1 when it is not that. */
+static int64_t ping_time(const char *text)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, s;
+
+	if (!text || sscanf(text, "%4d-%2d-%2d%*[T ]%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	return (int64_t)timegm(&tm);
+}
+
+static void read_pings(const struct observed_input *in, struct model *m)
+{
+	const char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < in->n_facts; i++) {
+		const struct mssql_facts *f = &in->facts[i];
+
+		for (size_t k = 0; k < f->n_server_identity; k++) {
+			const struct mssql_obs_server_identity *p = &f->server_identity[k];
+			int64_t t = ping_time(p->last_ping_time);
+
+			if (!p->server_address)
+				continue;
+			if (in->now && in->ping_window_s &&
+			    (t < 0 || t + (int64_t)in->ping_window_s < in->now))
+				continue;
+			if (n == cap) {
+				const char **fresh;
+
+				cap = cap ? cap * 2 : 8;
+				fresh = arena_calloc(m->arena, cap, sizeof(*fresh));
+				if (n)
+					memcpy(fresh, names, n * sizeof(*fresh));
+				names = fresh;
+			}
+			names[n++] = arena_strdup(m->arena, p->server_address);
+		}
+	}
+	m->pool.pings = names;
+	m->pool.n_pings = n;
+}
+
+static void read_pool(const struct observed_input *in, struct model *m)
+{
+	m->pool.reachable = in->pool != NULL;
+	if (!in->pool) {
+		m->pool.state = MODEL_POOL_UNKNOWN;
+		m->pool.unreachable_reason =
+		        arena_strdup(m->arena, in->pool_error ? in->pool_error : "no answer");
+		return;
+	}
+	m->pool.state =
+	        in->pool->state == POOLCMD_FAILED_OVER ? MODEL_POOL_FAILED_OVER : MODEL_POOL_NORMAL;
+	model_set_active_servers(m, (const char *const *)in->pool->active_servers,
+	                         in->pool->n_active_servers);
+	read_pings(in, m);
+}
+
+void observed_from_facts(struct model *out, struct arena *arena, const struct observed_input *in)
+{
+	const struct model *desired = in->desired;
+
+	model_init(out, arena, desired->pool_name);
+	for (size_t i = 0; i < desired->n_instances; i++) {
+		const struct model_instance *want = &desired->instances[i];
+		struct model_instance *inst = model_add_instance(out, want->name, want->site);
+		const struct mssql_facts *f = NULL;
+
+		for (size_t k = 0; k < in->n_facts && !f; k++)
+			if (in->facts[k].instance &&
+			    model_same_name(in->facts[k].instance, want->name))
+				f = &in->facts[k];
+		if (!f || f->failure != MSSQL_FAIL_NONE) {
+			inst->reachable = false;
+			inst->unreachable_reason =
+			        arena_strdup(arena, f && f->reason ? f->reason
+			                            : f            ? mssql_failure_name(f->failure)
+			                                           : "not observed");
+			continue;
+		}
+		read_instance(in, out, inst, f);
+	}
+	read_pool(in, out);
+}

@@ -1,0 +1,259 @@
+/*
+ * pipeline: config -> specs -> desired -> observe -> observed -> plan
+ * (pipeline.h). The SQL instances are observed with
+ * mssql_observe_all (one batch each, at most `maxConnections` at once)
+ * while a second thread runs the pool command's `get`; the credentials
+ * go from the configuration into the connection targets and nowhere
+ * else.
+ */
+#include "reconciler/plan/pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "providers/mssql/observe.h"
+#include "providers/pool/poolcmd.h"
+#include "reconciler/core/desired.h"
+#include "reconciler/core/planner.h"
+#include "reconciler/plan/observed.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+void pipeline_init(struct pipeline *p)
+{
+	memset(p, 0, sizeof(*p));
+	spec_set_init(&p->set);
+	arena_init(&p->arena);
+}
+
+static int load_config(struct pipeline *p, const char *flag, struct strbuf *problems)
+{
+	struct config_problems list = CONFIG_PROBLEMS_INIT;
+	int error = config_load(&p->config, config_path(flag), &list);
+
+	for (size_t i = 0; i < list.len; i++)
+		strbuf_printf(problems, "%s\n", list.items[i]);
+	config_problems_release(&list);
+	return error;
+}
+
+static int load_specs(struct pipeline *p, const struct pipeline_options *opts,
+                      struct strbuf *problems)
+{
+	const char *repo = opts->repo ? opts->repo : p->config->source.repository;
+	const char *ref = opts->ref ? opts->ref : p->config->source.ref;
+	struct strbuf line = STRBUF_INIT;
+	int error;
+
+	if ((error = gitsrc_open(&p->src, repo, NULL)) < 0 ||
+	    (error = gitsrc_read(&p->specs, p->src, ref, p->config->source.folder)) < 0)
+		return error;
+	for (size_t i = 0; i < p->specs->n_files; i++)
+		spec_set_load_buffer(&p->set, p->specs->files[i].path, p->specs->files[i].data,
+		                     p->specs->files[i].len);
+	spec_set_check(&p->set);
+	for (size_t i = 0; i < p->set.n_diags; i++) {
+		strbuf_reset(&line);
+		spec_diag_format(&p->set.diags[i], &line);
+		strbuf_printf(problems, "%s\n", strbuf_cstr(&line));
+	}
+	strbuf_release(&line);
+	if (p->set.n_diags)
+		return err_set(ERR_INVALID, "%zu problem%s in the specs at commit %s",
+		               p->set.n_diags, p->set.n_diags == 1 ? "" : "s",
+		               p->specs->commit.short_id);
+	return 0;
+}
+
+static int add_pool(struct pipeline *p, const struct spec_pool *spec)
+{
+	struct pipeline_pool *pp = &p->pools[p->n_pools];
+	int error;
+
+	memset(pp, 0, sizeof(*pp));
+	pp->spec = spec;
+	pp->spec_path = spec->file;
+	plan_init(&pp->plan);
+	if ((error = desired_from_spec(&pp->desired, &p->arena, spec)) < 0)
+		return error;
+	p->n_pools++;
+	return 0;
+}
+
+int pipeline_load(struct pipeline *p, const struct pipeline_options *opts, struct strbuf *problems)
+{
+	int error;
+
+	p->allow_data_loss = opts->allow_data_loss;
+	if ((error = load_config(p, opts->config_path, problems)) < 0 ||
+	    (error = load_specs(p, opts, problems)) < 0)
+		return error;
+	p->pools = xcalloc(p->set.n_pools ? p->set.n_pools : 1, sizeof(*p->pools));
+	for (size_t i = 0; i < p->set.n_pools; i++) {
+		if (opts->pool && strcmp(opts->pool, p->set.pools[i]->name))
+			continue;
+		if ((error = add_pool(p, p->set.pools[i])) < 0)
+			return error;
+	}
+	if (opts->pool && !p->n_pools)
+		return err_set(ERR_INVALID, "no pool '%s' in '%s/' at commit %s", opts->pool,
+		               p->specs->dir, p->specs->commit.short_id);
+	if (!p->n_pools)
+		return err_set(ERR_INVALID, "no pool spec in '%s/' at commit %s", p->specs->dir,
+		               p->specs->commit.short_id);
+	return 0;
+}
+
+/* The pool command's `get`, run on its own thread beside the SQL observation. */
+struct pool_job {
+	struct poolcmd cmd;
+	bool configured;
+	struct poolcmd_status status;
+	int error;
+	char reason[512];
+};
+
+static void *pool_get(void *arg)
+{
+	struct pool_job *job = arg;
+
+	err_clear();
+	if (!job->configured)
+		return NULL;
+	job->error = poolcmd_get(&job->status, &job->cmd);
+	if (job->error < 0)
+		snprintf(job->reason, sizeof(job->reason), "%s", err_last());
+	return NULL;
+}
+
+static void pool_job_init(struct pool_job *job, const struct pipeline *p,
+                          const struct pipeline_pool *pp)
+{
+	const struct config_pool *cp = config_pool(p->config, pp->spec->name);
+
+	memset(job, 0, sizeof(*job));
+	job->status = (struct poolcmd_status)POOLCMD_STATUS_INIT;
+	job->configured = cp != NULL;
+	if (!cp) {
+		job->error = ERR_NOTFOUND;
+		snprintf(job->reason, sizeof(job->reason), "no pool command for '%s' in '%s'",
+		         pp->spec->name, p->config->path ? p->config->path : "the configuration");
+		return;
+	}
+	job->cmd.name = pp->spec->name;
+	job->cmd.identity = pp->spec->identity;
+	job->cmd.argv = cp->command;
+	job->cmd.timeout_ms = (int)cp->timeout_s * 1000;
+}
+
+static enum mssql_tls tls_of(enum config_tls tls)
+{
+	return tls == CONFIG_TLS_OFF       ? MSSQL_TLS_OFF
+	       : tls == CONFIG_TLS_REQUEST ? MSSQL_TLS_REQUEST
+	                                   : MSSQL_TLS_REQUIRE;
+}
+
+static void target_of(struct mssql_target *t, struct config_instance *scratch,
+                      const struct config *cfg, const char *name)
+{
+	const struct config_instance *ci = config_instance(cfg, name, scratch);
+
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->address = ci->address;
+	t->server = ci->server;
+	t->tls = tls_of(ci->tls);
+	t->login_timeout_s = ci->login_timeout_s;
+	t->query_timeout_s = ci->query_timeout_s;
+	t->user = ci->credentials ? ci->credentials->user : NULL;
+	t->password = ci->credentials ? ci->credentials->password : NULL;
+}
+
+/* The chat database (whose tblServerIdentity holds the pings): the first shipped one. */
+static const char *chat_database(const struct model *desired)
+{
+	for (size_t i = 0; i < desired->topo.n_databases; i++)
+		if (desired->topo.databases[i].shipped)
+			return desired->topo.databases[i].name;
+	return NULL;
+}
+
+static void observe_sql(struct pipeline *p, struct pipeline_pool *pp, struct mssql_facts *facts)
+{
+	const struct model *d = &pp->desired;
+	size_t n = d->n_instances;
+	struct mssql_target *targets = xcalloc(n ? n : 1, sizeof(*targets));
+	struct config_instance *scratch = xcalloc(n ? n : 1, sizeof(*scratch));
+	const char **dbs = xcalloc(d->topo.n_databases + 1, sizeof(*dbs));
+	struct mssql_observe_request req = {0};
+
+	for (size_t i = 0; i < d->topo.n_databases; i++)
+		dbs[i] = d->topo.databases[i].name;
+	req.databases = dbs;
+	req.n_databases = d->topo.n_databases;
+	req.chat_database = chat_database(d);
+	for (size_t i = 0; i < n; i++)
+		target_of(&targets[i], &scratch[i], p->config, d->instances[i].name);
+	mssql_observe_all(facts, targets, n, &req, p->config->max_connections);
+	free(dbs);
+	free(scratch);
+	free(targets);
+}
+
+int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp)
+{
+	size_t n = pp->desired.n_instances;
+	struct mssql_facts *facts = xcalloc(n ? n : 1, sizeof(*facts));
+	struct observed_input in = {0};
+	struct pool_job job;
+	pthread_t thread;
+	bool threaded;
+
+	pool_job_init(&job, p, pp);
+	threaded = pthread_create(&thread, NULL, pool_get, &job) == 0;
+	observe_sql(p, pp, facts);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		pool_get(&job);
+	in.desired = &pp->desired;
+	in.facts = facts;
+	in.n_facts = n;
+	in.pool = job.error < 0 ? NULL : &job.status;
+	in.pool_error = job.reason;
+	in.now = (int64_t)time(NULL);
+	in.ping_window_s = PIPELINE_PING_WINDOW_S;
+	observed_from_facts(&pp->observed, &p->arena, &in);
+	pp->observed_ok = true;
+	for (size_t i = 0; i < n; i++)
+		mssql_facts_release(&facts[i]);
+	free(facts);
+	poolcmd_status_release(&job.status);
+	return 0;
+}
+
+void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp)
+{
+	struct planner_opts opts = {.allow_data_loss = p->allow_data_loss, .previous = NULL};
+
+	planner_run(&pp->plan, &pp->desired, &pp->observed, &opts);
+	pp->planned = true;
+}
+
+void pipeline_release(struct pipeline *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_pools; i++)
+		plan_release(&p->pools[i].plan);
+	free(p->pools);
+	arena_release(&p->arena);
+	spec_set_release(&p->set);
+	gitsrc_specs_free(p->specs);
+	gitsrc_free(p->src);
+	config_free(p->config);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,78 @@
+/*
+ * pipeline: what `pcdr plan`, `pcdr status` and `pcdr debug observe`
+ * share, and what apply will re-run before it acts: load the host
+ * configuration -> open the spec source (the configuration's repository
+ * unless overridden) -> read the specs at a ref -> pick the pool(s) ->
+ * desired model -> observe every instance the pool names in parallel
+ * (providers/mssql) and the pool command's `get` at the same time ->
+ * observed model (observed.c) -> planner. Each stage is a function, so
+ * a command runs only the stages it needs. Nothing is printed: problems
+ * are returned as text for the command to show, errors through err.h.
+ */
+#ifndef PCDR_PLAN_PIPELINE_H
+#define PCDR_PLAN_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reconciler/config/config.h"
+#include "reconciler/core/model.h"
+#include "reconciler/core/plan.h"
+#include "reconciler/source/gitsrc.h"
+#include "specs/spec.h"
+#include "util/arena.h"
+#include "util/strbuf.h"
+
+#define PIPELINE_PING_WINDOW_S 300 /* a tblServerIdentity ping this recent counts */
+
+struct pipeline_options {
+	const char *config_path; /* --config; NULL: $PCDR_CONFIG, then the default */
+	const char *repo;        /* --repo; NULL: the configuration's source.repository */
+	const char *ref;         /* --ref; NULL: the configuration's source.ref */
+	const char *pool;        /* --pool; NULL: every pool of the spec repository */
+	bool allow_data_loss;    /* --allow-data-loss */
+};
+
+struct pipeline_pool {
+	const struct spec_pool *spec; /* borrowed from the pipeline's spec set */
+	const char *spec_path;        /* "pools/atl-pchat.yaml" */
+	struct model desired;
+	struct model observed;
+	bool observed_ok; /* pipeline_observe ran */
+	struct plan plan;
+	bool planned;
+};
+
+struct pipeline {
+	struct config *config;
+	struct gitsrc *src;
+	struct gitsrc_specs *specs; /* commit id, subject, files */
+	struct spec_set set;
+	struct arena arena; /* the models */
+	struct pipeline_pool *pools;
+	size_t n_pools;
+	bool allow_data_loss;
+};
+
+void pipeline_init(struct pipeline *p);
+
+/*
+ * Load the configuration and the specs, and make each chosen pool's
+ * desired model. Configuration problems and spec diagnostics are
+ * appended to `problems`, one per line. Errors: ERR_INVALID (a bad
+ * configuration or spec, or no pool of that name), ERR_NOTFOUND / ERR_IO
+ * (configuration or repository unreadable) and gitsrc's.
+ */
+int pipeline_load(struct pipeline *p, const struct pipeline_options *opts, struct strbuf *problems);
+
+/* Observe one pool's instances and pool command, and fill pp->observed.
+ * Unreachable instances and a failing pool command are facts, not
+ * errors: this always returns 0. */
+int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp);
+
+/* Plan one observed pool (pp->plan; its status says the outcome). */
+void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp);
+
+void pipeline_release(struct pipeline *p);
+
+#endif
