@@ -62,6 +62,56 @@ static const struct builtin builtins[] = {
 	  "\n"
 	  "Exit status: 0 listed (possibly nothing), 1 error, 129 usage error.\n",
 	  0 },
+	{ "plan", cmd_plan, "show what apply would change, and why",
+	  "usage: pcdr plan [--config FILE] [--repo PATH|URL] [--ref REF] [--pool NAME]\n"
+	  "                 [--output text|markdown|json] [--detailed-exitcode]\n"
+	  "                 [--allow-data-loss] [--out FILE]\n"
+	  "\n"
+	  "Read the pool specs at a commit, observe every SQL instance each pool names\n"
+	  "(in parallel) and the pool command's `get`, and print the plan: the steps\n"
+	  "apply would run, by phase, each with why, its risk, what it waits for,\n"
+	  "whether it is blocked and the facts it was planned against. Nothing is\n"
+	  "changed. docs/plan.md describes the outputs.\n"
+	  "\n"
+	  "  --config FILE     host configuration (default $PCDR_CONFIG, then\n"
+	  "                    /etc/pcdr/config.yaml)\n"
+	  "  --repo PATH|URL   spec repository (default: the configuration's)\n"
+	  "  --ref REF         commit to plan (default: the configuration's ref)\n"
+	  "  --pool NAME       only this pool (default: every pool)\n"
+	  "  --output FORMAT   text (default; colour on a terminal unless NO_COLOR),\n"
+	  "                    markdown (a pull request comment) or json\n"
+	  "  --detailed-exitcode  exit 2 when there are changes to apply\n"
+	  "  --allow-data-loss  as policy.allowDataLoss: true\n"
+	  "  --out FILE        save the plan (JSON: spec commit, plan, fingerprint of\n"
+	  "                    the observed facts) for apply to check\n"
+	  "\n"
+	  "Exit status: 0 nothing to change (or changes, without --detailed-exitcode),\n"
+	  "2 changes pending (--detailed-exitcode), 3 some steps are blocked,\n"
+	  "1 error or refused plan, 129 usage error.\n",
+	  0 },
+	{ "status", cmd_status, "show the observed topology and the pool state",
+	  "usage: pcdr status [--config FILE] [--repo PATH|URL] [--ref REF] [--pool NAME]\n"
+	  "                   [--output text|json]\n"
+	  "\n"
+	  "Observe every SQL instance the pool specs name and the pool command, and\n"
+	  "print one row per database copy: instance, site, whether it answered,\n"
+	  "state, mirroring role, state and partner, log shipping role, last restored\n"
+	  "file and LSN, user sessions; then the pool state and active servers beside\n"
+	  "the spec's, and the stale copies the spec does not manage.\n"
+	  "Options as for pcdr plan.\n"
+	  "\n"
+	  "Exit status: 0 shown (unreachable instances included), 1 error, 129 usage error.\n",
+	  0 },
+	{ "debug", cmd_debug, "tools for tests and bug reports",
+	  "usage: pcdr debug plan --desired D.json --observed O.json [--previous P.json]\n"
+	  "                       [--output text|markdown|json] [--detailed-exitcode]\n"
+	  "                       [--allow-data-loss] [--out FILE]\n"
+	  "       pcdr debug observe [--config FILE] [--repo R] [--ref REF] [--pool NAME]\n"
+	  "       pcdr debug desired SPEC.yaml [--pool NAME]\n"
+	  "\n"
+	  "Run the planner on model files, or print the observed or desired model in\n"
+	  "that format (docs/plan.md, \"Model files\").\n",
+	  1 },
 	{ "version", cmd_version, "print pcdr's version",
 	  "usage: pcdr version\n\nPrint the version of pcdr and of the libraries it uses.\n", 0 },
 	{ "help", cmd_help, "show help for pcdr or one command",

@@ -29,6 +29,9 @@ const struct builtin *builtin_find(const char *name);
 
 int cmd_validate(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
