@@ -307,6 +307,13 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		rc = sqlexec_dml(c, st);
 		break;
 	}
+	/* "USE, SET <option>, PRINT, RAISERROR, BEGIN TRANSACTION or COMMIT
+	 * TRANSACTION reset the ROWCOUNT value to 0"; SET @v sets it to 1 */
+	if (rc == 0 && (st->kind == ST_USE || st->kind == ST_SET_OPTION || st->kind == ST_PRINT ||
+	                st->kind == ST_RAISERROR || st->kind == ST_TRAN))
+		c->rowcount = 0;
+	if (rc == 0 && st->kind == ST_SET_VAR)
+		c->rowcount = 1;
 	if (rc && (st->kind == ST_SET_OPTION || st->kind == ST_DECLARE || st->kind == ST_SET_VAR ||
 	           st->kind == ST_PRINT || st->kind == ST_THROW))
 		sqlout_done(c, LAB_DONE_ERROR, 0, 0);

@@ -8,9 +8,11 @@
  * mirroring procedures come with the next issue and register here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lab/sql/catalog.h"
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
 
@@ -140,6 +142,88 @@ static int sp_executesql(struct sqlctx *c, struct procarg *args, size_t n, int l
 	return rc;
 }
 
+static const char *padded(struct sqlctx *c, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	if (n >= width)
+		return s;
+	p = arena_alloc(c->a, width + 1);
+	memcpy(p, s, n);
+	memset(p + n, ' ', width - n);
+	return p;
+}
+
+static bool who_matches(const struct lab_session *s, const char *filter, bool *active)
+{
+	char *end;
+	long spid;
+
+	if (!filter)
+		return true;
+	if (!strcasecmp(filter, "ACTIVE")) {
+		*active = true;
+		return s->running;
+	}
+	spid = strtol(filter, &end, 10);
+	if (*filter && !*end)
+		return s->spid == spid;
+	return !strcasecmp(s->login, filter);
+}
+
+/* sp_who [[@loginame =] 'login' | session_id | 'ACTIVE'] */
+static int sp_who(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status)
+{
+	static const struct colspec spec[] = {
+	        C_SMALL("spid", false),
+	        C_SMALL("ecid", false),
+	        {"status", LAB_T_NVARCHAR, 30, 0, 0, false},
+	        {"loginame", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"hostname", LAB_T_NVARCHAR, 128, 0, 0, false},
+	        {"blk", LAB_T_VARCHAR, 5, 0, 0, true},
+	        {"dbname", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"cmd", LAB_T_NVARCHAR, 16, 0, 0, false},
+	        C_INT("request_id", false),
+	};
+	const char *filter = NULL;
+	struct rowset rs;
+	struct builder b;
+	bool active = false;
+	size_t len;
+
+	(void)line;
+	if (n > 0 && !args[0].is_default && !args[0].value.is_null)
+		filter = sqlval_text(&args[0].value, c->a, &len);
+	pthread_mutex_lock(&c->inst->lock);
+	catalog_start(&b, c, &rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
+	for (size_t i = 0; i < c->inst->sessions.len; i++) {
+		const struct lab_session *s = c->inst->sessions.items[i];
+		const struct sqldb *db = world_db_by_id(c->inst, s->db_id);
+
+		if ((!c->s->sysadmin && s != c->s) || !who_matches(s, filter, &active))
+			continue;
+		catalog_row(&b);
+		catalog_put_int(&b, s->spid);
+		catalog_put_int(&b, 0);
+		catalog_put_text(&b, padded(c, s->running ? "runnable" : "sleeping", 30));
+		catalog_put_text(&b, padded(c, s->login, 128));
+		catalog_put_text(&b, padded(c, s->host, 128));
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, "0    ", 5);
+		catalog_put_text(&b, db ? padded(c, db->name, 128) : NULL);
+		catalog_put_text(&b, padded(c, s->running ? "SELECT" : "AWAITING COMMAND", 16));
+		catalog_put_int(&b, 0);
+	}
+	sqlout_columns(c, rs.cols, rs.n_cols);
+	for (size_t r = 0; r < rs.n_rows; r++)
+		sqlout_row(c, rs.rows[r], rs.n_cols);
+	sqlout_done(c, LAB_DONE_COUNT, 0xC1, rs.n_rows);
+	c->rowcount = rs.n_rows;
+	pthread_mutex_unlock(&c->inst->lock);
+	*status = 0;
+	return 0;
+}
+
 struct procdef {
 	const char *name;
 	int (*fn)(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status);
@@ -147,6 +231,7 @@ struct procdef {
 
 static const struct procdef procs[] = {
         {"sp_executesql", sp_executesql},
+        {"sp_who", sp_who},
 };
 
 int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args, size_t n_args,

@@ -264,6 +264,31 @@ static void test_sql_exec__exec_sp_executesql(void **state)
 	       "ret -6\ndoneproc 0x2 E0 0\n");
 }
 
+static void test_sql_exec__sp_who(void **state)
+{
+	EXPECT("DECLARE @t TABLE_NOT_SUPPORTED",
+	       "msg 2715 16 1 L1 Column, parameter, or variable #1: "
+	       "Cannot find data type TABLE_NOT_SUPPORTED.\n"
+	       "done 0x2 0 0\n");
+	EXPECT("EXEC sp_who @loginame = N'nobody'",
+	       "cols spid:smallint ecid:smallint status:nvarchar(30) loginame:nvarchar(128)? "
+	       "hostname:nvarchar(128) blk:varchar(5)? dbname:nvarchar(128)? cmd:nvarchar(16) "
+	       "request_id:int\ndoneinproc 0x10 C1 0\nret 0\ndoneproc 0x0 E0 0\n");
+	{
+		char expect[2048];
+
+		snprintf(expect, sizeof(expect),
+		         "cols spid:smallint ecid:smallint status:nvarchar(30) "
+		         "loginame:nvarchar(128)? hostname:nvarchar(128) blk:varchar(5)? "
+		         "dbname:nvarchar(128)? cmd:nvarchar(16) request_id:int\n"
+		         "row 51 0 '%-30s' '%-128s' '%-128s' '0    ' '%-128s' '%-16s' 0\n"
+		         "doneinproc 0x0 C1 0\nret 0\ndoneproc 0x0 E0 0\n"
+		         "cols n:int\nrow 1\ndone 0x0 C1 0\n",
+		         "runnable", "pcdr", "testhost", "master", "SELECT");
+		EXPECT("SET NOCOUNT ON; EXEC sp_who '51'; SELECT @@ROWCOUNT AS n", expect);
+	}
+}
+
 static void test_sql_exec__rpc(void **state)
 {
 	struct fixture *f = *state;
@@ -337,6 +362,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_exec__raiserror_print_throw, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__exec_sp_executesql, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__sp_who, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__rpc, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__batches_counted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__cancel_between_statements, setup,
