@@ -34,6 +34,8 @@ struct mssql_conn {
 	int lib_err;
 	bool timed_out;
 	size_t bytes;
+	mssql_message_fn on_message;
+	void *on_message_ctx;
 };
 
 static pthread_once_t mssql_once = PTHREAD_ONCE_INIT;
@@ -103,15 +105,16 @@ static int mssql_msg_handler(DBPROCESS *proc, DBINT msgno, int msgstate, int sev
 		snprintf(c->server_msg, sizeof(c->server_msg), "%s", msgtext ? msgtext : "");
 		c->server_msgno = (int)msgno;
 	}
-	if (c->res && c->res->n_messages < 10000) {
-		m.number = (int)msgno;
-		m.severity = severity;
-		m.state = msgstate;
-		m.line = line;
-		m.text = msgtext;
-		m.proc = procname;
+	m.number = (int)msgno;
+	m.severity = severity;
+	m.state = msgstate;
+	m.line = line;
+	m.text = msgtext ? msgtext : "";
+	m.proc = procname ? procname : "";
+	if (c->res && c->res->n_messages < 10000)
 		mssql_result_add_message(c->res, &m);
-	}
+	if (c->on_message)
+		c->on_message(c->on_message_ctx, &m);
 	return 0;
 }
 
@@ -418,6 +421,12 @@ int mssql_exec(struct mssql_conn *c, const char *sql, struct mssql_result *res,
 done:
 	c->res = NULL;
 	return error;
+}
+
+void mssql_on_message(struct mssql_conn *c, mssql_message_fn fn, void *ctx)
+{
+	c->on_message = fn;
+	c->on_message_ctx = ctx;
 }
 
 void mssql_close(struct mssql_conn *c)

@@ -115,6 +115,15 @@ int mssql_connect(struct mssql_conn **out, enum mssql_failure *failure,
 int mssql_exec(struct mssql_conn *conn, const char *sql, struct mssql_result *res,
                enum mssql_failure *failure);
 
+/*
+ * Call `fn` for every message the server sends on `conn` (PRINT, errors,
+ * RESTORE ... WITH STATS progress: 3211 "n percent processed.", severity
+ * 0), as it arrives, on the thread that runs mssql_exec; `msg` is only
+ * valid during the call. NULL removes the callback.
+ */
+typedef void (*mssql_message_fn)(void *ctx, const struct mssql_message *msg);
+void mssql_on_message(struct mssql_conn *conn, mssql_message_fn fn, void *ctx);
+
 void mssql_close(struct mssql_conn *conn);
 
 const char *mssql_failure_name(enum mssql_failure f);

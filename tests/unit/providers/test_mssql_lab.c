@@ -251,6 +251,43 @@ static void test_lab__values_arrive_exactly(void **state)
 	arena_release(&arena);
 }
 
+static void collect(void *ctx, const struct mssql_message *msg)
+{
+	struct strbuf *sb = ctx;
+
+	strbuf_printf(sb, "%d/%d:%s|", msg->number, msg->severity, msg->text);
+}
+
+/* A failed statement does not end the batch; messages reach the callback. */
+static void test_lab__batch_goes_on_after_a_failed_statement(void **state)
+{
+	struct mssql_target t = lab_target("sqlb.dc2.lab");
+	struct mssql_conn *conn = NULL;
+	enum mssql_failure failure;
+	struct mssql_result res;
+	struct strbuf seen = STRBUF_INIT;
+
+	(void)state;
+	SKIP_WITHOUT_LAB();
+	assert_int_equal(mssql_connect(&conn, &failure, &t), 0);
+	mssql_on_message(conn, collect, &seen);
+	mssql_result_init(&res);
+	assert_int_equal(mssql_exec(conn,
+	                            "SELECT 1 AS a; PRINT N'step one'; "
+	                            "RAISERROR(N'boom %d', 16, 1, 7); SELECT 2 AS b;",
+	                            &res, &failure),
+	                 0);
+	assert_int_equal(res.n_sets, 2);
+	assert_string_equal(res.sets[0].columns[0], "a");
+	assert_string_equal(res.sets[1].cells[0], "2");
+	assert_string_equal(res.first_error, "boom 7");
+	assert_int_equal(res.first_error_number, 50000);
+	assert_string_equal(strbuf_cstr(&seen), "0/0:step one|50000/16:boom 7|");
+	mssql_result_release(&res);
+	strbuf_release(&seen);
+	mssql_close(conn);
+}
+
 static void test_lab__refused_login_is_a_fact(void **state)
 {
 	struct mssql_target t = lab_target("sqlb.dc1.lab");
@@ -287,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_lab__observe_every_instance),
 	        cmocka_unit_test(test_lab__values_arrive_exactly),
+	        cmocka_unit_test(test_lab__batch_goes_on_after_a_failed_statement),
 	        cmocka_unit_test(test_lab__refused_login_is_a_fact),
 	        cmocka_unit_test(test_lab__tls_require_refuses_a_clear_session),
 	};
