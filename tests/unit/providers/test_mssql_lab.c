@@ -288,6 +288,54 @@ static void test_lab__batch_goes_on_after_a_failed_statement(void **state)
 	mssql_close(conn);
 }
 
+/* Also when the very first statement fails (dbsqlexec says FAIL). */
+static void test_lab__batch_goes_on_after_a_failed_first_statement(void **state)
+{
+	struct mssql_target t = lab_target("sqlb.dc2.lab");
+	struct mssql_conn *conn = NULL;
+	enum mssql_failure failure;
+	struct mssql_result res;
+
+	(void)state;
+	SKIP_WITHOUT_LAB();
+	assert_int_equal(mssql_connect(&conn, &failure, &t), 0);
+	mssql_result_init(&res);
+	assert_int_equal(
+	        mssql_exec(conn, "RAISERROR(N'first', 16, 1); SELECT 2 AS b;", &res, &failure), 0);
+	assert_int_equal(res.n_sets, 1);
+	assert_string_equal(res.sets[0].cells[0], "2");
+	assert_string_equal(res.first_error, "first");
+	mssql_result_release(&res);
+	/* the connection is still usable */
+	mssql_result_init(&res);
+	assert_int_equal(mssql_exec(conn, "SELECT 3 AS c;", &res, &failure), 0);
+	assert_string_equal(res.sets[0].cells[0], "3");
+	mssql_result_release(&res);
+	mssql_close(conn);
+}
+
+/* A batch that runs past the query timeout is ERR_TIMEOUT, not a hang. */
+static void test_lab__query_timeout(void **state)
+{
+	struct mssql_target t = lab_target("sqlb.dc2.lab");
+	struct mssql_conn *conn = NULL;
+	enum mssql_failure failure;
+	struct mssql_result res;
+
+	(void)state;
+	SKIP_WITHOUT_LAB();
+	t.query_timeout_s = 1;
+	assert_int_equal(mssql_connect(&conn, &failure, &t), 0);
+	mssql_result_init(&res);
+	assert_int_equal(
+	        mssql_exec(conn, "WAITFOR DELAY '00:00:05'; SELECT 1 AS a;", &res, &failure),
+	        ERR_TIMEOUT);
+	assert_int_equal(failure, MSSQL_FAIL_TIMEOUT);
+	assert_non_null(strstr(err_last(), "query on 'sqlb.dc2.lab' timed out"));
+	mssql_result_release(&res);
+	mssql_close(conn);
+}
+
 static void test_lab__refused_login_is_a_fact(void **state)
 {
 	struct mssql_target t = lab_target("sqlb.dc1.lab");
@@ -325,6 +373,8 @@ int main(void)
 	        cmocka_unit_test(test_lab__observe_every_instance),
 	        cmocka_unit_test(test_lab__values_arrive_exactly),
 	        cmocka_unit_test(test_lab__batch_goes_on_after_a_failed_statement),
+	        cmocka_unit_test(test_lab__batch_goes_on_after_a_failed_first_statement),
+	        cmocka_unit_test(test_lab__query_timeout),
 	        cmocka_unit_test(test_lab__refused_login_is_a_fact),
 	        cmocka_unit_test(test_lab__tls_require_refuses_a_clear_session),
 	};
