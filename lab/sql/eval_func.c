@@ -170,8 +170,8 @@ static int ym_of(int64_t us, int *y, int *m)
 	char buf[40];
 
 	sqlval_format_time(buf, sizeof(buf), us, 0, 0);
-	*y = atoi(buf);
-	*m = atoi(buf + 5);
+	*y = (int)strtol(buf, NULL, 10);
+	*m = (int)strtol(buf + 5, NULL, 10);
 	return 0;
 }
 

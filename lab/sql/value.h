@@ -66,6 +66,8 @@ int64_t sqlval_now_us(void);
  * 100 ns digit). */
 int sqlval_parse_time(int64_t *us, uint16_t *ns, const char *s, size_t n);
 void sqlval_format_time(char *buf, size_t cap, int64_t us, uint16_t ns, int digits);
+/* CAST(datetime AS varchar), style 0: "Nov 28 2026  1:19PM". */
+void sqlval_format_style0(char *buf, size_t cap, int64_t us);
 int sqlval_parse_guid(uint8_t out[16], const char *s, size_t n);
 void sqlval_format_guid(char *buf, size_t cap, const uint8_t g[16]);
 
