@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lab/labd.h"
+#include "lab/labverbs.h"
 
 enum opt_bit {
 	OPT_DIR = 1 << 0,
@@ -32,7 +33,7 @@ struct verb {
 static int cmd_help(const struct labd_opts *opts);
 
 static const struct verb verbs[] = {
-        {"up", labd_up, OPT_DIR | OPT_TOPOLOGY | OPT_BASE_PORT | OPT_FOREGROUND, OPT_DIR,
+        {"up", labverbs_up, OPT_DIR | OPT_TOPOLOGY | OPT_BASE_PORT | OPT_FOREGROUND, OPT_DIR,
          "pcdr-lab up [--topology FILE] --dir DIR [--base-port N] [--foreground]",
          "start the lab in the background and wait until every instance accepts "
          "connections;\n    --topology is needed the first time (it is copied to DIR), "
@@ -41,6 +42,14 @@ static const struct verb verbs[] = {
          "save the lab's state and stop it; waits until the process is gone"},
         {"status", labd_status, OPT_DIR, OPT_DIR, "pcdr-lab --dir DIR status",
          "list instances, ports and whether each is up (exit 1 unless all are)"},
+        /* run == NULL: the verb takes words; labverbs_run parses them */
+        {"pool", NULL, 0, 0,
+         "pcdr-lab --dir DIR pool get | set-state STATE | set-active-servers [FQDN...]",
+         "the Persistent Chat pool, as pcdr's pool command (pool -h for details)"},
+        {"chat", NULL, 0, 0, "pcdr-lab --dir DIR chat start [--rate N] | stop | status",
+         "simulated chat servers writing to mgc, each acknowledged message in DIR/ledger"},
+        {"verify", NULL, 0, 0, "pcdr-lab --dir DIR verify [--allow-loss-after TIME]",
+         "check DIR/ledger against the database the pool uses now (exit 1: loss)"},
         {"help", cmd_help, 0, 0, "pcdr-lab help", "show this help"},
 };
 
@@ -158,6 +167,8 @@ int main(int argc, char **argv)
 	}
 	if (!v)
 		return usage_error(NULL, "%s", "no verb given");
+	if (!v->run)
+		return labverbs_run(v->name, o.dir, argc - i, argv + i);
 	for (; i < argc; i++) {
 		if (is_help(argv[i])) {
 			printf("usage: %s\n    %s\n", v->usage, v->summary);

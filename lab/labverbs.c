@@ -1,0 +1,134 @@
+/*
+ * labverbs: argument handling shared by the pool, chat and verify verbs
+ * (--dir before or after the verb, -h), their dispatch, and `up` with
+ * the host configuration for pcdr (DIR/pcdr.yaml). Each verb's work is in
+ * its own file: lab/pool.c, lab/chat.c, lab/verify.c.
+ */
+#include "lab/labverbs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab/chat.h"
+#include "lab/labfile.h"
+#include "lab/pool.h"
+#include "lab/verify.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+struct labverb {
+	const char *name;
+	int (*run)(const char *dir, int argc, char **argv);
+	const char *help;
+};
+
+static const struct labverb labverbs[] = {
+        {"pool", labpool_main,
+         "usage: pcdr-lab --dir DIR pool get | set-state Normal|FailedOver |\n"
+         "                          set-active-servers [FQDN...]\n"
+         "  the Persistent Chat pool, as pcdr's pool command (docs/pool-command.md):\n"
+         "  get prints {\"state\":...,\"activeServers\":[...]}; set-state and\n"
+         "  set-active-servers change DIR/pool.json (no FQDN: clear the list, the\n"
+         "  fence) and log to DIR/lab.log and DIR/pool.history; a state other than\n"
+         "  Normal/FailedOver or a server that is not one of the topology's\n"
+         "  chatServers is refused (exit 1). Initial state: Normal, no server active.\n"},
+        {"chat", chat_main,
+         "usage: pcdr-lab --dir DIR chat start [--rate N] | stop | status\n"
+         "  simulated Persistent Chat servers: each ACTIVE server (DIR/pool.json,\n"
+         "  re-read before every message) inserts N messages a second (default 5)\n"
+         "  into mgc.dbo.tblChat on the pool's principal (Normal: the home site's\n"
+         "  first instance; FailedOver: the backup site's), fails over to the\n"
+         "  site's other instance as a client with a failover partner does, pings\n"
+         "  mgc.dbo.tblServerIdentity every 2 s, and appends every acknowledged\n"
+         "  message to DIR/ledger. Runs in the background (DIR/chat.pid,\n"
+         "  DIR/chat.log); status prints each server's counters.\n"},
+        {"verify", verify_main,
+         "usage: pcdr-lab --dir DIR verify [--allow-loss-after TIME]\n"
+         "  check DIR/ledger against mgc.dbo.tblChat on the instance the pool uses\n"
+         "  now: prints 'acknowledged N, present N, lost N, duplicates N,\n"
+         "  split-brain N' and exits 0 only when nothing acknowledged is lost\n"
+         "  (except messages acknowledged at or after TIME, UTC\n"
+         "  YYYY-MM-DDTHH:MM:SS[.ffffff][Z]), nothing is present twice and no\n"
+         "  message was acknowledged by a copy that was not the authority.\n"},
+};
+
+#define N_LABVERBS (sizeof(labverbs) / sizeof(labverbs[0]))
+
+int labverbs_run(const char *verb, const char *dir, int argc, char **argv)
+{
+	const struct labverb *v = NULL;
+	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	int n = 0, rc;
+
+	for (size_t i = 0; i < N_LABVERBS; i++)
+		if (!strcmp(labverbs[i].name, verb))
+			v = &labverbs[i];
+	for (int i = 0; v && i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(v->help, stdout);
+			free(rest);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+			dir = argv[++i];
+		else
+			rest[n++] = argv[i];
+	}
+	if (!v || !dir) {
+		fprintf(stderr, "pcdr-lab: %s\n%s", v ? "--dir DIR is required" : "unknown verb",
+		        v ? v->help : "");
+		free(rest);
+		return 129;
+	}
+	rc = v->run(dir, n, rest);
+	free(rest);
+	return rc;
+}
+
+/* DIR/pcdr.yaml for the lab in `dir` (absolute), from `topology` (NULL:
+ * DIR's copy). */
+static int write_config(const char *dir, const char *topology)
+{
+	struct lab_topology *topo = NULL;
+	char exe[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int error;
+
+	if (n <= 0)
+		return err_set_errno(ERR_IO, "cannot find the pcdr-lab executable");
+	exe[n] = '\0';
+	error = topology ? lab_topology_load(&topo, topology)
+	                 : lab_topology_load(
+	                           &topo, labfile_path(path, sizeof(path), dir, "topology.yaml"));
+	if (!error)
+		error = labpool_write_config(dir, topo, exe);
+	lab_topology_free(topo);
+	return error;
+}
+
+int labverbs_up(const struct labd_opts *o)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	if (o->foreground) {
+		/* up does not return until the lab stops: write the file first */
+		if ((mkdir(o->dir, 0755) == 0 || errno == EEXIST) && realpath(o->dir, dir) &&
+		    write_config(dir, o->topology) < 0)
+			fprintf(stderr, "pcdr-lab: cannot write pcdr.yaml: %s\n", err_last());
+		return labd_up(o);
+	}
+	if ((rc = labd_up(o)) != LABD_EXIT_OK)
+		return rc;
+	if (!realpath(o->dir, dir) || write_config(dir, NULL) < 0) {
+		fprintf(stderr, "pcdr-lab: the lab is up but pcdr.yaml could not be written: %s\n",
+		        err_last());
+		return LABD_EXIT_ERROR;
+	}
+	return rc;
+}
