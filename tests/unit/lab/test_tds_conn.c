@@ -303,6 +303,89 @@ static void test_tds_conn__unexpected_packet_type_closes(void **state)
 	conn_close(&c);
 }
 
+static void test_tds_conn__reset_connection_restores_the_login_database(void **state)
+{
+	struct conn c;
+	struct strbuf resp, want = STRBUF_INIT;
+
+	(void)state;
+	login(&c, 4096);
+	batch(&c, "USE mgc", 0, 4096);
+	assert_int_equal(read_msg(&c, &resp, 4096), 0);
+	strbuf_release(&resp);
+	batch(&c, "SELECT DB_NAME() AS d", WIRE_ST_RESET, 4096);
+	assert_int_equal(read_msg(&c, &resp, 4096), 0);
+	wire_put_utf16(&want, "master", 6, 6);
+	assert_non_null(memmem(resp.ptr, resp.len, want.ptr, want.len));
+	strbuf_release(&resp);
+	strbuf_release(&want);
+	conn_close(&c);
+}
+
+static void test_tds_conn__transaction_manager_descriptors(void **state)
+{
+	static const uint8_t headers[22] = {0x16, 0, 0, 0, 0x12, 0, 0, 0,    0x02, 0, 0,
+	                                    0,    0, 0, 0, 0,    0, 0, 0x01, 0,    0, 0};
+	struct strbuf req = STRBUF_INIT, resp;
+	struct conn c;
+
+	(void)state;
+	login(&c, 4096);
+	wire_put_bytes(&req, headers, 22);
+	wire_put_bytes(&req, "\x05\x00\x00\x00", 4); /* TM_BEGIN_XACT */
+	send_msg(&c, WIRE_PT_TM, 0, req.ptr, req.len, 4096);
+	assert_int_equal(read_msg(&c, &resp, 4096), 0);
+	assert_int_equal(resp.len, 14 + 13);
+	assert_memory_equal(resp.ptr, "\xe3\x0b\x00\x08\x08\x01\0\0\0\0\0\0\0\x00", 14);
+	assert_final_done(&resp, WIRE_TOK_DONE, 0);
+	strbuf_release(&resp);
+	strbuf_truncate(&req, 22);
+	wire_put_bytes(&req, "\x07\x00\x00\x01\x00\x00", 6); /* commit, begin a new one */
+	send_msg(&c, WIRE_PT_TM, 0, req.ptr, req.len, 4096);
+	assert_int_equal(read_msg(&c, &resp, 4096), 0);
+	assert_int_equal(resp.len, 14 + 14 + 13);
+	assert_memory_equal(resp.ptr, "\xe3\x0b\x00\x09\x00\x08\x01\0\0\0\0\0\0\0", 14);
+	assert_memory_equal(resp.ptr + 14, "\xe3\x0b\x00\x08\x08\x02", 6);
+	strbuf_release(&resp);
+	strbuf_release(&req);
+	conn_close(&c);
+}
+
+static void test_tds_conn__rpc_sp_executesql(void **state)
+{
+	static const uint8_t headers[22] = {0x16, 0, 0, 0, 0x12, 0, 0, 0,    0x02, 0, 0,
+	                                    0,    0, 0, 0, 0,    0, 0, 0x01, 0,    0, 0};
+	static const uint8_t nvarchar[8] = {0xe7, 0x40, 0x1f, 0x09, 0x04, 0xd0, 0x00, 0x34};
+	const char *params[2] = {"SELECT @P1 + 1 AS v", "@P1 INT"};
+	struct strbuf req = STRBUF_INIT, resp;
+	struct conn c;
+	const uint8_t *p;
+
+	(void)state;
+	login(&c, 4096);
+	wire_put_bytes(&req, headers, 22);
+	wire_put_bytes(&req, "\xff\xff\x0a\x00\x00\x00", 6);
+	for (int i = 0; i < 2; i++) {
+		wire_put_bytes(&req, "\x00\x00", 2);
+		wire_put_bytes(&req, nvarchar, 8);
+		wire_put_u16le(&req, (uint16_t)(2 * strlen(params[i])));
+		wire_put_utf16(&req, params[i], strlen(params[i]), 100);
+	}
+	wire_put_bvarchar(&req, "@P1");
+	wire_put_bytes(&req, "\x00\x26\x04\x04\x29\x00\x00\x00", 8); /* INTN 41 */
+	send_msg(&c, WIRE_PT_RPC, 0, req.ptr, req.len, 4096);
+	assert_int_equal(read_msg(&c, &resp, 4096), 0);
+	assert_int_equal((uint8_t)resp.ptr[0], WIRE_TOK_COLMETADATA);
+	p = memmem(resp.ptr, resp.len, "\xd1", 1);
+	assert_non_null(p);
+	assert_true(p[1] == 42 || (p[1] == 4 && p[2] == 42));           /* INT or INTN */
+	assert_non_null(memmem(resp.ptr, resp.len, "\x79\0\0\0\0", 5)); /* RETURNSTATUS 0 */
+	assert_final_done(&resp, WIRE_TOK_DONEPROC, 0);
+	strbuf_release(&resp);
+	strbuf_release(&req);
+	conn_close(&c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -331,6 +414,9 @@ int main(void)
 	        cmocka_unit_test(test_tds_conn__attention_and_ignore_get_one_done),
 	        cmocka_unit_test(test_tds_conn__bad_password_gets_18456_and_close),
 	        cmocka_unit_test(test_tds_conn__unexpected_packet_type_closes),
+	        cmocka_unit_test(test_tds_conn__reset_connection_restores_the_login_database),
+	        cmocka_unit_test(test_tds_conn__transaction_manager_descriptors),
+	        cmocka_unit_test(test_tds_conn__rpc_sp_executesql),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
