@@ -416,6 +416,8 @@ int labd_up(const struct labd_opts *o)
 	}
 	if ((error = prepare_dir(o, dir, &topo)) < 0)
 		goto done;
+	if (o->foreground)
+		log_set_level(LOG_INFO); /* logins and stops on the terminal */
 	error = o->foreground ? run_lab(o, dir, topo, -1) : spawn(o, dir, topo);
 	rc = error < 0 ? LABD_EXIT_ERROR : LABD_EXIT_OK;
 done:
