@@ -35,7 +35,7 @@ struct chat_server {
 	bool conn_failed_over; /* the pool state the connection was made for */
 	int candidate;         /* 0: the site's principal, 1: its partner */
 	int64_t last_ping_us, next_slot_us;
-	char last_problem[256]; /* logged once until it changes */
+	char last_problem[2][256]; /* per candidate: logged once until it changes */
 	struct labpool pool;
 	struct stat pool_st;
 };

@@ -53,9 +53,9 @@ __attribute__((format(printf, 2, 3))) static void note(struct chat_server *s, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (strcmp(msg, s->last_problem)) {
+	if (strcmp(msg, s->last_problem[s->candidate])) {
 		chat_log("%s: %s", s->name, msg);
-		snprintf(s->last_problem, sizeof(s->last_problem), "%s", msg);
+		snprintf(s->last_problem[s->candidate], sizeof(s->last_problem[0]), "%s", msg);
 	}
 }
 
@@ -148,7 +148,7 @@ static int ensure_conn(struct chat_server *s)
 		return ERR_UNREACHABLE;
 	}
 	s->conn_failed_over = s->pool.failed_over;
-	s->last_problem[0] = '\0';
+	s->last_problem[0][0] = s->last_problem[1][0] = '\0';
 	chat_log("%s: connected to mgc on '%s'", s->name, login.server);
 	set_instance(s, login.server, true);
 	return 0;
@@ -242,7 +242,7 @@ static void send_one(struct chat_server *s)
 	error = chatdb_exec(s->conn, sql.ptr, claimed_row, claimed, &number, &affected);
 	if (!error && affected == 1) {
 		acknowledge(s, id, instance, claimed);
-		s->last_problem[0] = '\0';
+		s->last_problem[0][0] = s->last_problem[1][0] = '\0';
 	} else {
 		pthread_mutex_lock(&s->sh->stats_lock);
 		s->refused++;
