@@ -1,10 +1,11 @@
 /*
- * parse_expr: expressions and SELECT queries, by recursive descent with
- * T-SQL's operator precedence (* / %, then + -, comparisons, NOT, AND,
- * then OR/IN/LIKE/BETWEEN). Literals get the types SQL Server gives them
- * (an integer beyond int is numeric, 'x' is varchar, N'x' nvarchar).
- * Nesting is bounded by SQL_MAX_DEPTH (error 191). No window functions,
- * UNION, CTEs, derived tables or GROUP BY ... HAVING.
+ * parse_expr: the primaries of expressions: literals, variables, names,
+ * function calls, CASE, CAST/CONVERT, parenthesised expressions and
+ * subqueries (operators and their precedence are in parse_ops.c).
+ * Literals get the types SQL Server gives them (an integer beyond int is
+ * numeric, 'x' is varchar, N'x' nvarchar, lengths in characters). Nesting
+ * is bounded by SQL_MAX_DEPTH (error 191). No window functions, UNION,
+ * CTEs, derived tables or HAVING.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,9 +16,7 @@
 #include "lab/sql/value.h"
 #include "util/vec.h"
 
-static int parse_or(struct parser *p, struct sqlexpr **out);
-
-static struct sqlexpr *new_expr(struct parser *p, enum sqlexpr_kind kind)
+struct sqlexpr *parse_new_expr(struct parser *p, enum sqlexpr_kind kind)
 {
 	struct sqlexpr *e = arena_alloc(p->a, sizeof(*e));
 
@@ -27,7 +26,7 @@ static struct sqlexpr *new_expr(struct parser *p, enum sqlexpr_kind kind)
 	return e;
 }
 
-static struct sqlexpr **expr_list_dup(struct parser *p, struct sqlexpr **items, size_t n)
+struct sqlexpr **parse_expr_list(struct parser *p, struct sqlexpr **items, size_t n)
 {
 	struct sqlexpr **v = arena_calloc(p->a, n ? n : 1, sizeof(*v));
 
@@ -104,7 +103,7 @@ static void hex_literal(struct parser *p, struct sqlexpr *e, const struct sqltok
 static int parse_literal(struct parser *p, struct sqlexpr **out)
 {
 	struct sqltok *t = pcur(p);
-	struct sqlexpr *e = new_expr(p, EX_LIT);
+	struct sqlexpr *e = parse_new_expr(p, EX_LIT);
 
 	if (t->kind == TK_INT || t->kind == TK_DEC || t->kind == TK_FLOAT) {
 		number_literal(p, e, t);
@@ -151,7 +150,7 @@ static int parse_args(struct parser *p, struct sqlexpr *e)
 		if (parse_expect_op(p, ")"))
 			goto done;
 	}
-	e->args = expr_list_dup(p, args.items, args.len);
+	e->args = parse_expr_list(p, args.items, args.len);
 	e->n_args = args.len;
 	rc = 0;
 done:
@@ -161,7 +160,7 @@ done:
 
 static int parse_cast(struct parser *p, struct sqlexpr **out, bool convert)
 {
-	struct sqlexpr *e = new_expr(p, EX_CAST);
+	struct sqlexpr *e = parse_new_expr(p, EX_CAST);
 
 	p->i++;
 	if (parse_expect_op(p, "("))
@@ -189,7 +188,7 @@ static int parse_cast(struct parser *p, struct sqlexpr **out, bool convert)
 
 static int parse_case(struct parser *p, struct sqlexpr **out)
 {
-	struct sqlexpr *e = new_expr(p, EX_CASE);
+	struct sqlexpr *e = parse_new_expr(p, EX_CASE);
 	VEC(struct sqlexpr *) parts = VEC_INIT;
 	struct sqlexpr *x;
 	int rc = -1;
@@ -222,7 +221,7 @@ static int parse_case(struct parser *p, struct sqlexpr **out)
 	}
 	if (parse_expect(p, "END"))
 		goto done;
-	e->args = expr_list_dup(p, parts.items, parts.len);
+	e->args = parse_expr_list(p, parts.items, parts.len);
 	e->n_args = parts.len;
 	*out = e;
 	rc = 0;
@@ -235,7 +234,7 @@ static int parse_paren(struct parser *p, struct sqlexpr **out)
 {
 	p->i++;
 	if (sqllex_is(pcur(p), "SELECT")) {
-		struct sqlexpr *e = new_expr(p, EX_SUBQ);
+		struct sqlexpr *e = parse_new_expr(p, EX_SUBQ);
 
 		if (parse_select(p, &e->sub))
 			return -1;
@@ -255,7 +254,7 @@ static bool is_aggregate(const char *name)
 static int parse_call(struct parser *p, struct sqlexpr **out, const char *name)
 {
 	char *up = upper_dup(p, name);
-	struct sqlexpr *e = new_expr(p, is_aggregate(up) ? EX_AGG : EX_FUNC);
+	struct sqlexpr *e = parse_new_expr(p, is_aggregate(up) ? EX_AGG : EX_FUNC);
 
 	e->name = up;
 	p->i++; /* ( */
@@ -298,7 +297,7 @@ static int parse_name_expr(struct parser *p, struct sqlexpr **out)
 		parts[n++] = pcur(p)->text;
 		p->i++;
 	}
-	e = new_expr(p, EX_COL);
+	e = parse_new_expr(p, EX_COL);
 	e->name = parts[n - 1];
 	e->qual = n >= 2 ? parts[n - 2] : NULL;
 	*out = e;
@@ -318,12 +317,12 @@ static int parse_primary(struct parser *p, struct sqlexpr **out)
 	case TK_HEX:
 		return parse_literal(p, out);
 	case TK_VAR:
-		*out = new_expr(p, EX_VAR);
+		*out = parse_new_expr(p, EX_VAR);
 		(*out)->name = t->text;
 		p->i++;
 		return 0;
 	case TK_GVAR:
-		*out = new_expr(p, EX_GVAR);
+		*out = parse_new_expr(p, EX_GVAR);
 		(*out)->name = upper_dup(p, t->text + 2);
 		p->i++;
 		return 0;
@@ -339,7 +338,7 @@ static int parse_primary(struct parser *p, struct sqlexpr **out)
 		if (sqllex_is(t, "CAST") || sqllex_is(t, "CONVERT"))
 			return parse_cast(p, out, sqllex_is(t, "CONVERT"));
 		if (sqllex_is(t, "EXISTS")) {
-			struct sqlexpr *e = new_expr(p, EX_EXISTS);
+			struct sqlexpr *e = parse_new_expr(p, EX_EXISTS);
 
 			p->i++;
 			if (parse_expect_op(p, "(") || parse_select(p, &e->sub) ||
@@ -357,267 +356,4 @@ static int parse_primary(struct parser *p, struct sqlexpr **out)
 int parse_term(struct parser *p, struct sqlexpr **out)
 {
 	return parse_primary(p, out);
-}
-
-/* --- operators ------------------------------------------------------- */
-
-static struct sqlexpr *binary(struct parser *p, const char *op, struct sqlexpr *l,
-                              struct sqlexpr *r)
-{
-	struct sqlexpr *e = new_expr(p, EX_BIN);
-
-	snprintf(e->op, sizeof(e->op), "%s", op);
-	e->args = arena_calloc(p->a, 2, sizeof(*e->args));
-	e->args[0] = l;
-	e->args[1] = r;
-	e->n_args = 2;
-	return e;
-}
-
-static int parse_unary(struct parser *p, struct sqlexpr **out)
-{
-	int rc;
-
-	if (++p->depth > SQL_MAX_DEPTH) {
-		p->depth--;
-		return parse_fail(p, 191, 15,
-		                  "Some part of your SQL statement is nested too deeply. Rewrite "
-		                  "the query or break it up into smaller queries.");
-	}
-	if (sqllex_is_op(pcur(p), "-") || sqllex_is_op(pcur(p), "+")) {
-		bool neg = sqllex_is_op(pcur(p), "-");
-		struct sqlexpr *inner = NULL;
-
-		p->i++;
-		rc = parse_unary(p, &inner);
-		if (rc == 0 && neg) {
-			struct sqlexpr *e = new_expr(p, EX_NEG);
-
-			e->args = arena_calloc(p->a, 1, sizeof(*e->args));
-			e->args[0] = inner;
-			e->n_args = 1;
-			*out = e;
-		} else if (rc == 0) {
-			*out = inner;
-		}
-	} else {
-		rc = parse_primary(p, out);
-	}
-	p->depth--;
-	return rc;
-}
-
-static int parse_mul(struct parser *p, struct sqlexpr **out)
-{
-	struct sqlexpr *r;
-
-	if (parse_unary(p, out))
-		return -1;
-	while (sqllex_is_op(pcur(p), "*") || sqllex_is_op(pcur(p), "/") ||
-	       sqllex_is_op(pcur(p), "%")) {
-		const char *op = pcur(p)->text;
-
-		p->i++;
-		if (parse_unary(p, &r))
-			return -1;
-		*out = binary(p, op, *out, r);
-	}
-	return 0;
-}
-
-static int parse_add(struct parser *p, struct sqlexpr **out)
-{
-	struct sqlexpr *r;
-
-	if (parse_mul(p, out))
-		return -1;
-	while (sqllex_is_op(pcur(p), "+") || sqllex_is_op(pcur(p), "-")) {
-		const char *op = pcur(p)->text;
-
-		p->i++;
-		if (parse_mul(p, &r))
-			return -1;
-		*out = binary(p, op, *out, r);
-	}
-	return 0;
-}
-
-static int parse_in_list(struct parser *p, struct sqlexpr *e, struct sqlexpr *lhs)
-{
-	VEC(struct sqlexpr *) items = VEC_INIT;
-	int rc = -1;
-
-	if (parse_expect_op(p, "("))
-		goto done;
-	if (sqllex_is(pcur(p), "SELECT")) {
-		struct sqlexpr *sub = new_expr(p, EX_SUBQ);
-
-		if (parse_select(p, &sub->sub))
-			goto done;
-		vec_push(&items, lhs);
-		vec_push(&items, sub);
-		e->star = true; /* IN (subquery) */
-	} else {
-		vec_push(&items, lhs);
-		do {
-			struct sqlexpr *x;
-
-			if (items.len > SQL_MAX_LIST) {
-				parse_syntax(p);
-				goto done;
-			}
-			if (parse_expr(p, &x))
-				goto done;
-			vec_push(&items, x);
-		} while (parse_accept_op(p, ","));
-	}
-	if (parse_expect_op(p, ")"))
-		goto done;
-	e->args = expr_list_dup(p, items.items, items.len);
-	e->n_args = items.len;
-	rc = 0;
-done:
-	vec_free(&items);
-	return rc;
-}
-
-static int parse_predicate_tail(struct parser *p, struct sqlexpr **out, bool negate)
-{
-	struct sqlexpr *lhs = *out, *e;
-
-	if (parse_accept(p, "IN")) {
-		e = new_expr(p, EX_IN);
-		if (parse_in_list(p, e, lhs))
-			return -1;
-	} else if (parse_accept(p, "LIKE")) {
-		e = new_expr(p, EX_LIKE);
-		e->args = arena_calloc(p->a, 2, sizeof(*e->args));
-		e->args[0] = lhs;
-		e->n_args = 2;
-		if (parse_add(p, &e->args[1]))
-			return -1;
-	} else if (parse_accept(p, "BETWEEN")) {
-		e = new_expr(p, EX_BETWEEN);
-		e->args = arena_calloc(p->a, 3, sizeof(*e->args));
-		e->args[0] = lhs;
-		e->n_args = 3;
-		if (parse_add(p, &e->args[1]) || parse_expect(p, "AND") ||
-		    parse_add(p, &e->args[2]))
-			return -1;
-	} else {
-		return parse_syntax(p);
-	}
-	e->negate = negate;
-	*out = e;
-	return 0;
-}
-
-static int parse_predicate(struct parser *p, struct sqlexpr **out)
-{
-	static const char *const cmp[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>"};
-	struct sqlexpr *r;
-
-	if (parse_add(p, out))
-		return -1;
-	for (size_t k = 0; k < sizeof(cmp) / sizeof(cmp[0]); k++)
-		if (sqllex_is_op(pcur(p), cmp[k])) {
-			const char *op = !strcmp(cmp[k], "!=")   ? "<>"
-			                 : !strcmp(cmp[k], "!<") ? ">="
-			                 : !strcmp(cmp[k], "!>") ? "<="
-			                                         : cmp[k];
-
-			p->i++;
-			if (parse_add(p, &r))
-				return -1;
-			*out = binary(p, op, *out, r);
-			return 0;
-		}
-	if (parse_accept(p, "IS")) {
-		struct sqlexpr *e = new_expr(p, EX_ISNULL);
-
-		e->negate = parse_accept(p, "NOT");
-		if (parse_expect(p, "NULL"))
-			return -1;
-		e->args = arena_calloc(p->a, 1, sizeof(*e->args));
-		e->args[0] = *out;
-		e->n_args = 1;
-		*out = e;
-		return 0;
-	}
-	if (sqllex_is(pcur(p), "NOT") &&
-	    (sqllex_is(ppeek(p, 1), "IN") || sqllex_is(ppeek(p, 1), "LIKE") ||
-	     sqllex_is(ppeek(p, 1), "BETWEEN"))) {
-		p->i++;
-		return parse_predicate_tail(p, out, true);
-	}
-	if (sqllex_is(pcur(p), "IN") || sqllex_is(pcur(p), "LIKE") || sqllex_is(pcur(p), "BETWEEN"))
-		return parse_predicate_tail(p, out, false);
-	return 0;
-}
-
-static int parse_not(struct parser *p, struct sqlexpr **out)
-{
-	int rc;
-
-	if (++p->depth > SQL_MAX_DEPTH) {
-		p->depth--;
-		return parse_fail(p, 191, 15,
-		                  "Some part of your SQL statement is nested too deeply. Rewrite "
-		                  "the query or break it up into smaller queries.");
-	}
-	if (parse_accept(p, "NOT")) {
-		struct sqlexpr *e = new_expr(p, EX_NOT);
-
-		e->args = arena_calloc(p->a, 1, sizeof(*e->args));
-		e->n_args = 1;
-		rc = parse_not(p, &e->args[0]);
-		*out = e;
-	} else {
-		rc = parse_predicate(p, out);
-	}
-	p->depth--;
-	return rc;
-}
-
-static int parse_and(struct parser *p, struct sqlexpr **out)
-{
-	struct sqlexpr *r;
-
-	if (parse_not(p, out))
-		return -1;
-	while (parse_accept(p, "AND")) {
-		if (parse_not(p, &r))
-			return -1;
-		*out = binary(p, "AND", *out, r);
-	}
-	return 0;
-}
-
-static int parse_or(struct parser *p, struct sqlexpr **out)
-{
-	struct sqlexpr *r;
-
-	if (parse_and(p, out))
-		return -1;
-	while (parse_accept(p, "OR")) {
-		if (parse_and(p, &r))
-			return -1;
-		*out = binary(p, "OR", *out, r);
-	}
-	return 0;
-}
-
-int parse_expr(struct parser *p, struct sqlexpr **out)
-{
-	int rc;
-
-	if (++p->depth > SQL_MAX_DEPTH) {
-		p->depth--;
-		return parse_fail(p, 191, 15,
-		                  "Some part of your SQL statement is nested too deeply. Rewrite "
-		                  "the query or break it up into smaller queries.");
-	}
-	rc = parse_or(p, out);
-	p->depth--;
-	return rc;
 }

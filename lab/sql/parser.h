@@ -43,7 +43,10 @@ int parse_objname(struct parser *p, struct sqlname *out);
 int parse_type(struct parser *p, struct sqltype *out, int32_t default_len);
 
 int parse_expr(struct parser *p, struct sqlexpr **out);
-/* A single literal, variable or name (TOP n without parentheses). */
+/* A zeroed expression node at the current line; an arena copy of a list. */
+struct sqlexpr *parse_new_expr(struct parser *p, enum sqlexpr_kind kind);
+struct sqlexpr **parse_expr_list(struct parser *p, struct sqlexpr **items, size_t n);
+/* A primary: literal, variable, name, call, CASE, CAST, (expr), (SELECT). */
 int parse_term(struct parser *p, struct sqlexpr **out);
 int parse_select(struct parser *p, struct sqlselect **out);
 /* CREATE/DROP TABLE, INSERT, UPDATE, DELETE at the current token. */
