@@ -154,7 +154,14 @@ static int arith_num(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 		*out = sqlval_float(r);
 	} else {
 		char buf[64];
-		int n = snprintf(buf, sizeof(buf), "%.6f", r);
+		int n;
+
+		if (!(r < 1e32 && r > -1e32))
+			return sqlexec_fail(
+			        c, AB_BATCH, 8115, 16, e->line,
+			        "Arithmetic overflow error converting %s to data type %s.",
+			        "expression", "numeric");
+		n = snprintf(buf, sizeof(buf), "%.6f", r);
 
 		while (n > 0 && buf[n - 1] == '0')
 			n--;

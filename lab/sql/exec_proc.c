@@ -33,11 +33,13 @@ static const char *format_one(struct sqlctx *c, struct strbuf *sb, const char *p
 
 	while (*p && strchr("-+ #0", *p) && sl < 8)
 		spec[sl++] = *p++;
-	while (isdigit((unsigned char)*p) && sl < 16)
+	/* width and precision: at most 3 digits each (the message is capped
+	 * at 2047 characters anyway); further digits print as text */
+	for (int d = 0; isdigit((unsigned char)*p) && d < 3; d++)
 		spec[sl++] = *p++;
 	if (*p == '.') {
 		spec[sl++] = *p++;
-		while (isdigit((unsigned char)*p) && sl < 24)
+		for (int d = 0; isdigit((unsigned char)*p) && d < 3; d++)
 			spec[sl++] = *p++;
 	}
 	if (*p == 'l' || *p == 'h' || (*p == 'I' && p[1] == '6' && p[2] == '4'))
@@ -106,7 +108,7 @@ static int raiserror_args(struct sqlctx *c, const struct sqlstmt *st, struct lab
 int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 {
 	struct lab_value *v = arena_calloc(c->a, st->n_args, sizeof(*v));
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb;
 	int64_t sev, state, number = 50000;
 	const char *text;
 
@@ -142,6 +144,7 @@ int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 		        "user-defined message is added using sp_addmessage.",
 		        number, (int)sev, (int)state);
 	}
+	strbuf_init(&sb, 8192); /* appends past it are dropped (ERR_LIMIT) */
 	format_message(c, &sb, v[0].is_null ? "" : v[0].s, v + 3, st->n_args - 3);
 	text = strbuf_cstr(&sb);
 	sqlexec_message(c, (int32_t)number, (uint8_t)sev, (uint8_t)state, st->line,
