@@ -6,6 +6,9 @@
 # reported lost (exactly those ids, exit 1) unless acknowledged after
 # --allow-loss-after; a row present twice and a message acknowledged by
 # a copy in the wrong site are reported too; a fence stops the writes.
+# Then, in a world where mgc lives on the home site's second instance and
+# on the backup principal: the servers move to the failover partner, then
+# follow the pool to the backup site, and verify reads the new authority.
 . "$TOP/tests/lib.sh"
 
 lab_up
@@ -107,5 +110,60 @@ sql sqla.dc1.lab "INSERT INTO mgc.dbo.tblChat (channelId, chatId, chatDate, user
 out=$(lab verify --allow-loss-after "$first")
 like "$out" "split-brain 1" "a message acknowledged in dc2 while the pool was Normal is split brain"
 like "$out" "split-brain: 42" "... naming it"
+
+# --- following the pool and the failover partner ---------------------------------
+# A world where mgc is ONLINE on the home site's second instance (as after a
+# mirroring failover) and on the backup site's principal. The engine has no
+# mirroring yet, so the home principal answers 4060 (no mgc) rather than 954:
+# the same path for a chat server, which must move to the partner.
+"$PCDR_LAB" --dir "$LAB_DIR" down >/dev/null
+rm -rf "$LAB_DIR"
+cat >"$TMP/moved.yaml" <<'YAML'
+pool: "service:atl-pchat.lab"
+share: { unc: '\\fs1.lab\pchat-ls', dir: share }
+sites:
+  - { name: dc1, home: true, chatServers: [pc1.dc1.lab, pc2.dc1.lab] }
+  - { name: dc2, chatServers: [pc1.dc2.lab, pc2.dc2.lab] }
+instances:
+  - { name: sqla.dc1.lab, site: dc1 }
+  - name: sqlb.dc1.lab
+    site: dc1
+    databases: [{ name: mgc, recovery: FULL, sizeMB: 64 }]
+  - name: sqla.dc2.lab
+    site: dc2
+    databases: [{ name: mgc, recovery: FULL, sizeMB: 64 }]
+  - { name: sqlb.dc2.lab, site: dc2 }
+logins:
+  - { name: pcdr, password: "Lab-Pcdr-2026!", sysadmin: true }
+YAML
+lab_up "$TMP/moved.yaml"
+like "$(sql sqlb.dc1.lab "SELECT name FROM sys.databases WHERE name = 'mgc'")" "mgc" \
+	"moved world: mgc is on sqlb.dc1.lab"
+lab pool set-active-servers pc1.dc1.lab
+lab chat start --rate 50 >/dev/null
+sleep 1.5
+lab pool set-active-servers
+sleep 0.3
+lab pool set-state FailedOver
+lab pool set-active-servers pc1.dc2.lab
+sleep 1.5
+lab chat stop >/dev/null
+insts=$(grep -v '^#' "$LAB_DIR/ledger" | cut -f4 | uniq | tr '\n' ' ')
+is "$insts" "sqlb.dc1.lab sqla.dc2.lab " \
+	"acknowledged by the home partner, then by the backup principal after FailedOver"
+like "$(cat "$LAB_DIR/chat.log")" "pc1.dc1.lab: cannot connect to 'sqla.dc1.lab'" \
+	"chat.log: the home principal refused the login"
+like "$(cat "$LAB_DIR/chat.log")" "pc1.dc1.lab: connected to mgc on 'sqlb.dc1.lab'" \
+	"chat.log: ... and the server moved to its partner"
+home=$(grep -v '^#' "$LAB_DIR/ledger" | grep -c 'sqlb.dc1.lab')
+total=$(ledger_ids | wc -l)
+out=$(lab verify)
+is "$?" 1 "verify after FailedOver without shipping: the home site's messages are lost"
+like "$out" "authority: 'sqla.dc2.lab' \(pool FailedOver\)" "verify reads the backup principal"
+like "$out" "acknowledged $total, present $((total - home)), lost $home, duplicates 0, split-brain 0" \
+	"every message acknowledged in dc1 is lost, none is split brain"
+first=$(grep -v '^#' "$LAB_DIR/ledger" | head -1 | cut -f3)
+lab verify --allow-loss-after "$first" >/dev/null
+is "$?" 0 "... which --allow-loss-after the first message allows"
 
 done_testing
