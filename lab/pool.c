@@ -374,6 +374,26 @@ static int pool_get(const char *dir)
 	return error;
 }
 
+/* "service:atl-pchat.lab" and "PersistentChatServer:atl-pchat.lab" name
+ * the same pool (both spellings appear in Microsoft's documentation). */
+static const char *identity_fqdn(const char *identity)
+{
+	const char *colon = strchr(identity, ':');
+
+	return colon ? colon + 1 : identity;
+}
+
+/* pcdr says which pool it means in PCDR_POOL: refuse to act on another. */
+static int check_identity(const struct lab_topology *topo)
+{
+	const char *asked = getenv("PCDR_POOL");
+
+	if (!asked || !*asked || !strcasecmp(identity_fqdn(asked), identity_fqdn(topo->pool)))
+		return 0;
+	return err_set(ERR_NOTFOUND, "no Persistent Chat pool '%s' here: this lab's pool is '%s'",
+	               asked, topo->pool);
+}
+
 static int pool_usage(const char *fmt, const char *arg)
 {
 	fputs("pcdr-lab: ", stderr);
@@ -394,7 +414,7 @@ int labpool_main(const char *dir, int argc, char **argv)
 	if (strcmp(verb, "get") && strcmp(verb, "set-state") && strcmp(verb, "set-active-servers"))
 		return pool_usage(*verb ? "unknown pool verb '%s'" : "%sno pool verb given", verb);
 	/* the topology first: a mistyped --dir must not grow a pool of its own */
-	if ((error = labfile_topology(&topo, dir)) == 0)
+	if ((error = labfile_topology(&topo, dir)) == 0 && (error = check_identity(topo)) == 0)
 		error = !strcmp(verb, "get")         ? pool_get(dir)
 		        : !strcmp(verb, "set-state") ? set_state(dir, argv[1])
 		                                     : set_active(dir, topo, argc - 1, argv + 1);

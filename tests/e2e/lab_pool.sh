@@ -2,9 +2,9 @@
 # End-to-end: pcdr-lab's Persistent Chat pool as pcdr's pool command
 # (docs/pool-command.md). get/set-state/set-active-servers round-trip,
 # the state persists in DIR/pool.json across calls and across down/up,
-# every change lands in DIR/pool.history and DIR/lab.log, a bad state and
-# a server outside the pool are refused (exit 1, a message, nothing
-# changed), usage errors exit 129; `up` writes DIR/pcdr.yaml pointing
+# every change lands in DIR/pool.history and DIR/lab.log, a bad state, a
+# server outside the pool and another pool's identity (PCDR_POOL) are
+# refused (exit 1, a message, nothing changed), usage errors exit 129; `up` writes DIR/pcdr.yaml pointing
 # at every instance and at this command, and pcdr can use it.
 . "$TOP/tests/lib.sh"
 
@@ -60,6 +60,12 @@ is "$?" 129 "pool without --dir is a usage error"
 out=$("$PCDR_LAB" --dir "$TMP/nolab" pool get 2>&1)
 is "$?" 1 "a directory without a lab is refused"
 like "$out" "not a lab directory" "... saying so"
+
+out=$(PCDR_POOL="service:other-pchat.lab" pool get 2>&1)
+is "$?" 1 "PCDR_POOL naming another pool is refused"
+like "$out" "no Persistent Chat pool 'service:other-pchat.lab' here" "... saying so"
+PCDR_POOL="PersistentChatServer:ATL-PCHAT.lab" pool get >/dev/null
+is "$?" 0 "PCDR_POOL in the PersistentChatServer: spelling names this pool"
 
 # --- history, log, persistence ------------------------------------------------
 pool set-active-servers pc1.dc2.lab pc2.dc2.lab
