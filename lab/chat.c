@@ -215,9 +215,14 @@ static int run_daemon(const char *dir, int rate, int report_fd)
 	}
 	if (!error)
 		chat_log("chat: %zu servers, %d messages/s per active server", sh.n_servers, rate);
-	while (!error && !chat_stopping) {
+	for (unsigned tick = 1; !error && !chat_stopping; tick++) {
 		write_status(&sh);
 		chat_sleep_us(250000);
+		if (tick % 4 == 0 && !held(dir, "lab.lock")) {
+			/* the lab is down: nobody would ever stop us otherwise */
+			chat_log("chat: the lab stopped: stopping chat traffic");
+			break;
+		}
 	}
 	chat_stopping = 1;
 	for (size_t i = 0; i < started; i++)

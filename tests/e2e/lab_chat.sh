@@ -166,4 +166,14 @@ first=$(grep -v '^#' "$LAB_DIR/ledger" | head -1 | cut -f3)
 lab verify --allow-loss-after "$first" >/dev/null
 is "$?" 0 "... which --allow-loss-after the first message allows"
 
+# --- the lab stopping stops the traffic ---------------------------------------------
+lab chat start >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" down >/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	lab chat status >/dev/null || break
+	sleep 0.5
+done
+lab chat status >/dev/null
+is "$?" 3 "chat traffic stops by itself once the lab is down"
+
 done_testing
