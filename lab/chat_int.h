@@ -23,8 +23,9 @@ struct chat_shared;
 
 struct chat_server {
 	struct chat_shared *sh;
-	const char *name; /* FQDN, from the topology */
-	int server_id;    /* tblServerIdentity.serverID: 1-based topology order */
+	const char *name;   /* FQDN, from the topology */
+	int server_id;      /* tblServerIdentity.serverID: 1-based topology order */
+	char sql_name[512]; /* name with ' doubled, for N'...' literals */
 	pthread_t thread;
 	/* under sh->stats_lock */
 	bool active;

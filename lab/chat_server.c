@@ -177,7 +177,7 @@ static void ping(struct chat_server *s)
 	              " IF @@ROWCOUNT = 0 INSERT INTO mgc.dbo.tblServerIdentity (serverID, "
 	              "serverAddress, serverLastPingTime) VALUES (%d, N'net.tcp://%s:8011', "
 	              "GETUTCDATE());",
-	              s->name, s->server_id, s->server_id, s->name);
+	              s->sql_name, s->server_id, s->server_id, s->sql_name);
 	if ((error = chatdb_exec(s->conn, sql.ptr, NULL, NULL, &number, &affected)) < 0) {
 		note(s, "ping refused: %s", err_last());
 		after_failure(s, error, number);
@@ -238,7 +238,7 @@ static void send_one(struct chat_server *s)
 	              " SELECT mirroring_role_desc, mirroring_role_sequence FROM "
 	              "sys.database_mirroring WHERE database_id = DB_ID(N'mgc');",
 	              s->server_id, (long long)id, (long long)labfile_now_us(), s->server_id,
-	              (long long)id, s->name);
+	              (long long)id, s->sql_name);
 	error = chatdb_exec(s->conn, sql.ptr, claimed_row, claimed, &number, &affected);
 	if (!error && affected == 1) {
 		acknowledge(s, id, instance, claimed);
@@ -266,10 +266,25 @@ static void pace(struct chat_server *s)
 	chat_sleep_us(s->next_slot_us - now);
 }
 
+/* The server's name inside N'...': quotes doubled (the topology is trusted,
+ * but a name is never pasted into SQL unquoted). */
+static void quote_name(struct chat_server *s)
+{
+	size_t k = 0;
+
+	for (const char *p = s->name; *p && k + 3 < sizeof(s->sql_name); p++) {
+		if (*p == '\'')
+			s->sql_name[k++] = '\'';
+		s->sql_name[k++] = *p;
+	}
+	s->sql_name[k] = '\0';
+}
+
 void *chat_server_run(void *arg)
 {
 	struct chat_server *s = arg;
 
+	quote_name(s);
 	while (!chat_stopping) {
 		err_clear();
 		pool_refresh(s);
