@@ -117,6 +117,11 @@ static void view_databases(struct sqlctx *c, struct rowset *rs)
 		bool online = db->state == DB_ONLINE;
 		bool mirrored = db->mirror.on && db->mirror.role == 1;
 
+		/* an OFFLINE database is hidden from logins without ALTER ANY
+		 * DATABASE / CREATE DATABASE (modelled: non-sysadmin) */
+		if (db->state == DB_OFFLINE && !c->s->sysadmin)
+			continue;
+
 		catalog_row(&b);
 		catalog_put_text(&b, db->name);
 		catalog_put_int(&b, db->id);

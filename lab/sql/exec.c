@@ -323,6 +323,27 @@ int sqlexec_batch(struct sqlctx *c, const struct sqlbatch *b)
 	return rc;
 }
 
+/* A USE or SET option inside dynamic SQL lasts until it ends (EXECUTE:
+ * "changes in database context last only until the end of the EXECUTE
+ * statement"). */
+static void restore_context(struct sqlctx *c, int32_t db_id, bool nocount)
+{
+	c->s->nocount = nocount;
+	if (c->s->db_id == db_id)
+		return;
+	pthread_mutex_lock(&c->inst->lock);
+	{
+		struct sqldb *now = sqlexec_current_db(c), *was = world_db_by_id(c->inst, db_id);
+
+		if (was) {
+			sqlout_env_database(c, was->name, now->name);
+			c->s->db_id = db_id;
+		}
+	}
+	pthread_mutex_unlock(&c->inst->lock);
+	sqlout_flush(c);
+}
+
 int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
 {
 	struct sqlbatch b;
@@ -330,6 +351,8 @@ int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
 	struct sqlvar *saved_vars = c->vars;
 	bool saved_ret = c->returned;
 	int32_t saved_status = c->return_status;
+	int32_t saved_db;
+	bool saved_nocount;
 	int rc;
 
 	if (c->depth >= 32)
@@ -345,12 +368,15 @@ int sqlexec_nested(struct sqlctx *c, const char *sql, struct sqlvar *params)
 	c->depth++;
 	c->vars = params;
 	c->returned = false;
+	saved_db = c->s->db_id;
+	saved_nocount = c->s->nocount;
 	rc = sqlcompile_batch(c, &b);
 	sqlout_flush(c);
 	if (rc == 0)
 		rc = exec_list(c, b.stmts, b.n);
 	if (c->abort == AB_SCOPE)
 		c->abort = AB_STMT;
+	restore_context(c, saved_db, saved_nocount);
 	c->depth--;
 	c->vars = saved_vars;
 	c->returned = saved_ret;

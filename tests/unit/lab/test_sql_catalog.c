@@ -253,11 +253,16 @@ static void test_sql_catalog__mirror_rows_need_sysadmin(void **state)
 	          "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
 	assert_string_equal(out,
 	                    "cols mirroring_role_desc:nvarchar(60)?\nrow NULL\ndone 0x10 C1 1\n");
+	world_db_by_name(f->world->inst[0], "mgccomp")->state = DB_OFFLINE;
+	out = run(f, "SELECT COUNT(*) AS n FROM sys.databases");
+	assert_string_equal(out, "cols n:int\nrow 5\ndone 0x10 C1 1\n");
 	f->s = saved;
 	out = run(f,
 	          "SELECT mirroring_role_desc FROM sys.database_mirroring WHERE database_id = 5");
 	assert_string_equal(
 	        out, "cols mirroring_role_desc:nvarchar(60)?\nrow 'MIRROR'\ndone 0x10 C1 1\n");
+	out = run(f, "SELECT COUNT(*) AS n FROM sys.databases");
+	assert_string_equal(out, "cols n:int\nrow 6\ndone 0x10 C1 1\n");
 	lab_session_close(s);
 }
 

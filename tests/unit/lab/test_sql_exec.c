@@ -289,6 +289,20 @@ static void test_sql_exec__sp_who(void **state)
 	}
 }
 
+static void test_sql_exec__dynamic_sql_context_reverts(void **state)
+{
+	EXPECT("EXEC sp_executesql N'USE mgc; SET NOCOUNT ON; SELECT DB_NAME() AS d';"
+	       " SELECT DB_NAME() AS d",
+	       "env mgc<master\ninfo 5701 0 1 L1 [sp_executesql] Changed database context to "
+	       "'mgc'.\n"
+	       "doneinproc 0x0 0 0\ncols d:nvarchar(128)?\nrow 'mgc'\ndoneinproc 0x0 C1 0\n"
+	       "env master<mgc\nret 0\ndoneproc 0x0 E0 0\n"
+	       "cols d:nvarchar(128)?\nrow 'master'\ndone 0x10 C1 1\n");
+	EXPECT("EXEC ('SELECT 1 AS x; SELECT * FROM nosuch'); SELECT 2 AS y",
+	       "cols x:int\nrow 1\ndone 0x10 C1 1\nmsg 208 16 1 L1 Invalid object name 'nosuch'.\n"
+	       "done 0x2 C1 0\ncols y:int\nrow 2\ndone 0x10 C1 1\n");
+}
+
 static void test_sql_exec__rpc(void **state)
 {
 	struct fixture *f = *state;
@@ -363,6 +377,8 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__exec_sp_executesql, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__sp_who, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__dynamic_sql_context_reverts, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__rpc, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__batches_counted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__cancel_between_statements, setup,
