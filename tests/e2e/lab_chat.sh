@@ -11,7 +11,7 @@
 # follow the pool to the backup site, and verify reads the new authority.
 . "$TOP/tests/lib.sh"
 
-lab_up
+lab_up "$TOP/examples/lab/topology.yaml"
 lab() { "$PCDR_LAB" --dir "$LAB_DIR" "$@"; }
 sql() {
 	printf '%s\ngo\nexit\n' "$2" |

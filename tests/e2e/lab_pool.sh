@@ -8,7 +8,7 @@
 # at every instance and at this command, and pcdr can use it.
 . "$TOP/tests/lib.sh"
 
-lab_up
+lab_up "$TOP/examples/lab/topology.yaml"
 pool() { "$PCDR_LAB" --dir "$LAB_DIR" pool "$@"; }
 
 # --- pcdr.yaml ----------------------------------------------------------------
