@@ -183,6 +183,9 @@ enum sqlstmt_kind {
 	ST_EMPTY,   /* a lone ';' */
 	ST_WAITFOR, /* WAITFOR DELAY 'hh:mm:ss' */
 	ST_TRAN,    /* BEGIN TRAN / COMMIT / ROLLBACK: name says which */
+	ST_WHILE,   /* WHILE expr body[0] */
+	ST_BREAK,
+	ST_CONTINUE,
 };
 
 struct sqlcoldef {

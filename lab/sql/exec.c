@@ -253,12 +253,43 @@ static int exec_waitfor(struct sqlctx *c, const struct sqlstmt *st)
 	return 0;
 }
 
+static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n);
+
+/* WHILE: the condition is evaluated under the lock, the body as any
+ * statement; cancellation is polled every iteration (SQL Server loops
+ * until the client cancels, and so does the lab). */
+static int exec_while(struct sqlctx *c, const struct sqlstmt *st)
+{
+	for (;;) {
+		struct evalenv env;
+		int truth, rc;
+
+		if (poll_cancel(c) || c->returned)
+			return 0;
+		memset(&env, 0, sizeof(env));
+		pthread_mutex_lock(&c->inst->lock);
+		truth = sqleval_bool(c, &env, st->expr);
+		pthread_mutex_unlock(&c->inst->lock);
+		sqlout_flush(c);
+		if (truth <= 0)
+			return truth < 0 ? -1 : 0;
+		rc = exec_list(c, st->body, 1);
+		if (c->loop_jump == 1) {
+			c->loop_jump = 0;
+			return 0;
+		}
+		c->loop_jump = 0;
+		if (rc && c->abort >= AB_SCOPE)
+			return -1;
+	}
+}
+
 static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc;
 
-		if (poll_cancel(c) || c->returned)
+		if (poll_cancel(c) || c->returned || c->loop_jump)
 			return 0;
 		rc = exec_stmt(c, stmts[i]);
 		if (rc && c->abort >= AB_SCOPE)
@@ -278,6 +309,14 @@ static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
 		return exec_list(c, st->body, st->n_body);
 	case ST_IF:
 		return exec_if(c, st);
+	case ST_WHILE:
+		return exec_while(c, st);
+	case ST_BREAK:
+		c->loop_jump = 1;
+		return 0;
+	case ST_CONTINUE:
+		c->loop_jump = 2;
+		return 0;
 	case ST_EMPTY:
 		return 0;
 	case ST_WAITFOR:

@@ -59,6 +59,7 @@ struct sqlctx {
 	int32_t error;     /* @@ERROR */
 	int32_t return_status;
 	bool returned; /* RETURN ran in this scope */
+	int loop_jump; /* 1 BREAK, 2 CONTINUE pending in the innermost WHILE */
 	bool cancelled;
 	bool done_sent;      /* a DONE reached the sink */
 	bool compiling;      /* binding names before the batch runs */

@@ -354,6 +354,21 @@ static int parse_if(struct parser *p, struct sqlstmt *s)
 	return 0;
 }
 
+static int parse_while(struct parser *p, struct sqlstmt *s)
+{
+	int rc;
+
+	s->body = arena_calloc(p->a, 2, sizeof(*s->body));
+	s->n_body = 1;
+	if (parse_expr(p, &s->expr))
+		return -1;
+	p->after_if = true;
+	p->loops++;
+	rc = parse_stmt(p, &s->body[0]);
+	p->loops--;
+	return rc;
+}
+
 static int parse_arglist(struct parser *p, struct sqlstmt *s, size_t max)
 {
 	VEC(struct sqlexpr *) args = VEC_INIT;
@@ -448,6 +463,21 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 		s->kind = ST_EXEC;
 		return parse_exec(p, s);
 	}
+	if (sqllex_is(t, "WHILE")) {
+		s->kind = ST_WHILE;
+		return parse_while(p, s);
+	}
+	if (sqllex_is(t, "BREAK") || sqllex_is(t, "CONTINUE")) {
+		bool brk = sqllex_is(t, "BREAK");
+
+		s->kind = brk ? ST_BREAK : ST_CONTINUE;
+		if (p->loops == 0)
+			return parse_fail(
+			        p, brk ? 135 : 136, 15,
+			        "Cannot use a %s statement outside the scope of a WHILE statement.",
+			        brk ? "BREAK" : "CONTINUE");
+		return 0;
+	}
 	if (sqllex_is(t, "IF")) {
 		s->kind = ST_IF;
 		return parse_if(p, s);
@@ -533,7 +563,7 @@ static int parse_stmt(struct parser *p, struct sqlstmt **out)
 int sqlparse_batch(struct sqlbatch *out, const char *sql, size_t len, struct arena *a,
                    struct sqlerr *err)
 {
-	struct parser p = {NULL, 0, 0, a, err, 0, false, false};
+	struct parser p = {NULL, 0, 0, a, err, 0, false, false, 0};
 	VEC(struct sqlstmt *) stmts = VEC_INIT;
 	int rc = -1;
 

@@ -306,7 +306,7 @@ int sqlparse_dml(struct parser *p, struct sqlstmt *s)
 int sqlparse_params(struct sqldecl **out, size_t *n_out, const char *text, struct arena *a,
                     struct sqlerr *err)
 {
-	struct parser p = {NULL, 0, 0, a, err, 0, false, false};
+	struct parser p = {NULL, 0, 0, a, err, 0, false, false, 0};
 	VEC(struct sqldecl) d = VEC_INIT;
 	int rc = -1;
 

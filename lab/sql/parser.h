@@ -16,6 +16,7 @@ struct parser {
 	int depth;
 	bool after_if; /* the next statement is an IF/ELSE body */
 	bool throw_ok; /* THROW may start here (previous ended with ;) */
+	int loops;     /* WHILE bodies being parsed (BREAK/CONTINUE) */
 };
 
 static inline struct sqltok *pcur(struct parser *p)

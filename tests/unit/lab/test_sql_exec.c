@@ -83,6 +83,24 @@ static void test_sql_exec__compile_errors_run_nothing(void **state)
 	       "done 0x0 0 0\ndone 0x10 C3 1\ncols id:int?\nrow 1\ndone 0x10 C1 1\ndone 0x0 0 0\n");
 }
 
+static void test_sql_exec__while(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+
+	EXPECT("DECLARE @i int = 0;\nWHILE @i < 3\nBEGIN\n SET @i = @i + 1;\n IF @i = 2 CONTINUE;\n"
+	       " PRINT @i\nEND;\nWHILE 1 = 1 BREAK;\nSELECT @i AS i",
+	       "info 0 0 1 L6 1\ninfo 0 0 1 L6 3\ncols i:int?\nrow 3\ndone 0x10 C1 1\n");
+	EXPECT("SELECT 1 AS a; BREAK",
+	       "msg 135 15 1 L1 Cannot use a BREAK statement outside the scope of a WHILE "
+	       "statement.\ndone 0x2 0 0\n");
+	f->rec.cancel_after = 2;
+	out = run(f, "WHILE 1 = 1 SELECT 1 AS a");
+	f->rec.cancel_after = 0;
+	assert_string_equal(out, "cols a:int\nrow 1\ndone 0x10 C1 1\ncols a:int\nrow 1\n"
+	                         "done 0x10 C1 1\n");
+}
+
 static void test_sql_exec__waitfor_is_cancelled(void **state)
 {
 	struct fixture *f = *state;
@@ -360,6 +378,7 @@ int main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__compile_errors_run_nothing, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__while, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__waitfor_is_cancelled, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__statement_error_continues, setup,
