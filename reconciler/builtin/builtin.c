@@ -102,6 +102,36 @@ static const struct builtin builtins[] = {
 	  "\n"
 	  "Exit status: 0 shown (unreachable instances included), 1 error, 129 usage error.\n",
 	  0 },
+	{ "graph", cmd_graph, "draw the topology, current and desired, as Graphviz DOT",
+	  "usage: pcdr graph [--config FILE] [--repo PATH|URL] [--ref REF] [--pool NAME]\n"
+	  "                  [--output dot|svg]\n"
+	  "       pcdr graph --desired-only [--repo PATH|URL] [--ref REF] [--path DIR]\n"
+	  "                  [--config FILE] [--pool NAME] [--output dot|svg]\n"
+	  "       pcdr graph [--desired FILE] [--observed FILE] [--output dot|svg]\n"
+	  "\n"
+	  "Draw the pool's topology: the current world (observed as pcdr plan observes\n"
+	  "it) beside the desired one (from the spec), each with one box per site and\n"
+	  "per SQL instance, a node per database copy with its state and roles,\n"
+	  "mirroring arrows (principal -> mirror), log shipping arrows (primary ->\n"
+	  "secondary, with the last restored LSN), and the pool with its state and\n"
+	  "an arrow to each active server. Instances that did not answer are grey and\n"
+	  "dashed. Nothing is changed. Render with: pcdr graph | dot -Tpng > pool.png\n"
+	  "\n"
+	  "  --config FILE     host configuration (default $PCDR_CONFIG, then\n"
+	  "                    /etc/pcdr/config.yaml)\n"
+	  "  --repo PATH|URL   spec repository (default: the configuration's)\n"
+	  "  --ref REF         commit to draw (default: the configuration's ref)\n"
+	  "  --pool NAME       the pool to draw (needed when there are several)\n"
+	  "  --output FORMAT   dot (default), or svg through Graphviz's dot -Tsvg\n"
+	  "  --desired-only    the spec alone: observe nothing (with --repo, no\n"
+	  "                    configuration is read)\n"
+	  "  --path DIR        with --desired-only: folder of pool specs (default pools)\n"
+	  "  --desired FILE    a desired model file (pcdr debug desired prints one)\n"
+	  "  --observed FILE   an observed model file (pcdr debug observe prints one)\n"
+	  "\n"
+	  "Exit status: 0 drawn, 1 error (also: --output svg without Graphviz),\n"
+	  "129 usage error.\n",
+	  0 },
 	{ "debug", cmd_debug, "tools for tests and bug reports",
 	  "usage: pcdr debug plan --desired D.json --observed O.json [--previous P.json]\n"
 	  "                       [--output text|markdown|json] [--detailed-exitcode]\n"
