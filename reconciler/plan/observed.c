@@ -15,7 +15,8 @@
  *   LSN), else the mirroring end of log, else last_log_backup_lsn;
  * - backups: full and log sets from msdb.dbo.backupset, the file being
  *   the physical device name;
- * - pings: tblServerIdentity rows whose last ping falls in the window.
+ * - pings: tblServerIdentity rows whose last ping falls in the window,
+ *   by host name ("net.tcp://pc1.dc1.lab:8011" is "pc1.dc1.lab").
  */
 #include "reconciler/plan/observed.h"
 
@@ -299,6 +300,17 @@ static int64_t ping_time(const char *text)
 	return (int64_t)timegm(&tm);
 }
 
+/* The server of a tblServerIdentity address: "net.tcp://pc1.dc1:8011" -> "pc1.dc1". */
+static const char *ping_host(struct arena *arena, const char *address)
+{
+	const char *host = strstr(address, "://");
+
+	if (!host)
+		return arena_strdup(arena, address);
+	host += 3;
+	return arena_strndup(arena, host, strcspn(host, ":/"));
+}
+
 static void read_pings(const struct observed_input *in, struct model *m)
 {
 	const char **names = NULL;
@@ -325,7 +337,7 @@ static void read_pings(const struct observed_input *in, struct model *m)
 					memcpy(fresh, names, n * sizeof(*fresh));
 				names = fresh;
 			}
-			names[n++] = arena_strdup(m->arena, p->server_address);
+			names[n++] = ping_host(m->arena, p->server_address);
 		}
 	}
 	m->pool.pings = names;

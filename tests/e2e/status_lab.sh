@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # pcdr status against the lab (plan_lab_setup.bash): the bare lab's
 # databases and pool state as a table and as JSON, an instance that does
-# not answer, and `pcdr debug observe`, whose fixture plans exactly as the
-# live pool does.
+# not answer, `pcdr debug observe`, whose fixture plans exactly as the
+# live pool does, and the chat servers' pings once they run.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/plan_lab_setup.bash"
 status() { "$PCDR" status --config "$CONFIG" --repo "$TMP/specs" "$@"; }
@@ -38,5 +38,19 @@ unlike "$(cat "$TMP/observed.json")" "$PCDR_SQL_PASSWORD" "debug observe: no cre
 "$PCDR" debug plan --desired "$TMP/desired.json" --observed "$TMP/observed.json" >"$TMP/replay"
 "$PCDR" plan --config "$CONFIG" --repo "$TMP/specs" | tail -n +2 >"$TMP/live"
 is "$(cat "$TMP/replay")" "$(cat "$TMP/live")" "debug observe: its fixture plans as the live pool does"
+
+# --- chat servers pinging tblServerIdentity ----------------------------------
+"$PCDR_LAB" --dir "$LAB_DIR" pool set-active-servers pc1.dc1.lab pc2.dc1.lab
+"$PCDR_LAB" --dir "$LAB_DIR" chat start >/dev/null 2>&1
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	st=$(status)
+	printf '%s' "$st" | grep -q '^recent pings: pc1\.dc1\.lab pc2\.dc1\.lab$' && break
+	sleep 0.5
+done
+"$PCDR_LAB" --dir "$LAB_DIR" chat stop >/dev/null 2>&1
+like "$st" "^pool 'atl-pchat': Normal, active servers pc1\\.dc1\\.lab, pc2\\.dc1\\.lab$" \
+	"status: the active servers the pool command reports"
+like "$st" "^recent pings: pc1\\.dc1\\.lab pc2\\.dc1\\.lab$" \
+	"status: the servers pinging tblServerIdentity, by host name"
 
 done_testing

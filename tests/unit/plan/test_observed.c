@@ -98,8 +98,8 @@ static void a1(struct mssql_facts *f)
 	ALLOC(f, sessions, 1);
 	f->sessions[0] = (struct mssql_obs_sessions){"mgc", 12};
 	ALLOC(f, server_identity, 2);
-	f->server_identity[0] = (struct mssql_obs_server_identity){1, "pc1.dc1.litwareinc.com",
-	                                                           "2026-11-28T13:59:00.000"};
+	f->server_identity[0] = (struct mssql_obs_server_identity){
+	        1, "net.tcp://pc1.dc1.litwareinc.com:8011", "2026-11-28T13:59:00.000"};
 	f->server_identity[1] = (struct mssql_obs_server_identity){2, "pc2.dc1.litwareinc.com",
 	                                                           "2026-11-28T12:00:00.000"};
 }
@@ -232,7 +232,8 @@ static void test_observed__fields(void **state)
 	assert_int_equal(m.pool.state, MODEL_POOL_NORMAL);
 	assert_int_equal(m.pool.n_active_servers, 2);
 	assert_int_equal(m.pool.n_pings, 1); /* pc2's ping is two hours old */
-	assert_string_equal(m.pool.pings[0], "pc1.dc1.litwareinc.com");
+	assert_string_equal(m.pool.pings[0],
+	                    "pc1.dc1.litwareinc.com"); /* from net.tcp://...:8011 */
 	world_release(&w);
 }
 
