@@ -172,6 +172,8 @@ install: all
 	install -m 0755 $(PCDR_BIN) $(DESTDIR)$(PREFIX)/bin/pcdr
 	install -m 0755 $(LAB_BIN) $(DESTDIR)$(PREFIX)/bin/pcdr-lab
 	for m in docs/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	install -D -m 0644 contrib/completion/pcdr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcdr
+	install -D -m 0644 contrib/completion/pcdr-lab.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcdr-lab
 	install -d $(DESTDIR)$(PREFIX)/share/pcdr
 	install -m 0644 specs/pcdr-v1.schema.json $(DESTDIR)$(PREFIX)/share/pcdr/ 2>/dev/null || true
 
