@@ -184,6 +184,7 @@ enum sqlstmt_kind {
 	ST_WAITFOR, /* WAITFOR DELAY 'hh:mm:ss' */
 	ST_TRAN,    /* BEGIN TRAN / COMMIT / ROLLBACK: name says which */
 	ST_WHILE,   /* WHILE expr body[0] */
+	ST_TRY,     /* BEGIN TRY body[0] END TRY BEGIN CATCH body[1] END CATCH */
 	ST_BREAK,
 	ST_CONTINUE,
 };

@@ -167,6 +167,10 @@ static int bind_stmt(struct sqlctx *c, const struct sqlstmt *st, bool *stop)
 		if (bind_expr(c, NULL, st->expr) || bind_stmt(c, st->body[0], stop))
 			return -1;
 		return bind_stmt(c, st->body[1], stop);
+	case ST_TRY:
+		if (bind_stmt(c, st->body[0], stop))
+			return -1;
+		return bind_stmt(c, st->body[1], stop);
 	case ST_WHILE:
 		if (bind_expr(c, NULL, st->expr))
 			return -1;

@@ -145,6 +145,28 @@ static int32_t object_id(struct sqlctx *c, const char *name)
 	return (int32_t)(h & 0x3FFFFFFF) + 1;
 }
 
+/* ERROR_NUMBER() & co.: the error the enclosing CATCH block handles, or
+ * NULL outside one. */
+static struct lab_value error_info(struct sqlctx *c, const char *name)
+{
+	const struct sqlcaught *h = c->handling;
+	bool text = !strcmp(name, "ERROR_MESSAGE") || !strcmp(name, "ERROR_PROCEDURE");
+
+	if (!h)
+		return sqlval_null(text ? LAB_T_NVARCHAR : LAB_T_INT);
+	if (!strcmp(name, "ERROR_MESSAGE"))
+		return sqlval_cstr(c->a, h->text);
+	if (!strcmp(name, "ERROR_PROCEDURE"))
+		return *h->proc ? sqlval_cstr(c->a, h->proc) : sqlval_null(LAB_T_NVARCHAR);
+	if (!strcmp(name, "ERROR_NUMBER"))
+		return sqlval_int(LAB_T_INT, h->number);
+	if (!strcmp(name, "ERROR_SEVERITY"))
+		return sqlval_int(LAB_T_INT, h->severity);
+	if (!strcmp(name, "ERROR_STATE"))
+		return sqlval_int(LAB_T_INT, h->state);
+	return sqlval_int(LAB_T_INT, h->line);
+}
+
 static int64_t datepart_us(const char *part)
 {
 	static const struct {
@@ -316,7 +338,8 @@ enum {
 	F_APP,
 	F_NEWID,
 	F_OBJID,
-	F_DBPROP
+	F_DBPROP,
+	F_ERRINFO
 };
 
 static const struct funcdef funcs[] = {
@@ -348,6 +371,12 @@ static const struct funcdef funcs[] = {
         {"NEWID", 0, 0, F_NEWID},
         {"OBJECT_ID", 1, 2, F_OBJID},
         {"DATABASEPROPERTYEX", 2, 2, F_DBPROP},
+        {"ERROR_NUMBER", 0, 0, F_ERRINFO},
+        {"ERROR_MESSAGE", 0, 0, F_ERRINFO},
+        {"ERROR_SEVERITY", 0, 0, F_ERRINFO},
+        {"ERROR_STATE", 0, 0, F_ERRINFO},
+        {"ERROR_LINE", 0, 0, F_ERRINFO},
+        {"ERROR_PROCEDURE", 0, 0, F_ERRINFO},
 };
 
 static const struct funcdef *find_func(struct sqlctx *c, const struct sqlexpr *e)
@@ -440,6 +469,9 @@ static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct l
 		*out = id ? sqlval_int(LAB_T_INT, id) : sqlval_null(LAB_T_INT);
 		return 0;
 	}
+	case F_ERRINFO:
+		*out = error_info(c, f->name);
+		return 0;
 	case F_DBPROP:
 		*out = database_property(c, arg_text(c, &v[0]), arg_text(c, &v[1]));
 		return 0;

@@ -258,8 +258,13 @@ int sqlfunc_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 
 	if (e->kind == EX_GVAR)
 		return global_type(c, e, out);
-	if (!strcmp(n, "DB_ID") || !strcmp(n, "LEN") || !strcmp(n, "DATEDIFF") ||
-	    !strcmp(n, "OBJECT_ID")) {
+	if (!strcmp(n, "ERROR_MESSAGE")) {
+		set(out, LAB_T_NVARCHAR, 4000, 0, 0, true);
+	} else if (!strcmp(n, "ERROR_NUMBER") || !strcmp(n, "ERROR_SEVERITY") ||
+	           !strcmp(n, "ERROR_STATE") || !strcmp(n, "ERROR_LINE")) {
+		set(out, LAB_T_INT, 4, 10, 0, true);
+	} else if (!strcmp(n, "DB_ID") || !strcmp(n, "LEN") || !strcmp(n, "DATEDIFF") ||
+	           !strcmp(n, "OBJECT_ID")) {
 		set(out, LAB_T_INT, 4, 10, 0, true);
 	} else if (!strcmp(n, "GETDATE") || !strcmp(n, "GETUTCDATE")) {
 		set(out, LAB_T_DATETIME, 8, 23, 3, false);

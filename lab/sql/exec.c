@@ -45,8 +45,11 @@ void sqlout_row(struct sqlctx *c, const struct lab_value *vals, size_t n)
 
 void sqlout_done(struct sqlctx *c, uint16_t status, uint16_t curcmd, uint64_t rowcount)
 {
-	struct outev *ev = push_ev(c, OUT_DONE);
+	struct outev *ev;
 
+	if (c->catch_pending && (status & LAB_DONE_ERROR))
+		return; /* the statement's error went to CATCH */
+	ev = push_ev(c, OUT_DONE);
 	if (c->s->nocount)
 		status &= (uint16_t)~LAB_DONE_COUNT;
 	ev->done_kind = *c->proc ? LAB_DONE_IN_PROC : LAB_DONE;
@@ -129,12 +132,44 @@ void sqlout_flush(struct sqlctx *c)
 
 /* --- errors --------------------------------------------------------- */
 
-void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state, int line,
-                     const char *text)
+/*
+ * Inside TRY, an error of severity 11-19 is not sent: control goes to
+ * CATCH. Errors that end the scope at the TRY's own level (name
+ * resolution, compile errors) are not caught there, as the TRY...CATCH
+ * page says; from a nested scope (sp_executesql) they are.
+ */
+static bool try_capture(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity,
+                        uint8_t state, int line, const char *text)
 {
+	if (c->try_depth == 0 || severity <= 10 || severity >= 20 || c->catch_pending)
+		return false;
+	if (ab == AB_SCOPE && c->depth == c->try_level)
+		return false;
+	c->caught.number = number;
+	c->caught.severity = severity;
+	c->caught.state = state;
+	c->caught.line = line;
+	c->caught.text = arena_strdup(c->a, text);
+	c->caught.proc = c->proc;
+	c->catch_pending = true;
+	c->error = number;
+	return true;
+}
+
+static void message_ab(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity,
+                       uint8_t state, int line, const char *text)
+{
+	if (try_capture(c, ab, number, severity, state, line, text))
+		return;
 	queue_msg(c, severity > 10, number, severity, state, line, text);
 	if (severity > 10)
 		c->error = number;
+}
+
+void sqlexec_message(struct sqlctx *c, int32_t number, uint8_t severity, uint8_t state, int line,
+                     const char *text)
+{
+	message_ab(c, AB_STMT, number, severity, state, line, text);
 }
 
 int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t severity, int line,
@@ -146,7 +181,7 @@ int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t sev
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	sqlexec_message(c, number, severity, 1, line, text);
+	message_ab(c, ab, number, severity, 1, line, text);
 	if (ab > c->abort)
 		c->abort = ab;
 	return -1;
@@ -154,7 +189,7 @@ int sqlexec_fail(struct sqlctx *c, enum sqlabort ab, int32_t number, uint8_t sev
 
 int sqlexec_fail_err(struct sqlctx *c, enum sqlabort ab, const struct sqlerr *e, int line)
 {
-	sqlexec_message(c, e->number, e->severity, e->state, line, e->text);
+	message_ab(c, ab, e->number, e->severity, e->state, line, e->text);
 	if (ab > c->abort)
 		c->abort = ab;
 	return -1;
@@ -255,6 +290,32 @@ static int exec_waitfor(struct sqlctx *c, const struct sqlstmt *st)
 
 static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n);
 
+/* TRY ... CATCH: run the TRY block; if it caught an error, run the
+ * CATCH block with that error as ERROR_NUMBER() & co. */
+static int exec_try(struct sqlctx *c, const struct sqlstmt *st)
+{
+	int saved_level = c->try_level;
+	const struct sqlcaught *saved_handling = c->handling;
+	struct sqlcaught *mine;
+	int rc;
+
+	c->try_depth++;
+	c->try_level = c->depth;
+	rc = exec_list(c, st->body[0]->body, st->body[0]->n_body);
+	c->try_depth--;
+	c->try_level = saved_level;
+	if (!c->catch_pending)
+		return rc;
+	c->catch_pending = false;
+	c->abort = AB_NONE;
+	mine = arena_alloc(c->a, sizeof(*mine));
+	*mine = c->caught;
+	c->handling = mine;
+	rc = exec_list(c, st->body[1]->body, st->body[1]->n_body);
+	c->handling = saved_handling;
+	return rc;
+}
+
 /* WHILE: the condition is evaluated under the lock, the body as any
  * statement; cancellation is polled every iteration (SQL Server loops
  * until the client cancels, and so does the lab). */
@@ -264,7 +325,7 @@ static int exec_while(struct sqlctx *c, const struct sqlstmt *st)
 		struct evalenv env;
 		int truth, rc;
 
-		if (poll_cancel(c) || c->returned)
+		if (poll_cancel(c) || c->returned || c->catch_pending)
 			return 0;
 		memset(&env, 0, sizeof(env));
 		pthread_mutex_lock(&c->inst->lock);
@@ -289,7 +350,7 @@ static int exec_list(struct sqlctx *c, struct sqlstmt *const *stmts, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int rc;
 
-		if (poll_cancel(c) || c->returned || c->loop_jump)
+		if (poll_cancel(c) || c->returned || c->loop_jump || c->catch_pending)
 			return 0;
 		rc = exec_stmt(c, stmts[i]);
 		if (rc && c->abort >= AB_SCOPE)
@@ -311,6 +372,8 @@ static int exec_stmt(struct sqlctx *c, const struct sqlstmt *st)
 		return exec_if(c, st);
 	case ST_WHILE:
 		return exec_while(c, st);
+	case ST_TRY:
+		return exec_try(c, st);
 	case ST_BREAK:
 		c->loop_jump = 1;
 		return 0;

@@ -23,6 +23,16 @@ enum sqlabort {
 	AB_CONN,  /* severity >= 20: the connection closes */
 };
 
+/* An error caught by TRY, for its CATCH block and ERROR_*() functions. */
+struct sqlcaught {
+	int32_t number;
+	uint8_t severity;
+	uint8_t state;
+	int line;
+	const char *text;
+	const char *proc;
+};
+
 struct sqlvar {
 	const char *name;
 	struct sqltype type;
@@ -58,8 +68,13 @@ struct sqlctx {
 	uint64_t rowcount; /* @@ROWCOUNT */
 	int32_t error;     /* @@ERROR */
 	int32_t return_status;
-	bool returned; /* RETURN ran in this scope */
-	int loop_jump; /* 1 BREAK, 2 CONTINUE pending in the innermost WHILE */
+	bool returned;                    /* RETURN ran in this scope */
+	int loop_jump;                    /* 1 BREAK, 2 CONTINUE pending in the innermost WHILE */
+	int try_depth;                    /* TRY blocks being run */
+	int try_level;                    /* procedure depth of the innermost TRY */
+	bool catch_pending;               /* an error was caught: unwind to TRY */
+	struct sqlcaught caught;          /* that error */
+	const struct sqlcaught *handling; /* in a CATCH block: its error */
 	bool cancelled;
 	bool done_sent;      /* a DONE reached the sink */
 	bool compiling;      /* binding names before the batch runs */

@@ -193,6 +193,12 @@ static int exec_throw(struct sqlctx *c, const struct sqlstmt *st)
 	struct lab_value msg, t;
 	struct sqltype to = {LAB_T_NVARCHAR, 2048, 0, 0};
 
+	if (st->n_args == 0 && c->handling) {
+		sqlexec_message(c, c->handling->number, c->handling->severity, c->handling->state,
+		                c->handling->line, c->handling->text);
+		c->abort = AB_BATCH;
+		return -1;
+	}
 	if (st->n_args == 0)
 		return sqlexec_fail(c, AB_BATCH, 10704, 15, st->line,
 		                    "To rethrow an error, a THROW statement must be used inside a "

@@ -311,7 +311,31 @@ done:
 	return rc;
 }
 
+/* Statements up to END [term] (term: "TRY", "CATCH" or NULL). */
+static int parse_block_to(struct parser *p, struct sqlstmt *s, const char *term);
+
 static int parse_block(struct parser *p, struct sqlstmt *s)
+{
+	return parse_block_to(p, s, NULL);
+}
+
+/* BEGIN TRY ... END TRY BEGIN CATCH ... END CATCH */
+static int parse_try(struct parser *p, struct sqlstmt *s)
+{
+	s->kind = ST_TRY;
+	s->body = arena_calloc(p->a, 2, sizeof(*s->body));
+	s->n_body = 2;
+	s->body[0] = arena_alloc(p->a, sizeof(*s->body[0]));
+	s->body[1] = arena_alloc(p->a, sizeof(*s->body[1]));
+	s->body[0]->kind = s->body[1]->kind = ST_BLOCK;
+	p->i++; /* TRY */
+	if (parse_block_to(p, s->body[0], "TRY") || parse_expect(p, "BEGIN") ||
+	    parse_expect(p, "CATCH"))
+		return -1;
+	return parse_block_to(p, s->body[1], "CATCH");
+}
+
+static int parse_block_to(struct parser *p, struct sqlstmt *s, const char *term)
 {
 	VEC(struct sqlstmt *) body = VEC_INIT;
 	int rc = -1;
@@ -328,6 +352,8 @@ static int parse_block(struct parser *p, struct sqlstmt *s)
 		vec_push(&body, c);
 	}
 	p->i++;
+	if (term && parse_expect(p, term))
+		goto done;
 	s->body = arena_calloc(p->a, body.len ? body.len : 1, sizeof(*s->body));
 	if (body.len)
 		memcpy(s->body, body.items, body.len * sizeof(*s->body));
@@ -485,6 +511,8 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 	if (sqllex_is(t, "BEGIN") &&
 	    (sqllex_is(pcur(p), "TRAN") || sqllex_is(pcur(p), "TRANSACTION")))
 		return parse_tran(p, s, "BEGIN");
+	if (sqllex_is(t, "BEGIN") && sqllex_is(pcur(p), "TRY"))
+		return parse_try(p, s);
 	if (sqllex_is(t, "BEGIN")) {
 		s->kind = ST_BLOCK;
 		return parse_block(p, s);

@@ -101,6 +101,28 @@ static void test_sql_exec__while(void **state)
 	                         "done 0x10 C1 1\n");
 }
 
+static void test_sql_exec__try_catch(void **state)
+{
+	EXPECT("BEGIN TRY\n SELECT 1 AS a;\n SELECT 1/0 AS b;\n SELECT 3 AS c\nEND TRY\n"
+	       "BEGIN CATCH\n SELECT ERROR_NUMBER() AS n, ERROR_SEVERITY() AS s, ERROR_LINE() AS l,"
+	       " ERROR_MESSAGE() AS m\nEND CATCH;\nSELECT ERROR_NUMBER() AS after",
+	       "cols a:int\nrow 1\ndone 0x10 C1 1\n"
+	       "cols n:int? s:int? l:int? m:nvarchar(4000)?\n"
+	       "row 8134 16 3 'Divide by zero error encountered.'\ndone 0x10 C1 1\n"
+	       "cols after:int?\nrow NULL\ndone 0x10 C1 1\n");
+	EXPECT("BEGIN TRY RAISERROR('boom', 16, 5) END TRY BEGIN CATCH PRINT ERROR_MESSAGE(); "
+	       "THROW; "
+	       "END CATCH; SELECT 5 AS x",
+	       "info 0 0 1 L1 boom\nmsg 50000 16 5 L1 boom\ndone 0x2 0 0\n");
+	/* 208 at the TRY's own level is not caught; from a nested scope it is */
+	EXPECT("BEGIN TRY SELECT * FROM nosuch END TRY BEGIN CATCH SELECT 'caught' AS c END CATCH",
+	       "msg 208 16 1 L1 Invalid object name 'nosuch'.\ndone 0x2 C1 0\n");
+	EXPECT("BEGIN TRY EXEC sp_executesql N'SELECT * FROM nosuch' END TRY\n"
+	       "BEGIN CATCH SELECT ERROR_NUMBER() AS n, ERROR_PROCEDURE() AS p END CATCH",
+	       "ret 208\ndoneproc 0x2 E0 0\ncols n:int? p:nvarchar(128)?\n"
+	       "row 208 'sp_executesql'\ndone 0x10 C1 1\n");
+}
+
 static void test_sql_exec__waitfor_is_cancelled(void **state)
 {
 	struct fixture *f = *state;
@@ -379,6 +401,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_exec__compile_errors_run_nothing, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__while, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__try_catch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__waitfor_is_cancelled, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__statement_error_continues, setup,
