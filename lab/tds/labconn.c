@@ -174,6 +174,8 @@ static void sink_columns(void *ctx, const struct lab_column *cols, size_t n)
 {
 	struct labconn *c = ctx;
 
+	if (c->attention || c->broken)
+		return; /* cancelled: no new result set */
 	emit_pending(c, true);
 	wire_tok_colmetadata(&c->tokens, c->version, cols, n);
 	/* rows are encoded by column type: keep the types, not the names */
@@ -198,6 +200,10 @@ static void sink_done(void *ctx, enum lab_done_kind kind, uint16_t status, uint1
 	c->pend_status = (uint16_t)(status & ~WIRE_DONE_MORE);
 	c->pend_curcmd = curcmd;
 	c->pend_rows = rowcount;
+	if (c->attention) { /* rows were dropped: no count (facts 5.4 rule 1) */
+		c->pend_status &= (uint16_t)~WIRE_DONE_COUNT;
+		c->pend_rows = 0;
+	}
 }
 
 static void sink_message(void *ctx, const struct lab_message *msg)
@@ -477,34 +483,127 @@ static int run_rpc(struct labconn *c, const struct wire_msg *msg)
 	return rc;
 }
 
-/* TRANSACTION MANAGER: acknowledged at the protocol level (facts 5.5). */
+/* TRANSACTION MANAGER requests run as the engine's own T-SQL transaction
+ * statements, through a sink that keeps their messages (errors such as
+ * 3902) and drops their DONEs: the TM response is ENVCHANGE + one DONE. */
+struct tm_run {
+	struct labconn *c;
+	bool failed;
+};
+
+static void tm_columns(void *ctx, const struct lab_column *cols, size_t n)
+{
+	(void)ctx, (void)cols, (void)n;
+}
+
+static void tm_row(void *ctx, const struct lab_value *vals, size_t n)
+{
+	(void)ctx, (void)vals, (void)n;
+}
+
+static void tm_done(void *ctx, enum lab_done_kind kind, uint16_t status, uint16_t curcmd,
+                    uint64_t rowcount)
+{
+	struct tm_run *t = ctx;
+
+	(void)kind, (void)curcmd, (void)rowcount;
+	t->failed = t->failed || (status & WIRE_DONE_ERROR);
+}
+
+static void tm_message(void *ctx, const struct lab_message *msg)
+{
+	struct tm_run *t = ctx;
+
+	t->failed = t->failed || msg->is_error;
+	sink_message(t->c, msg);
+}
+
+static void tm_env_database(void *ctx, const char *new_db, const char *old_db)
+{
+	struct tm_run *t = ctx;
+	sink_env_database(t->c, new_db, old_db);
+}
+
+static void tm_return_status(void *ctx, int32_t status)
+{
+	(void)ctx, (void)status;
+}
+
+static bool tm_cancelled(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* 0, 1 when the engine refused the statement, -1 when the session must end */
+static int tm_statement(struct labconn *c, const char *sql)
+{
+	struct tm_run t = {c, false};
+	struct lab_sink sink = {&t,         tm_columns,      tm_row,           tm_done,
+	                        tm_message, tm_env_database, tm_return_status, tm_cancelled};
+
+	if (lab_session_batch(c->session, sql, &sink) < 0)
+		return -1;
+	return t.failed ? 1 : 0;
+}
+
+static void tm_descriptor(struct labconn *c, uint8_t type, uint64_t tran)
+{
+	uint8_t desc[8];
+
+	for (size_t i = 0; i < 8; i++)
+		desc[i] = (uint8_t)(tran >> (8 * i));
+	if (type == WIRE_ENV_BEGIN_TRAN)
+		wire_tok_env_bytes(&c->tokens, type, desc, 8, NULL, 0);
+	else
+		wire_tok_env_bytes(&c->tokens, type, NULL, 0, desc, 8);
+}
+
+/* TRANSACTION MANAGER (facts 5.5): begin, commit or rollback, and begin again. */
 static int run_tm(struct labconn *c, const struct wire_msg *msg)
 {
+	bool end = false, begin = false;
 	struct wire_tm tm;
-	uint8_t desc[8];
+	int rc = 0;
 
 	if (wire_tm_parse(&tm, (const uint8_t *)msg->payload.ptr, msg->payload.len, c->version) <
 	    0) {
 		log_warn("%s: spid %u: %s", c->server_name, c->spid, err_last());
 		return -1;
 	}
-	if ((tm.type == WIRE_TM_COMMIT || tm.type == WIRE_TM_ROLLBACK) && c->tran) {
-		for (size_t i = 0; i < 8; i++)
-			desc[i] = (uint8_t)(c->tran >> (8 * i));
-		wire_tok_env_bytes(&c->tokens,
-		                   tm.type == WIRE_TM_COMMIT ? WIRE_ENV_COMMIT_TRAN
-		                                             : WIRE_ENV_ROLLBACK_TRAN,
-		                   NULL, 0, desc, 8);
+	end = tm.type == WIRE_TM_COMMIT || tm.type == WIRE_TM_ROLLBACK;
+	begin = tm.type == WIRE_TM_BEGIN || tm.begin_new;
+	if (end) {
+		rc = tm_statement(c, tm.type == WIRE_TM_COMMIT ? "COMMIT TRANSACTION"
+		                                               : "ROLLBACK TRANSACTION");
+		if (rc == 0 && c->tran)
+			tm_descriptor(c,
+			              tm.type == WIRE_TM_COMMIT ? WIRE_ENV_COMMIT_TRAN
+			                                        : WIRE_ENV_ROLLBACK_TRAN,
+			              c->tran);
 		c->tran = 0;
 	}
-	if (tm.type == WIRE_TM_BEGIN || tm.begin_new) {
+	if (begin && rc == 0 && (rc = tm_statement(c, "BEGIN TRANSACTION")) == 0) {
 		c->tran = ++c->next_tran;
-		for (size_t i = 0; i < 8; i++)
-			desc[i] = (uint8_t)(c->tran >> (8 * i));
-		wire_tok_env_bytes(&c->tokens, WIRE_ENV_BEGIN_TRAN, desc, 8, NULL, 0);
+		tm_descriptor(c, WIRE_ENV_BEGIN_TRAN, c->tran);
+	}
+	if (!end && !begin) {
+		char text[128];
+
+		snprintf(text, sizeof(text),
+		         "The lab does not support transaction manager request type %u.", tm.type);
+		send_error(c, 50000, 16, 1, text);
+		rc = 1;
+	}
+	if (rc > 0) { /* refused: the messages are out, the DONE says so */
+		c->done_pending = true;
+		c->pend_token = WIRE_TOK_DONE;
+		c->pend_status = WIRE_DONE_ERROR;
+		c->pend_curcmd = 0;
+		c->pend_rows = 0;
 	}
 	finish_response(c, false);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static int dispatch(struct labconn *c, const struct wire_msg *msg)

@@ -79,10 +79,22 @@ with pytds.connect('127.0.0.1', port=port, user=user, password=pw) as c:
     cur.fetchall()
     c.commit()
     print('tm ok')
+kw = dict(port=port, user=user, password=pw, database='mgc')
+with pytds.connect('127.0.0.1', autocommit=True, **kw) as a, pytds.connect('127.0.0.1', **kw) as c:
+    a.cursor().execute('CREATE TABLE dbo.tm_probe (id INT NOT NULL)')
+    cur = c.cursor()
+    cur.execute('INSERT INTO dbo.tm_probe (id) VALUES (1)')
+    c.rollback()
+    cur.execute('INSERT INTO dbo.tm_probe (id) VALUES (2)')
+    c.commit()
+    other = a.cursor()
+    other.execute('SELECT id FROM dbo.tm_probe')
+    print('committed', [r[0] for r in other.fetchall()])
 EOF
 )
 like "$out" "rpc 42" "pytds: sp_executesql with an INT parameter"
 like "$out" "tm ok" "pytds: autocommit off (TRANSACTION MANAGER begin/commit)"
+like "$out" "committed \[2\]" "pytds: rollback() undoes, commit() keeps (TM runs the engine's transactions)"
 
 # --- 200 concurrent connections -----------------------------------------------
 out=$("$PY" - "$(port_of sqlb.dc2.lab)" "$PCDR_SQL_USER" "$PCDR_SQL_PASSWORD" <<'EOF' 2>&1
