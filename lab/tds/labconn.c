@@ -419,8 +419,9 @@ static int reset_session(struct labconn *c)
 	struct lab_login_result res;
 	struct lab_login l;
 
-	lab_session_close(c->session);
+	lab_session_close(c->session); /* ends (rolls back) any open transaction */
 	c->session = NULL;
+	c->tran = 0;
 	fill_login(c, &l);
 	memset(&res, 0, sizeof(res));
 	if (lab_session_open(c->world, c->instance, &l, &c->session, &res) < 0) {
