@@ -185,6 +185,7 @@ enum sqlstmt_kind {
 	ST_TRAN,    /* BEGIN TRAN / COMMIT / ROLLBACK: name says which */
 	ST_WHILE,   /* WHILE expr body[0] */
 	ST_TRY,     /* BEGIN TRY body[0] END TRY BEGIN CATCH body[1] END CATCH */
+	ST_KILL,    /* KILL session_id (expr) */
 	ST_BREAK,
 	ST_CONTINUE,
 };

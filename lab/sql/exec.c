@@ -203,6 +203,10 @@ static bool poll_cancel(struct sqlctx *c)
 {
 	if (!c->cancelled && c->sink->cancelled && c->sink->cancelled(c->sink->ctx))
 		c->cancelled = true;
+	if (!c->cancelled && __atomic_load_n(&c->s->killed, __ATOMIC_ACQUIRE)) {
+		c->cancelled = true;
+		c->abort = AB_CONN;
+	}
 	return c->cancelled;
 }
 

@@ -251,6 +251,47 @@ static int exec_tran(struct sqlctx *c, const struct sqlstmt *st)
 	return 0;
 }
 
+/* KILL spid: the session is rolled back and dropped at once (it no
+ * longer shows in sys.dm_exec_sessions); its connection gets 596 and is
+ * closed on its next request, or at its next statement if running. */
+static int exec_kill(struct sqlctx *c, const struct sqlstmt *st)
+{
+	struct sqlinstance *inst = c->inst;
+	int64_t spid;
+
+	if (eval_int_arg(c, st->expr, &spid, st->line))
+		return -1;
+	if (!c->s->sysadmin)
+		return sqlexec_fail(c, AB_STMT, 6102, 14, st->line,
+		                    "User does not have permission to use the KILL statement.");
+	if (spid < 1 || spid > 32767)
+		return sqlexec_fail(c, AB_STMT, 6101, 16, st->line,
+		                    "Process ID %lld is not a valid process ID. Choose a number "
+		                    "between 1 and %d.",
+		                    (long long)spid, 32767);
+	if (spid == c->s->spid)
+		return sqlexec_fail(c, AB_STMT, 6104, 16, st->line,
+		                    "Cannot use KILL to kill your own process.");
+	if (spid < 51)
+		return sqlexec_fail(c, AB_STMT, 6107, 14, st->line,
+		                    "Only user processes can be killed.");
+	for (size_t i = 0; i < inst->sessions.len; i++) {
+		struct lab_session *s = inst->sessions.items[i];
+
+		if (s->spid != spid)
+			continue;
+		txn_rollback(s);
+		__atomic_store_n(&s->killed, true, __ATOMIC_RELEASE);
+		memmove(&inst->sessions.items[i], &inst->sessions.items[i + 1],
+		        (inst->sessions.len - i - 1) * sizeof(s));
+		inst->sessions.len--;
+		sqlout_done(c, 0, 0, 0);
+		return 0;
+	}
+	return sqlexec_fail(c, AB_STMT, 6106, 16, st->line,
+	                    "Process ID %lld is not an active process ID.", (long long)spid);
+}
+
 static int exec_exec_string(struct sqlctx *c, const struct sqlstmt *st)
 {
 	struct lab_value v, t;
@@ -308,6 +349,11 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		break;
 	case ST_TRAN:
 		rc = exec_tran(c, st);
+		break;
+	case ST_KILL:
+		rc = exec_kill(c, st);
+		if (rc)
+			sqlout_done(c, LAB_DONE_ERROR, 0, 0);
 		break;
 	default:
 		rc = sqlexec_dml(c, st);

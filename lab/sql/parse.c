@@ -489,6 +489,12 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 		s->kind = ST_EXEC;
 		return parse_exec(p, s);
 	}
+	if (sqllex_is(t, "KILL")) {
+		s->kind = ST_KILL;
+		if (pcur(p)->kind != TK_INT) /* a constant: KILL @v is a syntax error */
+			return parse_syntax(p);
+		return parse_term(p, &s->expr);
+	}
 	if (sqllex_is(t, "WHILE")) {
 		s->kind = ST_WHILE;
 		return parse_while(p, s);

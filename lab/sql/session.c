@@ -32,9 +32,36 @@ static void ctx_init(struct sqlctx *c, struct lab_session *s, const struct lab_s
 	pthread_mutex_unlock(&s->inst->lock);
 }
 
+/* A KILLed session: 596 and the connection closes. */
+static int killed(struct lab_session *s, const struct lab_sink *sink)
+{
+	struct lab_message m = {true,
+	                        596,
+	                        1,
+	                        21,
+	                        "Cannot continue the execution because the session is in the kill "
+	                        "state.",
+	                        s->inst->name,
+	                        "",
+	                        1};
+
+	if (!__atomic_load_n(&s->killed, __ATOMIC_ACQUIRE))
+		return 0;
+	if (sink->message)
+		sink->message(sink->ctx, &m);
+	if (sink->done)
+		sink->done(sink->ctx, LAB_DONE, LAB_DONE_ERROR, 0, 0);
+	return -1;
+}
+
 static int ctx_finish(struct sqlctx *c)
 {
 	int rc = c->abort == AB_CONN ? -1 : 0;
+
+	if (__atomic_load_n(&c->s->killed, __ATOMIC_ACQUIRE)) {
+		vec_free(&c->out);
+		return killed(c->s, c->sink);
+	}
 
 	if (c->cancelled) {
 		c->out.len = 0; /* the client asked for nothing more */
@@ -60,6 +87,8 @@ int lab_session_batch(struct lab_session *session, const char *sql, const struct
 	size_t len = strlen(sql);
 	int rc;
 
+	if (killed(session, sink))
+		return -1;
 	ctx_init(&c, session, sink, &a);
 	memset(&e, 0, sizeof(e));
 	if (len > SQL_MAX_BATCH) {
@@ -118,6 +147,8 @@ int lab_session_rpc(struct lab_session *session, const char *proc, const struct 
 	int32_t status = 0;
 	int rc = 1;
 
+	if (killed(session, sink))
+		return -1;
 	ctx_init(&c, session, sink, &a);
 	args = arena_calloc(&a, n_params + 1, sizeof(*args));
 	to_procargs(&c, params, n_params, args);

@@ -236,6 +236,45 @@ static void test_sql_catalog__restoring_is_927_and_mirror_is_954(void **state)
 	       "mirror database.\ndone 0x2 0 0\n");
 }
 
+static void test_sql_catalog__kill(void **state)
+{
+	struct fixture *f = *state;
+	struct lab_login_result res;
+	struct lab_session *victim = NULL, *saved = f->s;
+	char sql[64];
+	const char *out;
+
+	EXPECT("KILL @@SPID", "msg 102 15 1 L1 Incorrect syntax near '@@SPID'.\ndone 0x2 0 0\n");
+	EXPECT("KILL 51",
+	       "msg 6104 16 1 L1 Cannot use KILL to kill your own process.\ndone 0x2 0 0\n");
+	EXPECT("KILL 7", "msg 6107 14 1 L1 Only user processes can be killed.\ndone 0x2 0 0\n");
+	EXPECT("KILL 999", "msg 6106 16 1 L1 Process ID 999 is not an active process ID.\n"
+	                   "done 0x2 0 0\n");
+	EXPECT("KILL 0", "msg 6101 16 1 L1 Process ID 0 is not a valid process ID. Choose a number "
+	                 "between 1 and 32767.\ndone 0x2 0 0\n");
+	assert_int_equal(login(f, "pcdr", "Secret-1", "mgc", &res, &victim), 0);
+	f->s = victim;
+	run(f, "CREATE TABLE k (i int); BEGIN TRAN; INSERT k VALUES (1)");
+	f->s = saved;
+	snprintf(sql, sizeof(sql), "KILL %d; SELECT COUNT(*) AS n FROM sys.dm_exec_sessions",
+	         (int)res.spid);
+	assert_string_equal(run(f, sql), "done 0x0 0 0\ncols n:int\nrow 1\ndone 0x10 C1 1\n");
+	EXPECT("SELECT COUNT(*) AS n FROM mgc.dbo.k", "cols n:int\nrow 0\ndone 0x10 C1 1\n");
+	f->s = victim;
+	strbuf_reset(&f->rec.sb);
+	{
+		struct lab_sink sink = rec_sink(&f->rec);
+
+		assert_int_equal(lab_session_batch(victim, "SELECT 1", &sink), -1);
+	}
+	out = strbuf_cstr(&f->rec.sb);
+	assert_string_equal(out,
+	                    "msg 596 21 1 L1 Cannot continue the execution because the session "
+	                    "is in the kill state.\ndone 0x2 0 0\n");
+	f->s = saved;
+	lab_session_close(victim);
+}
+
 static void test_sql_catalog__mirror_rows_need_sysadmin(void **state)
 {
 	struct fixture *f = *state;
@@ -281,6 +320,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__login_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_sql_catalog__restoring_is_927_and_mirror_is_954, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_catalog__kill, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_catalog__mirror_rows_need_sysadmin, setup,
 	                                        teardown),
 	};
