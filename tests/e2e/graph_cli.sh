@@ -79,6 +79,11 @@ if command -v dot >/dev/null 2>&1; then
 	is "$rc" 0 "--output svg: exit 0 (dot is installed)"
 	like "$(printf '%s\n' "$out" | head -1)" '^(<\?xml|<svg)' "--output svg: SVG on stdout"
 	like "$out" "</svg>" "--output svg: a whole document"
+	is "$err" "" "--output svg: Graphviz printed no warning"
+	for g in "$TOP"/tests/data/graph/*.dot; do
+		dot -Tsvg "$g" >/dev/null 2>"$TMP/dot.err"
+		is "$?:$(cat "$TMP/dot.err")" "0:" "dot renders $(basename "$g") without a warning"
+	done
 else
 	ok 0 "# SKIP --output svg: Graphviz's dot is not installed here"
 fi
