@@ -89,6 +89,38 @@ static const struct builtin builtins[] = {
 	  "2 changes pending (--detailed-exitcode), 3 some steps are blocked,\n"
 	  "1 error or refused plan, 129 usage error.\n",
 	  0 },
+	{ "apply", cmd_apply, "converge the pool to the spec, recorded in git",
+	  "usage: pcdr apply [--config FILE] [--repo PATH|URL] [--ref REF] [--pool NAME]\n"
+	  "                  [--auto-approve] [--allow-data-loss] [--allow-rewind]\n"
+	  "                  [--lock-timeout SECONDS] [--log-format text|json] [PLANFILE]\n"
+	  "\n"
+	  "Take the pool's lock, observe every instance and the pool, plan (or load\n"
+	  "PLANFILE, saved by pcdr plan --out, and refuse it when the spec commit or\n"
+	  "any fact it was planned against moved), refuse a spec older than the last\n"
+	  "one applied, show the plan and ask for 'yes' on a terminal, write the intent\n"
+	  "record to the audit branch, then run the steps phase by phase (independent\n"
+	  "steps in parallel), each checked on a fresh observation before and after it\n"
+	  "runs. The first failure stops the run with SQL Server's message and the state\n"
+	  "left behind; nothing is rolled back. The final record is written after\n"
+	  "success, failure or interruption (SIGINT, SIGTERM).\n"
+	  "\n"
+	  "  --config FILE     host configuration (default $PCDR_CONFIG, then\n"
+	  "                    /etc/pcdr/config.yaml)\n"
+	  "  --repo PATH|URL   spec repository (default: the configuration's)\n"
+	  "  --ref REF         commit to apply (default: the configuration's ref)\n"
+	  "  --pool NAME       only this pool (default: every pool)\n"
+	  "  --auto-approve    do not ask (needed without a terminal)\n"
+	  "  --allow-data-loss run steps the plan marks as risking data loss\n"
+	  "  --allow-rewind    apply a spec commit older than the last applied one\n"
+	  "  --lock-timeout S  wait up to S seconds for another apply's lock\n"
+	  "                    (default: the configuration's lock.wait)\n"
+	  "  --log-format F    without a terminal, one log line per event: text\n"
+	  "                    (default) or json\n"
+	  "\n"
+	  "Exit status: 0 converged or nothing to change, 1 error, 3 partially converged\n"
+	  "(blocked steps left out), 4 the saved plan is stale, 5 another apply holds\n"
+	  "the lock, 129 usage error.\n",
+	  0 },
 	{ "status", cmd_status, "show the observed topology and the pool state",
 	  "usage: pcdr status [--config FILE] [--repo PATH|URL] [--ref REF] [--pool NAME]\n"
 	  "                   [--output text|json]\n"

@@ -30,6 +30,7 @@ const struct builtin *builtin_find(const char *name);
 int cmd_validate(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
 int cmd_graph(int argc, char **argv);

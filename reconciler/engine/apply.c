@@ -1,0 +1,336 @@
+/*
+ * apply: the flow of one apply (apply.h): lock, fresh plan (or saved
+ * plan checked against a fresh observation), no replay, the plan shown
+ * and approved, the intent record, the steps (apply_exec.c), the
+ * observation after, the final record, the lock released. The plan is
+ * printed to stdout; progress goes where progress.h says; errors and
+ * the state left behind by a failure go to stderr.
+ */
+#include "reconciler/engine/apply.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reconciler/audit/audit.h"
+#include "reconciler/core/render.h"
+#include "reconciler/engine/apply_int.h"
+#include "reconciler/plan/plan_json.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+volatile sig_atomic_t apply_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	apply_interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int take_lock(struct apply_ctx *c)
+{
+	struct lock_options lo = LOCK_OPTIONS_INIT;
+	char *dir = NULL;
+	int rc, wait_s = c->opts->lock_timeout_s;
+
+	if ((rc = lock_default_dir(&dir, NULL)) < 0)
+		return rc;
+	lo.dir = dir;
+	lo.name = c->pp->spec->name;
+	lo.ttl_ms = (int64_t)c->p->config->lock.ttl_s * 1000;
+	lo.wait_ms = (int64_t)(wait_s < 0 ? (int)c->p->config->lock.wait_s : wait_s) * 1000;
+	rc = lock_acquire(&c->lock, &lo);
+	free(dir);
+	return rc;
+}
+
+/* The saved plan still describes this world: same commit, same facts, same plan. */
+static int check_saved(struct apply_ctx *c, const json_t *saved)
+{
+	const char *commit = json_string_value(json_object_get(json_object_get(saved, "spec"),
+	                                                      "commit"));
+	const json_t *facts = json_object_get(json_object_get(saved, "fingerprint"), "facts");
+	struct strbuf moved = STRBUF_INIT;
+	json_t *now;
+	int rc = 0;
+
+	if (!commit || strcmp(commit, c->p->specs->commit.id)) {
+		fprintf(stderr, "pcdr apply: the saved plan was made at spec commit %.12s, the spec "
+		                "is now at %.12s\n",
+		        commit ? commit : "(none)", c->p->specs->commit.id);
+		return err_set(ERR_STALE, "the saved plan is stale: the spec commit moved");
+	}
+	if (facts && apply_facts_moved(facts, &c->pp->observed, &moved) > 0) {
+		fprintf(stderr, "pcdr apply: facts the saved plan was made from have moved:\n%s",
+		        strbuf_cstr(&moved));
+		rc = err_set(ERR_STALE, "the saved plan is stale: re-run pcdr plan");
+	}
+	now = plan_json(c->plan);
+	if (rc == 0 && !json_equal(now, json_object_get(saved, "plan")))
+		rc = err_set(ERR_STALE, "the saved plan is stale: the plan made now differs from it");
+	json_decref(now);
+	strbuf_release(&moved);
+	return rc;
+}
+
+static int approve(struct apply_ctx *c)
+{
+	char line[64];
+	size_t runnable = c->plan->n_steps - plan_blocked_count(c->plan);
+
+	if (c->opts->auto_approve)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return err_set(ERR_INVALID, "refusing to apply %zu step%s without approval: stdin is "
+		                            "not a terminal (use --auto-approve)",
+		               runnable, runnable == 1 ? "" : "s");
+	printf("\nApply these %zu step%s to pool '%s'? Only 'yes' is accepted: ", runnable,
+	       runnable == 1 ? "" : "s", c->pp->spec->name);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n"))
+		return err_set(ERR_INVALID, "apply cancelled: the answer was not 'yes'");
+	return 0;
+}
+
+static int check_data_loss(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+
+		if (!s->blocked && s->risk == PLAN_RISK_DATA_LOSS && !c->allow_data_loss)
+			return err_set(ERR_INVALID,
+			               "step %zu (%s) may lose data: give --allow-data-loss or set "
+			               "policy.allowDataLoss in the spec",
+			               i + 1, plan_step_kind_name(s->kind));
+	}
+	return 0;
+}
+
+static const char **secrets_of(const struct config *cfg)
+{
+	const char **v = xcalloc(cfg->n_secrets + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		if (cfg->secrets[i]->password[0])
+			v[n++] = cfg->secrets[i]->password;
+	return v;
+}
+
+static int write_record(struct apply_ctx *c, struct audit *audit, const char *result,
+                        const struct model *after)
+{
+	const char **secrets = secrets_of(c->p->config);
+	struct audit_written w;
+	json_t *r = apply_record(c, result, after);
+	int rc;
+
+	audit_redact(r, secrets);
+	rc = audit_record_write(&w, audit, r);
+	if (rc == ERR_UNREACHABLE) /* committed locally; the next write pushes it */
+		rc = 0;
+	json_decref(r);
+	free(secrets);
+	return rc;
+}
+
+/* What ran and what did not, after a failure or an interruption. */
+static void print_state_left(struct apply_ctx *c)
+{
+	char tg[1024];
+
+	fprintf(stderr, "state left behind (nothing was rolled back):\n");
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		const struct apply_step *st = &c->steps[i];
+
+		fprintf(stderr, "  %2zu. %-11s %s %s%s%s\n", i + 1, apply_result_name(st->result),
+		        plan_step_kind_name(s->kind), apply_targets(tg, sizeof(tg), s),
+		        st->error ? ": " : "", st->error ? st->error : "");
+	}
+	fprintf(stderr, "run pcdr plan to see what remains; the next apply continues from here\n");
+}
+
+/* Observe once more for the final record (pp->observed stays the "before"). */
+static void observe_after(struct apply_ctx *c, struct pipeline_pool *tmp)
+{
+	*tmp = *c->pp;
+	memset(&tmp->observed, 0, sizeof(tmp->observed));
+	pipeline_observe(c->p, tmp);
+}
+
+static void stamp_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outcome *out)
+{
+	struct pipeline_pool after;
+	const char *result;
+	int rc, wrc;
+
+	if ((rc = write_record(c, audit, "intent", NULL)) < 0)
+		return err_set(rc, "cannot write the intent record, nothing was run: %s",
+		               err_last());
+	progress_event(c->progress, "apply_start", "applying...");
+	rc = apply_exec(c);
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		out->steps_run += c->steps[i].started_at[0] != '\0';
+		out->steps_failed += c->steps[i].result == APPLY_FAILED;
+	}
+	out->interrupted = apply_interrupted != 0;
+	result = rc < 0 ? "failed" : out->interrupted ? "interrupted" : "succeeded";
+	observe_after(c, &after);
+	wrc = write_record(c, audit, result, &after.observed);
+	progress_event(c->progress, "apply_end", result);
+	if (rc < 0 || out->interrupted)
+		print_state_left(c);
+	if (rc == 0 && out->interrupted)
+		rc = err_set(ERR_GENERIC, "interrupted: the running steps finished, no new one started");
+	if (wrc < 0 && rc == 0)
+		rc = err_set(wrc, "the steps ran but the final record was not written: %s",
+		             err_last());
+	return rc;
+}
+
+static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_outcome *out)
+{
+	struct audit_options ao = AUDIT_OPTIONS_INIT;
+	const char **secrets = secrets_of(c->p->config);
+	struct strbuf text = STRBUF_INIT;
+	struct audit *audit = NULL;
+	char last[41];
+	int rc;
+
+	if ((rc = take_lock(c)) < 0)
+		goto done;
+	ao.branch = c->p->config->audit.branch;
+	ao.no_push = !c->p->config->audit.push;
+	ao.secrets = secrets;
+	if ((rc = audit_open(&audit, c->p->src, &ao)) < 0)
+		goto done;
+	pipeline_observe(c->p, c->pp);
+	pipeline_plan(c->p, c->pp);
+	c->plan = &c->pp->plan;
+	c->steps = xcalloc(c->plan->n_steps + 1, sizeof(*c->steps));
+	for (size_t i = 0; i < c->plan->n_steps; i++)
+		steps_outcome_init(&c->steps[i].outcome);
+	if ((saved && (rc = check_saved(c, saved)) < 0) ||
+	    (rc = audit_check_descends(audit, c->pp->spec->name, c->p->specs->commit.id,
+	                               c->opts->allow_rewind, last)) < 0)
+		goto done;
+	render_text(c->plan, &text);
+	printf("spec commit %s: %s\n%s", c->p->specs->commit.short_id,
+	       c->p->specs->commit.subject ? c->p->specs->commit.subject : "", strbuf_cstr(&text));
+	fflush(stdout);
+	out->steps_blocked += plan_blocked_count(c->plan);
+	if (c->plan->status == PLAN_REFUSED) {
+		out->refused = true;
+		rc = err_set(ERR_INVALID, "the plan is refused: %s",
+		             c->plan->refusal ? c->plan->refusal : "see the plan");
+		goto done;
+	}
+	if (c->plan->n_steps == plan_blocked_count(c->plan)) {
+		progress_event(c->progress, "apply_end", c->plan->n_steps ? "nothing can run"
+		                                                          : "nothing to change");
+		if (c->plan->n_steps == 0)
+			rc = write_record(c, audit, "succeeded", &c->pp->observed);
+		goto done;
+	}
+	if ((rc = check_data_loss(c)) < 0 || (rc = approve(c)) < 0)
+		goto done;
+	rc = run_steps(c, audit, out);
+done:
+	for (size_t i = 0; c->steps && i < c->plan->n_steps; i++) {
+		steps_outcome_release(&c->steps[i].outcome);
+		free(c->steps[i].error);
+	}
+	free(c->steps);
+	c->steps = NULL;
+	audit_free(audit);
+	if (c->lock)
+		lock_release(c->lock);
+	c->lock = NULL;
+	strbuf_release(&text);
+	free(secrets);
+	return rc;
+}
+
+static int load_saved(json_t **out, const char *path)
+{
+	json_error_t e;
+	const char *kind;
+
+	*out = json_load_file(path, 0, &e);
+	if (!*out)
+		return err_set(ERR_INVALID, "cannot read the saved plan '%s': %s", path, e.text);
+	kind = json_string_value(json_object_get(*out, "kind"));
+	if (!kind || strcmp(kind, "pcdr-saved-plan") || !json_is_object(json_object_get(*out, "plan")))
+		return err_set(ERR_INVALID, "'%s' is not a saved plan (pcdr plan --out)", path);
+	return 0;
+}
+
+int apply_run(struct apply_outcome *out, const struct apply_options *opts)
+{
+	struct pipeline_options po = opts->po;
+	struct strbuf problems = STRBUF_INIT;
+	struct pipeline p;
+	struct apply_ctx c;
+	json_t *saved = NULL;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	pipeline_init(&p);
+	if (opts->plan_file && (rc = load_saved(&saved, opts->plan_file)) < 0)
+		goto done;
+	if (saved && !po.pool)
+		po.pool = json_string_value(json_object_get(saved, "pool"));
+	if ((rc = pipeline_load(&p, &po, &problems)) < 0) {
+		fputs(strbuf_cstr(&problems), stderr);
+		goto done;
+	}
+	catch_signals();
+	c.opts = opts;
+	c.p = &p;
+	c.progress = progress_new(stdout, opts->mode);
+	c.allow_data_loss = opts->po.allow_data_loss;
+	c.wait_s = opts->wait_s ? opts->wait_s : APPLY_WAIT_S_DEFAULT;
+	stamp_now(c.stamp);
+	pthread_mutex_init(&c.lock_mu, NULL);
+	pthread_mutex_init(&c.safety_mu, NULL);
+	for (size_t i = 0; i < p.n_pools && !apply_interrupted; i++) {
+		c.pp = &p.pools[i];
+		c.allow_data_loss = opts->po.allow_data_loss || c.pp->spec->policy.allow_data_loss;
+		if ((rc = apply_pool(&c, saved, out)) < 0)
+			break;
+	}
+	free(c.safety_taken);
+	progress_free(c.progress);
+	pthread_mutex_destroy(&c.lock_mu);
+	pthread_mutex_destroy(&c.safety_mu);
+done:
+	json_decref(saved);
+	strbuf_release(&problems);
+	pipeline_release(&p);
+	return rc;
+}

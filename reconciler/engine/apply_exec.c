@@ -1,0 +1,319 @@
+/*
+ * apply_exec: the scheduler and one step's run (apply.h). Steps run in
+ * plan order, phase by phase: a wave is the first pending step that is
+ * not blocked plus the later pending steps of the same phase whose
+ * dependencies are done and whose instances (and the pool) it does not
+ * share; a wave runs on one thread per step, and the next wave starts
+ * when it has finished. The first failure stops the run: what had not
+ * started is `not_run`. A SIGINT or SIGTERM lets the running steps end
+ * and starts nothing new. One step: check the lease epoch, observe what
+ * it touches, skip it when its postcondition already holds, refuse it
+ * when its precondition does not, run it (poolcmd or steps_run), wait
+ * for its postcondition. Nothing is rolled back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "providers/pool/poolcmd.h"
+#include "reconciler/engine/apply_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define APPLY_MAX_WAVE 16
+
+const char *apply_result_name(enum apply_result r)
+{
+	static const char *names[] = {"pending", "succeeded", "failed",     "skipped",
+	                              "not_run", "blocked",   "interrupted"};
+
+	return names[r];
+}
+
+const char *apply_targets(char *buf, size_t size, const struct plan_step *s)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (s->kind == PLAN_POOL_SET_STATE)
+		snprintf(buf, size, "%s", model_pool_state_name(s->pool_state));
+	else if (s->kind == PLAN_POOL_SET_ACTIVE_SERVERS) {
+		off += (size_t)snprintf(buf, size, "[");
+		for (size_t i = 0; i < s->n_servers && off < size; i++)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "",
+			                        s->servers[i]);
+		if (off < size)
+			snprintf(buf + off, size - off, "%s]", s->n_servers ? "" : "none");
+	} else {
+		snprintf(buf, size, "%s on %s%s%s%s%s", s->database ? s->database : "",
+		         s->instance ? s->instance : "", s->peer ? " -> " : "",
+		         s->peer ? s->peer : "", s->peer2 ? " + " : "", s->peer2 ? s->peer2 : "");
+	}
+	return buf;
+}
+
+static void utc_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct step_job {
+	struct apply_ctx *c;
+	size_t idx;
+};
+
+static void on_progress(void *ctx, const char *instance, int percent)
+{
+	struct step_job *j = ctx;
+
+	progress_step_percent(j->c->progress, j->idx + 1, instance, percent);
+}
+
+static int run_pool(struct apply_ctx *c, const struct plan_step *s)
+{
+	const struct config_pool *cp = config_pool(c->p->config, c->pp->spec->name);
+	struct poolcmd cmd = {c->pp->spec->name, c->pp->spec->identity, cp ? cp->command : NULL,
+	                      cp ? (int)cp->timeout_s * 1000 : 0};
+
+	if (!cp)
+		return err_set(ERR_NOTFOUND, "no pool command for '%s'", c->pp->spec->name);
+	if (s->kind == PLAN_POOL_SET_STATE)
+		return poolcmd_set_state(&cmd, s->pool_state == MODEL_POOL_FAILED_OVER
+		                                       ? POOLCMD_FAILED_OVER
+		                                       : POOLCMD_NORMAL);
+	return poolcmd_set_active_servers(&cmd, s->servers, s->n_servers);
+}
+
+static void steps_env_of(struct steps_env *env, struct apply_ctx *c, const struct plan_step *s,
+                         const struct model *fresh)
+{
+	const struct model_db *dst = s->peer ? model_copy_of(fresh, s->peer, s->database) : NULL;
+
+	memset(env, 0, sizeof(*env));
+	env->backup_share = c->pp->spec->log_shipping.backup_share
+	                            ? c->pp->spec->log_shipping.backup_share
+	                            : (s->share ? s->share : "");
+	env->copy_to = c->pp->spec->log_shipping.copy_to;
+	env->interval_s = c->pp->spec->log_shipping.interval_seconds;
+	env->stamp = c->stamp;
+	/* The planner seeds an existing copy only to overwrite it (its guard
+	 * demands a safety backup first when the copy is ONLINE). */
+	env->replace = s->kind == PLAN_SQL_SEED && dst && dst->state != MODEL_DB_ABSENT;
+}
+
+static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_step *s,
+                   const struct model *fresh)
+{
+	const char *names[3] = {s->instance, s->peer, s->peer2};
+	struct mssql_target targets[3];
+	struct config_instance scratch[3];
+	struct apply_step *st = &c->steps[j->idx];
+	struct steps_env env;
+	struct steps_io io;
+	struct steps_conn *conn;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < 3; i++)
+		if (names[i]) {
+			apply_target(&targets[n], &scratch[n], c->p->config, names[i]);
+			n++;
+		}
+	steps_env_of(&env, c, s, fresh);
+	conn = steps_conn_new(targets, n, on_progress, j);
+	steps_conn_io(&io, conn);
+	rc = steps_run(&st->outcome, s, &env, &io);
+	steps_conn_free(conn);
+	if (rc == 0 && s->kind == PLAN_SQL_SAFETY_BACKUP) {
+		pthread_mutex_lock(&c->safety_mu);
+		c->safety_taken = xrealloc(c->safety_taken,
+		                           (c->n_safety_taken + 1) * sizeof(*c->safety_taken));
+		c->safety_taken[c->n_safety_taken++] =
+		        arena_sprintf(&st->outcome.arena, "%s/%s", s->instance, s->database);
+		pthread_mutex_unlock(&c->safety_mu);
+	}
+	return rc;
+}
+
+static int check_epoch(struct apply_ctx *c)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock_mu);
+	rc = lock_check_epoch(c->lock);
+	pthread_mutex_unlock(&c->lock_mu);
+	return rc;
+}
+
+/* Guards, run, postcondition. 0, or the error (err_last set). */
+static int step_body(struct apply_ctx *c, struct step_job *j, const struct plan_step *s,
+                     bool *skipped)
+{
+	struct arena a = ARENA_INIT;
+	struct model fresh;
+	int rc;
+
+	*skipped = false;
+	if ((rc = check_epoch(c)) < 0)
+		return rc;
+	apply_observe(&fresh, &a, c, s);
+	if (apply_done(&fresh, s) && s->kind != PLAN_SQL_SAFETY_BACKUP) {
+		*skipped = true;
+		goto done;
+	}
+	if ((rc = apply_precondition(&fresh, s)) < 0) {
+		rc = err_set(rc, "precondition of %s no longer holds: %s",
+		             plan_step_kind_name(s->kind), err_last());
+		goto done;
+	}
+	if ((rc = check_epoch(c)) < 0)
+		goto done;
+	rc = s->database ? run_sql(c, j, s, &fresh) : run_pool(c, s);
+	if (rc == 0)
+		rc = apply_wait_done(c, s);
+done:
+	arena_release(&a);
+	return rc;
+}
+
+static void *step_thread(void *arg)
+{
+	struct step_job *j = arg;
+	struct apply_ctx *c = j->c;
+	const struct plan_step *s = &c->plan->steps[j->idx];
+	struct apply_step *st = &c->steps[j->idx];
+	char tg[1024];
+	int64_t t0 = now_ms();
+	bool skipped;
+	int rc;
+
+	err_clear();
+	utc_now(st->started_at);
+	progress_step_start(c->progress, j->idx + 1, c->plan->n_steps, plan_step_kind_name(s->kind),
+	                    apply_targets(tg, sizeof(tg), s));
+	rc = step_body(c, j, s, &skipped);
+	utc_now(st->finished_at);
+	st->ms = now_ms() - t0;
+	if (rc < 0) {
+		st->result = APPLY_FAILED;
+		st->error = xstrdup(err_last());
+	} else {
+		st->result = skipped ? APPLY_SKIPPED : APPLY_SUCCEEDED;
+	}
+	progress_step_end(c->progress, j->idx + 1, apply_result_name(st->result), st->ms,
+	                  st->error ? st->error : skipped ? "already done" : NULL);
+	return NULL;
+}
+
+/* The instances a step touches, and "pool" for a pool step. */
+static bool share_target(const struct plan_step *a, const struct plan_step *b)
+{
+	const char *x[3] = {a->instance, a->peer, a->peer2}, *y[3] = {b->instance, b->peer, b->peer2};
+
+	if (!a->database || !b->database)
+		return !a->database && !b->database;
+	for (size_t i = 0; i < 3; i++)
+		for (size_t k = 0; k < 3; k++)
+			if (x[i] && y[k] && model_same_name(x[i], y[k]))
+				return true;
+	return false;
+}
+
+static bool deps_done(const struct apply_ctx *c, const struct plan_step *s)
+{
+	for (size_t d = 0; d < s->n_deps; d++) {
+		enum apply_result r = c->steps[s->deps[d]].result;
+
+		if (r != APPLY_SUCCEEDED && r != APPLY_SKIPPED)
+			return false;
+	}
+	return true;
+}
+
+/* Pick the next wave into `wave`; returns its size (0: nothing can run). */
+static size_t next_wave(const struct apply_ctx *c, size_t wave[APPLY_MAX_WAVE])
+{
+	size_t n = 0;
+	long first = -1;
+
+	for (size_t i = 0; i < c->plan->n_steps && n < APPLY_MAX_WAVE; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		bool clash = false;
+
+		if (c->steps[i].result != APPLY_PENDING)
+			continue;
+		if (first >= 0 && s->phase != c->plan->steps[first].phase)
+			break;
+		if (!deps_done(c, s))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			clash = clash || share_target(s, &c->plan->steps[wave[k]]);
+		if (clash)
+			continue;
+		if (first < 0)
+			first = (long)i;
+		wave[n++] = i;
+	}
+	return n;
+}
+
+static void run_wave(struct apply_ctx *c, const size_t *wave, size_t n)
+{
+	struct step_job jobs[APPLY_MAX_WAVE];
+	pthread_t threads[APPLY_MAX_WAVE];
+	bool started[APPLY_MAX_WAVE];
+
+	for (size_t k = 0; k < n; k++) {
+		jobs[k] = (struct step_job){c, wave[k]};
+		started[k] = n > 1 && pthread_create(&threads[k], NULL, step_thread, &jobs[k]) == 0;
+		if (!started[k])
+			step_thread(&jobs[k]);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (started[k])
+			pthread_join(threads[k], NULL);
+}
+
+static void renew(struct apply_ctx *c)
+{
+	pthread_mutex_lock(&c->lock_mu);
+	(void)lock_renew(c->lock); /* a lost lease is seen by the next epoch check */
+	pthread_mutex_unlock(&c->lock_mu);
+}
+
+int apply_exec(struct apply_ctx *c)
+{
+	size_t wave[APPLY_MAX_WAVE], n;
+	int rc = 0;
+
+	for (size_t i = 0; i < c->plan->n_steps; i++)
+		c->steps[i].result = c->plan->steps[i].blocked ? APPLY_BLOCKED : APPLY_PENDING;
+	while (!apply_interrupted && (n = next_wave(c, wave)) > 0) {
+		run_wave(c, wave, n);
+		for (size_t k = 0; k < n; k++)
+			if (c->steps[wave[k]].result == APPLY_FAILED && rc == 0)
+				rc = err_set(ERR_GENERIC, "step %zu (%s) failed: %s", wave[k] + 1,
+				             plan_step_kind_name(c->plan->steps[wave[k]].kind),
+				             c->steps[wave[k]].error);
+		if (rc < 0)
+			break;
+		renew(c);
+	}
+	for (size_t i = 0; i < c->plan->n_steps; i++)
+		if (c->steps[i].result == APPLY_PENDING)
+			c->steps[i].result = apply_interrupted ? APPLY_INTERRUPTED : APPLY_NOT_RUN;
+	return rc;
+}

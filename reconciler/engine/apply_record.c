@@ -1,0 +1,130 @@
+/*
+ * apply_record: the audit record of an apply (docs/audit.md, format 1),
+ * built from the plan, each step's state and outcome, and the observed
+ * models before and after. The intent record carries the planned steps
+ * as `pending`; the final one carries what happened to each. The
+ * demotion token of a planned switchover is the tail-log backup's file
+ * and LastLSN; the exposure of a disaster failover is the LSN its
+ * catch-up reached and the last log it restored. Credentials are
+ * removed by the caller (audit_redact) before the record is written.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "reconciler/audit/audit.h"
+#include "reconciler/engine/apply_int.h"
+#include "reconciler/plan/model_json.h"
+#include "reconciler/plan/plan_json.h"
+
+/* The site of the writable copy of the first shipped database (the authority). */
+static const char *primary_site(const struct model *desired, const struct model *m)
+{
+	const char *db = NULL;
+
+	for (size_t i = 0; i < desired->topo.n_databases && !db; i++)
+		if (desired->topo.databases[i].shipped)
+			db = desired->topo.databases[i].name;
+	if (!db && desired->topo.n_databases)
+		db = desired->topo.databases[0].name;
+	for (size_t i = 0; m && db && i < m->n_instances; i++) {
+		const struct model_db *c = model_db(&m->instances[i], db);
+
+		if (m->instances[i].reachable && c && model_db_writable(c))
+			return m->instances[i].site;
+	}
+	return NULL;
+}
+
+static void set_str(json_t *o, const char *key, const char *value)
+{
+	if (value)
+		json_object_set_new(o, key, json_string(value));
+}
+
+static json_t *step_json(struct apply_ctx *c, size_t i, bool intent)
+{
+	const struct plan_step *s = &c->plan->steps[i];
+	const struct apply_step *st = &c->steps[i];
+	json_t *o = json_object(), *msgs = json_array();
+	char tg[1024];
+
+	set_str(o, "name", plan_step_kind_name(s->kind));
+	set_str(o, "target", apply_targets(tg, sizeof(tg), s));
+	set_str(o, "result", intent ? (s->blocked ? "blocked" : "pending")
+	                            : apply_result_name(st->result));
+	if (!intent && st->started_at[0]) {
+		set_str(o, "started_at", st->started_at);
+		set_str(o, "finished_at", st->finished_at);
+	}
+	for (size_t m = 0; !intent && m < st->outcome.n_messages; m++)
+		json_array_append_new(msgs, json_string(st->outcome.messages[m]));
+	json_object_set_new(o, "messages", msgs);
+	if (!intent && st->error)
+		set_str(o, "error", st->error);
+	if (s->blocked && s->blocked_reason)
+		set_str(o, "blocked_reason", s->blocked_reason);
+	return o;
+}
+
+static void add_move_facts(struct apply_ctx *c, json_t *r)
+{
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		const struct apply_step *st = &c->steps[i];
+
+		if (st->result != APPLY_SUCCEEDED)
+			continue;
+		if (s->kind == PLAN_SQL_TAIL_LOG_BACKUP && st->outcome.file && st->outcome.lsn)
+			json_object_set_new(r, "demotion",
+			                    json_pack("{s:s, s:s}", "tail_log_backup",
+			                              st->outcome.file, "lsn", st->outcome.lsn));
+		if (s->kind == PLAN_SQL_CATCH_UP && !s->has_lsn && st->outcome.lsn)
+			json_object_set_new(r, "exposure",
+			                    json_pack("{s:s, s:s}", "last_lsn", st->outcome.lsn,
+			                              "last_log", st->outcome.last_file
+			                                                  ? st->outcome.last_file
+			                                                  : "(none restored)"));
+	}
+}
+
+json_t *apply_record(struct apply_ctx *c, const char *result, const struct model *after)
+{
+	const struct model *d = &c->pp->desired, *before = &c->pp->observed;
+	json_t *r = audit_record_new(c->pp->spec->name, c->p->specs->commit.id);
+	json_t *steps = json_array();
+	bool intent = !strcmp(result, "intent");
+	size_t run = 0;
+	const char *from = primary_site(d, before), *to = after ? primary_site(d, after) : NULL;
+	const char *sb = model_pool_state_name(before->pool.state);
+	const char *sa = after ? model_pool_state_name(after->pool.state) : NULL;
+
+	json_object_set_new(r, "result", json_string(result));
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		json_array_append_new(steps, step_json(c, i, intent));
+		run += c->steps[i].started_at[0] != '\0';
+	}
+	json_object_set_new(r, "steps", steps);
+	json_object_set_new(r, "plan", plan_json(c->plan));
+	json_object_set_new(r, "observed_before", model_json_dump(before));
+	if (after)
+		json_object_set_new(r, "observed_after", model_json_dump(after));
+	set_str(r, "home", d->topo.home);
+	set_str(r, "from_primary", from);
+	set_str(r, "to_primary", intent ? d->topo.primary : to);
+	set_str(r, "pool_state_before", before->pool.reachable ? sb : NULL);
+	set_str(r, "pool_state_after", after && after->pool.reachable ? sa : NULL);
+	set_str(r, "kind", audit_kind(d->topo.home, from, intent ? d->topo.primary : to,
+	                              before->pool.reachable ? sb : NULL,
+	                              after && after->pool.reachable ? sa : NULL, (int)run));
+	if (!intent) {
+		char when[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		set_str(r, "finished_at", when);
+		add_move_facts(c, r);
+	}
+	return r;
+}
