@@ -440,7 +440,7 @@ static void test_config__skype_example_is_valid(void **state)
 	assert_string_equal(config_instance(cfg, "sqla.dc2.litwareinc.com", &scratch)->address,
 	                    "sqla.dc2.litwareinc.com:1433");
 	assert_string_equal(config_pool(cfg, "atl-pchat")->command[0], "ssh");
-	assert_string_equal(config_pool(cfg, "atl-pchat")->command[10], "C:\\pcdr\\pool.ps1");
+	assert_string_equal(config_pool(cfg, "atl-pchat")->command[11], "C:\\pcdr\\pool.ps1");
 	config_free(cfg);
 }
 
