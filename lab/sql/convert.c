@@ -241,7 +241,7 @@ static int to_int(struct lab_value *out, const struct lab_value *in, enum lab_ty
 	if (sqlval_is_int(in->type)) {
 		i = in->i;
 	} else if (in->type == LAB_T_FLOAT) {
-		if (in->f > 9.2e18 || in->f < -9.2e18)
+		if (!(in->f <= 9.2e18 && in->f >= -9.2e18)) /* also NaN */
 			return conv_err(err, 8115,
 			                "Arithmetic overflow error converting %s to data type %s.",
 			                "expression", sqlval_type_name(t));

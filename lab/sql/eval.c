@@ -208,9 +208,14 @@ int sqleval_arith(struct sqlctx *c, const struct sqlexpr *e, struct lab_value *x
 	    sqlval_is_num(sqlval_is_time(x->type) ? y->type : x->type)) {
 		const struct lab_value *tv = sqlval_is_time(x->type) ? x : y;
 		const struct lab_value *nv = tv == x ? y : x;
-		double days = sqlval_double(nv) * (e->op[0] == '-' ? -1 : 1);
+		double us = sqlval_double(nv) * (e->op[0] == '-' ? -1 : 1) * 86400e6 +
+		            (double)tv->time_us;
 
-		*out = sqlval_time(tv->type, tv->time_us + (int64_t)llround(days * 86400e6));
+		if (!(us > -6.2135596800e16 && us < 2.53402300799e17))
+			return sqlexec_fail(c, AB_STMT, 517, 16, e->line,
+			                    "Adding a value to a '%s' column caused an overflow.",
+			                    sqlval_type_name(tv->type));
+		*out = sqlval_time(tv->type, (int64_t)llround(us));
 		return 0;
 	}
 	if (!sqlval_is_num(t))

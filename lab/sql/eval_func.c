@@ -226,8 +226,21 @@ static int date_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab_v
 			                    "'%s' is not a recognized dateadd option.", part);
 		if (sqlval_convert(&t, &v[2], &dt, -1, c->a, &c->err))
 			return sqlexec_fail_err(c, AB_BATCH, &c->err, e->line);
-		*out = sqlval_time(sqlval_is_time(v[2].type) ? v[2].type : LAB_T_DATETIME,
-		                   t.time_us + (int64_t)sqlval_double(&v[1]) * unit);
+		{
+			int64_t delta, when;
+
+			if (__builtin_mul_overflow(sqlval_i64(&v[1]), unit, &delta) ||
+			    __builtin_add_overflow(t.time_us, delta, &when) ||
+			    when < -62135596800000000LL || when > 253402300799999999LL)
+				return sqlexec_fail(
+				        c, AB_STMT, 517, 16, e->line,
+				        "Adding a value to a '%s' column caused an overflow.",
+				        sqlval_type_name(sqlval_is_time(v[2].type)
+				                                 ? v[2].type
+				                                 : LAB_T_DATETIME));
+			*out = sqlval_time(sqlval_is_time(v[2].type) ? v[2].type : LAB_T_DATETIME,
+			                   when);
+		}
 		return 0;
 	}
 	if (!strcasecmp(part, "year") || !strcasecmp(part, "yy") || !strcasecmp(part, "yyyy") ||
@@ -287,9 +300,8 @@ static int string_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 			n--;
 	} else {
 		/* LEFT(s, k), RIGHT(s, k), SUBSTRING(s, start, k): bytes for ASCII */
-		int64_t k = (int64_t)sqlval_double(&v[e->n_args - 1]);
-		int64_t start =
-		        !strcmp(e->name, "SUBSTRING") ? (int64_t)sqlval_double(&v[1]) - 1 : 0;
+		int64_t k = sqlval_i64(&v[e->n_args - 1]);
+		int64_t start = !strcmp(e->name, "SUBSTRING") ? sqlval_i64(&v[1]) - 1 : 0;
 
 		if (k < 0)
 			return sqlexec_fail(c, AB_STMT, 536, 16, e->line,
@@ -305,7 +317,7 @@ static int string_fn(struct sqlctx *c, const struct sqlexpr *e, const struct lab
 			start = (int64_t)n;
 		if (k < 0)
 			k = 0;
-		if (start + k > (int64_t)n)
+		if (k > (int64_t)n - start)
 			k = (int64_t)n - start;
 		r += start;
 		n = (size_t)k;
@@ -432,7 +444,9 @@ static int call_simple(struct sqlctx *c, const struct funcdef *f, const struct l
 	case F_DBNAME:
 		db = n == 0         ? sqlexec_current_db(c)
 		     : v[0].is_null ? NULL
-		                    : world_db_by_id(c->inst, (int32_t)sqlval_double(&v[0]));
+		     : sqlval_i64(&v[0]) < 0 || sqlval_i64(&v[0]) > INT32_MAX
+		             ? NULL
+		             : world_db_by_id(c->inst, (int32_t)sqlval_i64(&v[0]));
 		*out = text(c, db ? db->name : NULL);
 		return 0;
 	case F_SRVPROP:

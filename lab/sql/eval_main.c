@@ -39,7 +39,11 @@ static int agg_step(struct sqlctx *c, const struct sqlexpr *e, const struct lab_
 			                    sqlval_type_name(v->type),
 			                    !strcmp(e->name, "SUM") ? "sum" : "avg");
 		*sum += sqlval_double(v);
-		*isum += sqlval_is_int(v->type) ? v->i : 0;
+		if (__builtin_add_overflow(*isum, sqlval_is_int(v->type) ? v->i : 0, isum))
+			return sqlexec_fail(
+			        c, AB_BATCH, 8115, 16, e->line,
+			        "Arithmetic overflow error converting %s to data type %s.",
+			        "expression", "bigint");
 		*acc = *v;
 		return 0;
 	}

@@ -64,9 +64,7 @@ static const char *format_one(struct sqlctx *c, struct strbuf *sb, const char *p
 			strbuf_printf(sb, spec, (int)n, s);
 	} else {
 		const struct lab_value *v = &args[(*k)++];
-		int64_t i = v->is_null               ? 0
-		            : sqlval_is_int(v->type) ? v->i
-		                                     : (int64_t)sqlval_double(v);
+		int64_t i = sqlval_i64(v);
 
 		spec[sl++] = 'l';
 		spec[sl++] = 'l';
@@ -114,10 +112,8 @@ int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 
 	if (raiserror_args(c, st, v))
 		return -1;
-	sev = v[1].is_null ? 0 : sqlval_is_int(v[1].type) ? v[1].i : (int64_t)sqlval_double(&v[1]);
-	state = v[2].is_null               ? 0
-	        : sqlval_is_int(v[2].type) ? v[2].i
-	                                   : (int64_t)sqlval_double(&v[2]);
+	sev = sqlval_i64(&v[1]);
+	state = sqlval_i64(&v[2]);
 	if (sev < 0)
 		sev = 0;
 	if (sev > 25)
@@ -129,7 +125,7 @@ int sqlexec_raiserror(struct sqlctx *c, const struct sqlstmt *st)
 		                    "Error severity levels greater than 18 can only be specified "
 		                    "by members of the sysadmin role, using the WITH LOG option.");
 	if (sqlval_is_num(v[0].type) && !v[0].is_null) {
-		number = sqlval_is_int(v[0].type) ? v[0].i : (int64_t)sqlval_double(&v[0]);
+		number = sqlval_i64(&v[0]);
 		if (number < 13000 || number == 50000)
 			return sqlexec_fail(c, AB_STMT, 2732, 16, st->line,
 			                    "Error number %" PRId64

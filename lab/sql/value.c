@@ -192,6 +192,24 @@ double sqlval_double(const struct lab_value *v)
 	return 0;
 }
 
+int64_t sqlval_i64(const struct lab_value *v)
+{
+	double d;
+
+	if (v->is_null)
+		return 0;
+	if (sqlval_is_int(v->type))
+		return v->i;
+	d = sqlval_double(v);
+	if (!(d == d))
+		return 0;
+	if (d >= 9.2e18)
+		return INT64_MAX;
+	if (d <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
 /* --- comparison ----------------------------------------------------- */
 
 static int text_cmp(const char *x, size_t xn, const char *y, size_t yn)

@@ -45,6 +45,9 @@ int sqlval_convert(struct lab_value *out, const struct lab_value *in, const stru
 const char *sqlval_text(const struct lab_value *v, struct arena *a, size_t *len);
 /* Double of a numeric value (0 for others). */
 double sqlval_double(const struct lab_value *v);
+/* Integer of a numeric value, truncated and clamped to int64 (never UB
+ * for huge or NaN doubles; 0 for NULL and non-numeric values). */
+int64_t sqlval_i64(const struct lab_value *v);
 
 /*
  * Compare two non-NULL values after converting to the type of higher

@@ -280,6 +280,21 @@ static void test_sql_exec__case_cast_functions(void **state)
 	       "row '2024-03-15 13:45:30.1234567' '2024-03-15 13:45:30.123'\ndone 0x10 C1 1\n");
 }
 
+static void test_sql_exec__huge_numbers_are_errors_not_ub(void **state)
+{
+	/* found by fuzz_lab_sql: a RAISERROR argument past int64 */
+	EXPECT("RAISERROR('%d', 10, 1, 333333333333333333333333333333)",
+	       "info 50000 0 1 L1 9223372036854775807\ndone 0x0 0 0\n");
+	EXPECT("SELECT DATEADD(day, 2147483647, GETDATE())",
+	       "msg 517 16 1 L1 Adding a value to a 'datetime' column caused an overflow.\n"
+	       "done 0x2 C1 0\n");
+	EXPECT("SELECT CAST(1e300 AS bigint)",
+	       "msg 8115 16 1 L1 Arithmetic overflow error converting expression to data type "
+	       "bigint.\ndone 0x2 C1 0\n");
+	EXPECT("SELECT SUBSTRING('abc', 2, 9223372036854775807) AS s",
+	       "cols s:varchar(3)?\nrow 'bc'\ndone 0x10 C1 1\n");
+}
+
 static void test_sql_exec__raiserror_print_throw(void **state)
 {
 	EXPECT("PRINT N'hello'; RAISERROR('step %d of %s', 10, 1, 2, N'three')",
@@ -415,6 +430,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_exec__joins, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__case_cast_functions, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__huge_numbers_are_errors_not_ub,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__raiserror_print_throw, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__exec_sp_executesql, setup, teardown),
