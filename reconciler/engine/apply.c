@@ -185,6 +185,7 @@ static void stamp_now(char out[32])
 static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outcome *out)
 {
 	struct pipeline_pool after;
+	char why[1024], wwhy[1024];
 	const char *result;
 	int rc, wrc;
 
@@ -199,17 +200,21 @@ static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outc
 	}
 	out->interrupted = apply_interrupted != 0;
 	result = rc < 0 ? "failed" : out->interrupted ? "interrupted" : "succeeded";
+	snprintf(why, sizeof(why), "%s", rc < 0 ? err_last() : ""); /* the record clears it */
 	observe_after(c, &after);
 	wrc = write_record(c, audit, result, &after.observed);
+	if (wrc < 0)
+		snprintf(wwhy, sizeof(wwhy), "%s", err_last());
 	progress_event(c->progress, "apply_end", result);
 	if (rc < 0 || out->interrupted)
 		print_state_left(c);
-	if (rc == 0 && out->interrupted)
-		rc = err_set(ERR_GENERIC, "interrupted: the running steps finished, no new one started");
-	if (wrc < 0 && rc == 0)
-		rc = err_set(wrc, "the steps ran but the final record was not written: %s",
-		             err_last());
-	return rc;
+	if (rc < 0)
+		return err_set(rc, "%s", why);
+	if (out->interrupted)
+		return err_set(ERR_GENERIC, "interrupted: the running steps finished, no new one started");
+	if (wrc < 0)
+		return err_set(wrc, "the steps ran but the final record was not written: %s", wwhy);
+	return 0;
 }
 
 static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_outcome *out)
