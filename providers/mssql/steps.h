@@ -85,7 +85,10 @@ int steps_run(struct steps_outcome *out, const struct plan_step *step, const str
 
 /* "TCP://host:port", host being the instance name without \INSTANCE or ,port. */
 const char *steps_partner_address(struct arena *arena, const char *instance, unsigned port);
-/* "<share>\<db>_<stamp>_<what>.<ext>" (a '\' is added when missing). */
+/* `name` as a file name part: only [A-Za-z0-9._-], no "..", others '_'. */
+const char *steps_file_part(struct arena *arena, const char *name);
+/* "<share>\<db>_<stamp>_<what>.<ext>" (a '\' is added when missing; db
+ * and what pass through steps_file_part, so no name can leave the share). */
 const char *steps_backup_file(struct arena *arena, const char *share, const char *db,
                               const char *stamp, const char *what, const char *ext);
 

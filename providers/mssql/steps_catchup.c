@@ -39,12 +39,15 @@ struct catchup {
 	size_t n_seen;
 };
 
-static bool candidate(const char *name, const char *db)
+/* "<db>_....trn", the database's name as written by log shipping or by pcdr. */
+static bool candidate(const char *name, const char *db, const char *db_file)
 {
-	size_t n = strlen(name), d = strlen(db);
+	size_t n = strlen(name), d = strlen(db), f = strlen(db_file);
 
-	return n > d + 5 && !strncasecmp(name, db, d) && name[d] == '_' &&
-	       !strcasecmp(name + n - 4, ".trn");
+	if (n < 5 || strcasecmp(name + n - 4, ".trn"))
+		return false;
+	return (n > d + 5 && !strncasecmp(name, db, d) && name[d] == '_') ||
+	       (n > f + 5 && !strncasecmp(name, db_file, f) && name[f] == '_');
 }
 
 static bool seen(struct catchup *c, const char *name)
@@ -127,7 +130,7 @@ static int list_folder(struct catchup *c, const char *dir)
 		const char *name = steps_cell(&res, "subdirectory", i);
 		const char *isfile = steps_cell(&res, "file", i);
 
-		if (!name || (isfile && strcmp(isfile, "1")) || !candidate(name, c->s->database) ||
+		if (!name || (isfile && strcmp(isfile, "1")) || !candidate(name, c->s->database, steps_file_part(&c->out->arena, c->s->database)) ||
 		    seen(c, name))
 			continue;
 		c->seen[c->n_seen++] = arena_strdup(&c->out->arena, name);

@@ -65,10 +65,13 @@ static size_t read_moves(struct steps_outcome *out, const struct steps_io *io, c
 int steps_seed(struct steps_outcome *out, const struct plan_step *s, const struct steps_env *env,
                const struct steps_io *io)
 {
+	/* one pair of files per target, so two seeds of one apply never share a file */
+	const char *what = arena_sprintf(&out->arena, "seed-%.*s", (int)strcspn(s->peer, "\\,:"),
+	                                 s->peer);
 	const char *full = steps_backup_file(&out->arena, env->backup_share, s->database,
-	                                     env->stamp, "seed", "bak");
+	                                     env->stamp, what, "bak");
 	const char *log = steps_backup_file(&out->arena, env->backup_share, s->database, env->stamp,
-	                                    "seed", "trn");
+	                                    what, "trn");
 	struct steps_move moves[STEPS_MAX_FILES];
 	struct sqlquote q;
 	size_t n_moves;

@@ -20,13 +20,26 @@ const char *steps_partner_address(struct arena *arena, const char *instance, uns
 	                     port ? port : STEPS_ENDPOINT_PORT);
 }
 
+const char *steps_file_part(struct arena *arena, const char *name)
+{
+	char *out = arena_strdup(arena, name);
+
+	for (char *p = out; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      (*p == '.' && p != out && p[-1] != '.')))
+			*p = '_';
+	return out;
+}
+
 const char *steps_backup_file(struct arena *arena, const char *share, const char *db,
                               const char *stamp, const char *what, const char *ext)
 {
 	size_t n = strlen(share);
 	const char *sep = n && (share[n - 1] == '\\' || share[n - 1] == '/') ? "" : "\\";
 
-	return arena_sprintf(arena, "%s%s%s_%s_%s.%s", share, sep, db, stamp, what, ext);
+	return arena_sprintf(arena, "%s%s%s_%s_%s.%s", share, sep, steps_file_part(arena, db),
+	                     stamp, steps_file_part(arena, what), ext);
 }
 
 void steps_sql_list_sessions(struct sqlquote *q, const char *db)

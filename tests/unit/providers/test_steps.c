@@ -175,6 +175,13 @@ static void test_steps__tail_log_backup_records_the_demotion_token(void **state)
 	assert_string_equal(out.file, "\\\\fs1\\ls\\mgc_20261128T140211Z_tail.trn");
 	assert_string_equal(out.lsn, "42000000031200001");
 	steps_outcome_release(&out);
+	strbuf_reset(&f.log);
+	s.database = "..\\..\\Windows\\" HOSTILE; /* no name leaves the share */
+	assert_int_equal(run(&f, &s, &env, &out), ERR_CONFLICT); /* no header for it */
+	assert_non_null(strstr(strbuf_cstr(&f.log),
+	                       "TO DISK = N'\\\\fs1\\ls\\_._.__Windows_x___DROP_DATABASE_mgc_--_"
+	                       "_20261128T140211Z_tail.trn'"));
+	steps_outcome_release(&out);
 	strbuf_release(&f.log);
 }
 
@@ -188,7 +195,7 @@ static void test_steps__safety_backup_is_copy_only(void **state)
 	assert_int_equal(run(&f, &s, &env, &out), 0);
 	assert_string_equal(strbuf_cstr(&f.log),
 	                    "SQL1\\PCHAT,1433| BACKUP DATABASE [it's] TO DISK = "
-	                    "N'\\\\fs1\\ls\\it''s_20261128T140211Z_safety-SQL1.bak' WITH COPY_ONLY, "
+	                    "N'\\\\fs1\\ls\\it_s_20261128T140211Z_safety-SQL1.bak' WITH COPY_ONLY, "
 	                    "INIT, CHECKSUM, STATS = 10;\n");
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
@@ -206,16 +213,16 @@ static void test_steps__seed_backs_up_then_restores_norecovery(void **state)
 	assert_int_equal(run(&f, &s, &e, &out), 0);
 	assert_string_equal(
 	        strbuf_cstr(&f.log),
-	        "sqla| BACKUP DATABASE [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed.bak' "
+	        "sqla| BACKUP DATABASE [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' "
 	        "WITH INIT, CHECKSUM, STATS = 10;\n"
-	        "sqla| BACKUP LOG [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed.trn' "
+	        "sqla| BACKUP LOG [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
 	        "WITH INIT, CHECKSUM, STATS = 10;\n"
 	        "sqlb| RESTORE FILELISTONLY FROM DISK = "
-	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed.bak';\n"
+	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak';\n"
 	        "sqlb| RESTORE DATABASE [mgc] FROM DISK = "
-	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed.bak' WITH NORECOVERY, REPLACE, "
+	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' WITH NORECOVERY, REPLACE, "
 	        "STATS = 10;\n"
-	        "sqlb| RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed.trn' "
+	        "sqlb| RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
 	        "WITH FILE = 1, NORECOVERY, STATS = 10;\n");
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
