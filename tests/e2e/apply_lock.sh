@@ -8,7 +8,7 @@
 spec_commit "Activate dc1's servers" pc1.dc1.lab pc2.dc1.lab
 pool_wrapper slow 'sleep 2'
 
-(exec "$PCDR" apply --config "$TMP/slow.yaml" --repo "$TMP/specs" --auto-approve \
+(trap - EXIT; exec "$PCDR" apply --config "$TMP/slow.yaml" --repo "$TMP/specs" --auto-approve \
 	>"$TMP/first.out" 2>"$TMP/first.err") &
 first=$!
 for _ in $(seq 1 100); do [ -s "$LEASE" ] && break; sleep 0.1; done
