@@ -22,6 +22,7 @@
 #include "util/xalloc.h"
 
 #define APPLY_MAX_WAVE 16
+#define APPLY_RENEW_MS (30 * 1000) /* during long steps */
 
 const char *apply_result_name(enum apply_result r)
 {
@@ -80,6 +81,7 @@ static void on_progress(void *ctx, const char *instance, int percent)
 	struct step_job *j = ctx;
 
 	progress_step_percent(j->c->progress, j->idx + 1, instance, percent);
+	apply_renew(j->c, APPLY_RENEW_MS); /* a long backup must not outlive the lease */
 }
 
 static int run_pool(struct apply_ctx *c, const struct plan_step *s)
@@ -133,6 +135,12 @@ static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_st
 			n++;
 		}
 	steps_env_of(&env, c, s, fresh);
+	if (!*env.backup_share &&
+	    (s->kind == PLAN_SQL_SEED || s->kind == PLAN_SQL_TAIL_LOG_BACKUP ||
+	     s->kind == PLAN_SQL_SAFETY_BACKUP || s->kind == PLAN_SQL_CATCH_UP))
+		return err_set(ERR_INVALID, "%s needs a backup share, and the spec names none "
+		                            "(logShipping: none)",
+		               plan_step_kind_name(s->kind));
 	conn = steps_conn_new(targets, n, on_progress, j);
 	steps_conn_io(&io, conn);
 	rc = steps_run(&st->outcome, s, &env, &io);
@@ -287,10 +295,15 @@ static void run_wave(struct apply_ctx *c, const size_t *wave, size_t n)
 			pthread_join(threads[k], NULL);
 }
 
-static void renew(struct apply_ctx *c)
+void apply_renew(struct apply_ctx *c, int64_t every_ms)
 {
+	int64_t now = now_ms();
+
 	pthread_mutex_lock(&c->lock_mu);
-	(void)lock_renew(c->lock); /* a lost lease is seen by the next epoch check */
+	if (now - c->renewed_ms >= every_ms) {
+		(void)lock_renew(c->lock); /* a lost lease is seen by the next epoch check */
+		c->renewed_ms = now;
+	}
 	pthread_mutex_unlock(&c->lock_mu);
 }
 
@@ -310,7 +323,7 @@ int apply_exec(struct apply_ctx *c)
 				             c->steps[wave[k]].error);
 		if (rc < 0)
 			break;
-		renew(c);
+		apply_renew(c, 0);
 	}
 	for (size_t i = 0; i < c->plan->n_steps; i++)
 		if (c->steps[i].result == APPLY_PENDING)

@@ -41,7 +41,8 @@ struct apply_ctx {
 	const struct plan *plan;
 	struct progress *progress;
 	struct lock *lock;
-	pthread_mutex_t lock_mu; /* lock_renew / lock_check_epoch */
+	pthread_mutex_t lock_mu; /* lock_renew / lock_check_epoch / renewed_ms */
+	int64_t renewed_ms;      /* monotonic time of the last renewal */
 	char stamp[32];          /* "20261128T140211Z" */
 	bool allow_data_loss;
 	unsigned wait_s;
@@ -66,6 +67,9 @@ bool apply_done(const struct model *m, const struct plan_step *s);
 int apply_precondition(const struct model *m, const struct plan_step *s);
 /* Poll until the postcondition holds: 0, ERR_TIMEOUT, or ERR_CONFLICT when interrupted. */
 int apply_wait_done(struct apply_ctx *c, const struct plan_step *s);
+
+/* Renew the lease when the last renewal is older than `every_ms`. */
+void apply_renew(struct apply_ctx *c, int64_t every_ms);
 
 /* Run every step that can run; 0 or the failed step's error. */
 int apply_exec(struct apply_ctx *c);

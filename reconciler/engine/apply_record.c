@@ -115,7 +115,8 @@ json_t *apply_record(struct apply_ctx *c, const char *result, const struct model
 	set_str(r, "pool_state_after", after && after->pool.reachable ? sa : NULL);
 	set_str(r, "kind", audit_kind(d->topo.home, from, intent ? d->topo.primary : to,
 	                              before->pool.reachable ? sb : NULL,
-	                              after && after->pool.reachable ? sa : NULL, (int)run));
+	                              after && after->pool.reachable ? sa : NULL,
+	                              (int)(intent ? c->plan->n_steps : run)));
 	if (!intent) {
 		char when[32];
 		time_t t = time(NULL);
