@@ -186,6 +186,7 @@ enum sqlstmt_kind {
 	ST_WHILE,   /* WHILE expr body[0] */
 	ST_TRY,     /* BEGIN TRY body[0] END TRY BEGIN CATCH body[1] END CATCH */
 	ST_KILL,    /* KILL session_id (expr) */
+	ST_ADMIN,   /* BACKUP, RESTORE, CREATE/ALTER/DROP DATABASE and ENDPOINT: adm */
 	ST_BREAK,
 	ST_CONTINUE,
 };
@@ -212,6 +213,8 @@ struct sqlassign { /* UPDATE SET col = expr */
 	const char *col;
 	struct sqlexpr *value;
 };
+
+struct sqladmin; /* admin.h */
 
 struct sqlstmt {
 	enum sqlstmt_kind kind;
@@ -242,6 +245,7 @@ struct sqlstmt {
 	bool with_log;         /* RAISERROR ... WITH LOG */
 	struct sqlstmt **body; /* BLOCK, IF then (body[0]) / else (body[1]) */
 	size_t n_body;
+	struct sqladmin *adm; /* ST_ADMIN */
 };
 
 struct sqlbatch {

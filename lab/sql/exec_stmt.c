@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lab/sql/admin.h"
+#include "lab/sql/dblog.h"
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
 
@@ -317,6 +319,8 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 
 	if (st->kind == ST_EXEC)
 		return st->expr ? exec_exec_string(c, st) : sqlexec_exec(c, st);
+	if (st->kind == ST_ADMIN)
+		return sqladmin_exec(c, st);
 	pthread_mutex_lock(&c->inst->lock);
 	switch (st->kind) {
 	case ST_SELECT:
@@ -366,6 +370,7 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		c->rowcount = 0;
 	if (rc == 0 && st->kind == ST_SET_VAR)
 		c->rowcount = 1;
+	dblog_stmt_end(c->s); /* a change outside a transaction commits now */
 	if (rc && (st->kind == ST_SET_OPTION || st->kind == ST_DECLARE || st->kind == ST_SET_VAR ||
 	           st->kind == ST_PRINT || st->kind == ST_THROW))
 		sqlout_done(c, LAB_DONE_ERROR, 0, 0);

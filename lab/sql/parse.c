@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lab/sql/admin.h"
 #include "lab/sql/parser.h"
 #include "util/vec.h"
 
@@ -474,6 +475,8 @@ static int parse_keyword_stmt(struct parser *p, struct sqlstmt *s)
 {
 	struct sqltok *t = pcur(p);
 
+	if (sqlparse_is_admin(p))
+		return sqlparse_admin(p, s);
 	p->i++;
 	if (sqllex_is(t, "USE")) {
 		s->kind = ST_USE;

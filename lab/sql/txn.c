@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lab/sql/dblog.h"
 #include "lab/sql/exec.h"
 #include "lab/sql/value.h"
 #include "util/xalloc.h"
@@ -55,6 +56,7 @@ bool txn_active(const struct lab_session *s)
 void txn_log_insert(struct lab_session *s, const struct sqldb *db, const struct sqltable *t,
                     struct lab_value *row)
 {
+	dblog_touch(s, (struct sqldb *)db, t, row, false);
 	if (txn_active(s))
 		push(s, UNDO_INSERT, db, t)->row = row;
 }
@@ -63,6 +65,7 @@ void txn_log_insert(struct lab_session *s, const struct sqldb *db, const struct 
 bool txn_log_delete(struct lab_session *s, const struct sqldb *db, const struct sqltable *t,
                     struct lab_value *row)
 {
+	dblog_touch(s, (struct sqldb *)db, t, NULL, false);
 	if (!txn_active(s))
 		return false;
 	push(s, UNDO_DELETE, db, t)->row = row;
@@ -75,6 +78,7 @@ bool txn_log_update(struct lab_session *s, const struct sqldb *db, const struct 
 {
 	struct sqlundo *u;
 
+	dblog_touch(s, (struct sqldb *)db, t, NULL, false);
 	if (!txn_active(s))
 		return false;
 	u = push(s, UNDO_UPDATE, db, t);
@@ -86,12 +90,14 @@ bool txn_log_update(struct lab_session *s, const struct sqldb *db, const struct 
 
 void txn_log_create(struct lab_session *s, const struct sqldb *db, const struct sqltable *t)
 {
+	dblog_touch(s, (struct sqldb *)db, t, NULL, true);
 	if (txn_active(s))
 		push(s, UNDO_CREATE, db, t);
 }
 
 bool txn_log_drop(struct lab_session *s, const struct sqldb *db, struct sqltable *t)
 {
+	dblog_touch(s, (struct sqldb *)db, t, NULL, false);
 	if (!txn_active(s))
 		return false;
 	push(s, UNDO_DROP, db, t)->table = t;

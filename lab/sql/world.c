@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "lab/sql/dblog.h"
 #include "lab/sql/value.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -167,6 +168,7 @@ void world_db_free(struct sqldb *db)
 	for (size_t i = 0; i < db->tables.len; i++)
 		world_table_free(db->tables.items[i]);
 	vec_free(&db->tables);
+	dblog_free(db->log);
 	free(db->name);
 	free(db);
 }

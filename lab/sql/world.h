@@ -83,6 +83,7 @@ struct sqldb {
 	struct sqlmirror mirror;
 	struct sqlrecovery recovery;
 	VEC(struct sqltable *) tables;
+	struct dblog *log; /* dblog.c: user databases, created on first use */
 };
 
 struct sqlendpoint {
@@ -117,6 +118,10 @@ struct sqllogin {
 	char *password;
 	bool sysadmin;
 };
+
+struct worldfaults;
+struct dblog;
+struct agentset;
 
 struct lab_world {
 	struct sqlinstance **inst;
