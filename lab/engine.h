@@ -161,4 +161,47 @@ int lab_session_rpc(struct lab_session *session, const char *proc,
 /* Batches received on this session (for tests that count round trips). */
 uint64_t lab_session_batches(const struct lab_session *session);
 
+/*
+ * The lab clock (lab/sql/clock.c): what GETDATE() and SQL Server Agent
+ * read. It runs `scale` times faster than the wall clock from `lab_us`
+ * (lab time at the moment of the call; 0 = the wall clock now). Set once
+ * by the daemon before serving; a process that never sets it runs on
+ * the wall clock.
+ */
+void lab_clock_set(double scale, int64_t lab_us);
+int64_t lab_clock_now_us(void);
+double lab_clock_scale(void);
+
+/*
+ * Faults (lab/sql/fault.c), driven by the daemon's control verbs. Each
+ * returns 0, or ERR_NOTFOUND/ERR_INVALID with err_last() saying why.
+ * Stopping an instance marks it down for the engine (mirroring, share,
+ * Agent); closing its listener and connections is lab/server.c's part.
+ * Rebuild replaces an instance's databases with a fresh install of the
+ * topology's (new GUIDs, new recovery fork, ONLINE) and closes its
+ * sessions' state; its connections must already be gone.
+ */
+int lab_world_instance_index(const struct lab_world *world, const char *name);
+const char *lab_world_instance_site(const struct lab_world *world, size_t i);
+void lab_world_set_running(struct lab_world *world, size_t i, bool running);
+bool lab_world_running(const struct lab_world *world, size_t i);
+int lab_world_partition(struct lab_world *world, const char *site_a, const char *site_b);
+void lab_world_heal(struct lab_world *world);
+void lab_world_set_latency(struct lab_world *world, size_t i, int ms);
+/* Sleep for instance i's latency (the TDS layer calls it per request). */
+void lab_world_delay(struct lab_world *world, size_t i);
+void lab_world_set_throughput(struct lab_world *world, double mbps);
+int lab_world_rebuild(struct lab_world *world, size_t i, const struct lab_topo_instance *ti);
+/* The share folder (absolute) and UNC name, NULL without a lab dir. */
+const char *lab_world_share_dir(const struct lab_world *world);
+
+/*
+ * SQL Server Agent (lab/sql/agent.c): one thread per instance that runs
+ * enabled jobs on their schedules on the lab clock and the jobs
+ * sp_start_job asks for. Start after lab_world_create, stop before
+ * lab_world_save. 0 or ERR_GENERIC.
+ */
+int lab_agent_start(struct lab_world *world);
+void lab_agent_stop(struct lab_world *world);
+
 #endif

@@ -4,8 +4,9 @@
  * sp_executesql, with its parameter rules (@statement and @params must
  * be Unicode: 214; declared parameters may be passed by name or position;
  * a missing one is 8178; an unknown name is 8145) and OUTPUT parameters
- * copied back to the caller's variables. Log shipping, Agent and
- * mirroring procedures come with the next issue and register here.
+ * copied back to the caller's variables. SQL Server Agent and log
+ * shipping procedures live in agentproc*.c and logship*.c and register
+ * here; the mirroring ones come with their own files.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "lab/sql/catalog.h"
 #include "lab/sql/exec.h"
+#include "lab/sql/logship.h"
 #include "lab/sql/value.h"
 
 static int need_unicode(struct sqlctx *c, const struct procarg *a, const char *param, int line)
@@ -232,6 +234,29 @@ struct procdef {
 static const struct procdef procs[] = {
         {"sp_executesql", sp_executesql},
         {"sp_who", sp_who},
+        /* SQL Server Agent (agentproc*.c, agenthelp.c) */
+        {"sp_add_job", agentproc_add_job},
+        {"sp_add_jobstep", agentproc_add_jobstep},
+        {"sp_add_jobserver", agentproc_add_jobserver},
+        {"sp_add_schedule", agentproc_add_schedule},
+        {"sp_attach_schedule", agentproc_attach_schedule},
+        {"sp_add_jobschedule", agentproc_add_jobschedule},
+        {"sp_update_job", agentproc_update_job},
+        {"sp_delete_job", agentproc_delete_job},
+        {"sp_start_job", agentproc_start_job},
+        {"sp_stop_job", agentproc_stop_job},
+        {"sp_help_job", agentproc_help_job},
+        /* log shipping (logship*.c) */
+        {"sp_add_log_shipping_primary_database", logship_add_primary_database},
+        {"sp_add_log_shipping_primary_secondary", logship_add_primary_secondary},
+        {"sp_add_log_shipping_secondary_primary", logship_add_secondary_primary},
+        {"sp_add_log_shipping_secondary_database", logship_add_secondary_database},
+        {"sp_delete_log_shipping_primary_database", logship_del_primary_database},
+        {"sp_delete_log_shipping_primary_secondary", logship_del_primary_secondary},
+        {"sp_delete_log_shipping_secondary_database", logship_del_secondary_database},
+        {"sp_delete_log_shipping_secondary_primary", logship_del_secondary_primary},
+        {"sp_help_log_shipping_monitor", logship_help_monitor},
+        {"sp_help_log_shipping_primary_database", logship_help_primary_database},
 };
 
 int sqlproc_call(struct sqlctx *c, const struct sqlname *name, struct procarg *args, size_t n_args,

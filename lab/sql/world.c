@@ -198,7 +198,7 @@ static void add_endpoint(struct sqlinstance *inst, int32_t id, const char *name,
 	vec_push(&inst->endpoints, e);
 }
 
-static int instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti)
+int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti)
 {
 	static const char *const sys[] = {"master", "tempdb", "model", "msdb"};
 
@@ -246,7 +246,7 @@ static int instance_create(struct sqlinstance **out, struct lab_world *w,
 	*out = inst;
 	rc = w->state_dir ? persist_load_instance(inst, w->state_dir) : 1;
 	if (rc == 1)
-		rc = instance_fresh(inst, ti);
+		rc = world_instance_fresh(inst, ti);
 	return rc;
 }
 
@@ -281,6 +281,7 @@ int lab_world_create(struct lab_world **out, const struct lab_topology *topo, co
 		w->logins[i].sysadmin = topo->logins[i].sysadmin;
 	}
 	w->inst = xcalloc(topo->n_instances ? topo->n_instances : 1, sizeof(*w->inst));
+	world_faults_init(w, topo);
 	for (size_t i = 0; i < topo->n_instances && rc == 0; i++) {
 		rc = instance_create(&w->inst[i], w, &topo->instances[i]);
 		w->n_inst = i + 1;
@@ -297,6 +298,7 @@ void lab_world_free(struct lab_world *world)
 {
 	if (!world)
 		return;
+	lab_agent_stop(world); /* its threads use the instances */
 	for (size_t i = 0; i < world->n_inst; i++)
 		instance_free(world->inst[i]);
 	free(world->inst);
@@ -307,6 +309,7 @@ void lab_world_free(struct lab_world *world)
 		free(world->logins[i].password);
 	}
 	free(world->logins);
+	world_faults_free(world);
 	free(world->state_dir);
 	free(world);
 }

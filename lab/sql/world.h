@@ -129,6 +129,10 @@ struct lab_world {
 	struct sqllogin *logins;
 	size_t n_logins;
 	char *state_dir;
+	char *share_unc;            /* the backup share as instances name it; NULL: none */
+	char *share_dir;            /* the folder that holds it on this machine */
+	struct worldfaults *faults; /* fault.c: stopped instances, cuts, latency */
+	struct agentset *agents;    /* agent.c: one SQL Server Agent per instance */
 };
 
 struct sqlundo;
@@ -199,6 +203,29 @@ void txn_commit_all(struct lab_session *s);
 void txn_release(struct lab_session *s);
 /* Take a table out of its database without freeing it. */
 void world_table_detach(struct sqldb *db, struct sqltable *t);
+
+/*
+ * Faults (fault.c): what the fault verbs changed. Safe to call with or
+ * without an instance lock held (the fault state has its own).
+ * world_instance_running: false while `pcdr-lab stop` holds it down.
+ * world_link_up: both instances run and no partition cuts their sites
+ * (true for a == b). world_share_reachable: the instance runs and its
+ * site reaches the share's (the home site's). world_share_path maps a
+ * Windows path an instance names (the share's UNC, or a local
+ * `X:\dir\file` kept per instance under DIR/disks/<instance>/X/) to a
+ * file on this machine: 0, or -1 when no folder backs it (another UNC).
+ * world_throughput_mbps: MB/s that backup and restore move (0: no cost).
+ */
+bool world_instance_running(const struct sqlinstance *inst);
+bool world_link_up(const struct sqlinstance *a, const struct sqlinstance *b);
+bool world_share_reachable(const struct sqlinstance *inst);
+int world_share_path(const struct sqlinstance *inst, const char *winpath, char *out, size_t cap);
+double world_throughput_mbps(const struct lab_world *w);
+/* Build a fresh instance (system databases, then the topology's); the
+ * instance must hold no database (world.c). 0 or -1. */
+int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti);
+void world_faults_init(struct lab_world *w, const struct lab_topology *topo);
+void world_faults_free(struct lab_world *w);
 
 /* Persistence (persist.c). */
 int persist_save_instance(struct sqlinstance *inst, const char *dir);
