@@ -176,6 +176,7 @@ int sqleval_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 	struct sqlvar *v;
 	struct rowset rs;
 
+	set(out, LAB_T_INT, 4, 10, 0, true); /* every path below may refine it */
 	switch (e->kind) {
 	case EX_LIT:
 		from_sqltype(out, &e->to, e->lit.is_null);
@@ -256,6 +257,7 @@ int sqlfunc_type(struct sqlctx *c, struct evalenv *env, const struct sqlexpr *e,
 	const char *n = e->name;
 	struct lab_column x;
 
+	set(out, LAB_T_NVARCHAR, 128, 0, 0, true); /* also with too few arguments */
 	if (e->kind == EX_GVAR)
 		return global_type(c, e, out);
 	if (!strcmp(n, "ERROR_MESSAGE")) {

@@ -291,6 +291,9 @@ static void test_sql_exec__huge_numbers_are_errors_not_ub(void **state)
 	EXPECT("SELECT CAST(1e300 AS bigint)",
 	       "msg 8115 16 1 L1 Arithmetic overflow error converting expression to data type "
 	       "bigint.\ndone 0x2 C1 0\n");
+	/* found by fuzz_lab_sql: result types of DATEADD with too few arguments */
+	EXPECT("SELECT COALESCE(DATEADD(day), 1), CASE WHEN 1 = 1 THEN NULL ELSE NULL END",
+	       "msg 174 15 1 L1 The DATEADD function requires 3 argument(s).\ndone 0x2 C1 0\n");
 	EXPECT("SELECT SUBSTRING('abc', 2, 9223372036854775807) AS s",
 	       "cols s:varchar(3)?\nrow 'bc'\ndone 0x10 C1 1\n");
 }
