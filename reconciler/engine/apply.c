@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "reconciler/audit/audit.h"
+#include "reconciler/core/planner.h"
 #include "reconciler/core/render.h"
 #include "reconciler/engine/apply_int.h"
 #include "reconciler/plan/plan_json.h"
@@ -224,25 +225,33 @@ static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_out
 	const char **secrets = secrets_of(c->p->config);
 	struct strbuf text = STRBUF_INIT;
 	struct audit *audit = NULL;
+	struct planner_opts popts = {0};
+	struct apply_previous prev;
 	char last[41];
 	int rc;
 
+	apply_previous_init(&prev);
 	if ((rc = take_lock(c)) < 0)
 		goto done;
 	ao.branch = c->p->config->audit.branch;
 	ao.no_push = !c->p->config->audit.push;
 	ao.secrets = secrets;
-	if ((rc = audit_open(&audit, c->p->src, &ao)) < 0)
+	if ((rc = audit_open(&audit, c->p->src, &ao)) < 0 ||
+	    (rc = audit_check_descends(audit, c->pp->spec->name, c->p->specs->commit.id,
+	                               c->opts->allow_rewind, last)) < 0 ||
+	    (rc = apply_previous_load(&prev, audit, c->p->src, c->p->config->source.folder,
+	                              c->pp->spec->name)) < 0)
 		goto done;
 	pipeline_observe(c->p, c->pp);
-	pipeline_plan(c->p, c->pp);
+	popts.allow_data_loss = c->p->allow_data_loss;
+	popts.previous = prev.ok ? &prev.desired : NULL;
+	planner_run(&c->pp->plan, &c->pp->desired, &c->pp->observed, &popts);
+	c->pp->planned = true;
 	c->plan = &c->pp->plan;
 	c->steps = xcalloc(c->plan->n_steps + 1, sizeof(*c->steps));
 	for (size_t i = 0; i < c->plan->n_steps; i++)
 		steps_outcome_init(&c->steps[i].outcome);
-	if ((saved && (rc = check_saved(c, saved)) < 0) ||
-	    (rc = audit_check_descends(audit, c->pp->spec->name, c->p->specs->commit.id,
-	                               c->opts->allow_rewind, last)) < 0)
+	if (saved && (rc = check_saved(c, saved)) < 0)
 		goto done;
 	render_text(c->plan, &text);
 	printf("spec commit %s: %s\n%s", c->p->specs->commit.short_id,
@@ -272,6 +281,7 @@ done:
 	}
 	free(c->steps);
 	c->steps = NULL;
+	apply_previous_release(&prev);
 	audit_free(audit);
 	if (c->lock)
 		lock_release(c->lock);

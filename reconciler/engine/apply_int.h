@@ -15,6 +15,8 @@
 #include "reconciler/config/config.h"
 #include "reconciler/engine/apply.h"
 #include "reconciler/engine/lock.h"
+#include "reconciler/source/gitsrc.h"
+#include "specs/spec.h"
 
 enum apply_result {
 	APPLY_PENDING = 0,
@@ -85,6 +87,21 @@ const char *apply_result_name(enum apply_result r);
 size_t apply_facts_moved(const json_t *facts, const struct model *observed, struct strbuf *moved);
 /* The value the planner would record for fact `key` in `observed` (arena copy). */
 const char *apply_fact_value(struct arena *arena, const struct model *observed, const char *key);
+
+/* The desired model of the last spec applied with success (apply_previous.c). */
+struct apply_previous {
+	struct gitsrc_specs *specs;
+	struct spec_set set;
+	struct arena arena;
+	struct model desired;
+	bool ok; /* desired holds it */
+};
+struct audit;
+void apply_previous_init(struct apply_previous *prev);
+/* 0 (prev->ok says whether there was one) or gitsrc's / desired's error. */
+int apply_previous_load(struct apply_previous *prev, struct audit *audit, struct gitsrc *src,
+                        const char *folder, const char *pool);
+void apply_previous_release(struct apply_previous *prev);
 
 /* The audit record of this apply (new reference). */
 json_t *apply_record(struct apply_ctx *c, const char *result, const struct model *after);
