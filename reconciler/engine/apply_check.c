@@ -181,9 +181,9 @@ bool apply_done(const struct model *m, const struct plan_step *s)
 	case PLAN_SQL_CATCH_UP:
 		return c && s->has_lsn && model_db_restoring(c) && model_lsn_cmp(c->lsn, s->lsn) >= 0;
 	case PLAN_SQL_TAIL_LOG_BACKUP:
-	case PLAN_SQL_SEED:
-		return (s->kind == PLAN_SQL_SEED ? peer : c) &&
-		       (s->kind == PLAN_SQL_SEED ? peer : c)->state == MODEL_DB_RESTORING;
+		return c && c->state == MODEL_DB_RESTORING;
+	case PLAN_SQL_SEED: /* a RESTORING copy off the source's chain still needs it */
+		return peer && c && peer->state == MODEL_DB_RESTORING && model_lineage_ok(peer, c);
 	case PLAN_SQL_RECOVER:
 		return c && c->state == MODEL_DB_ONLINE && !c->is_in_standby;
 	case PLAN_SQL_REMOVE_MIRRORING:
