@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lab/engine.h"
+#include "lab/labctl.h"
 #include "lab/server.h"
 #include "lab/topology.h"
 #include "util/err.h"
@@ -270,15 +271,21 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 {
 	struct lab_world *world = NULL;
 	struct lab_server *server = NULL;
+	struct labctl *ctl = NULL;
 	struct strbuf table = STRBUF_INIT;
 	char state[PATH_MAX], path[PATH_MAX];
 	int lock_fd = -1, error;
 
-	if ((error = lock_dir(dir, &lock_fd)) < 0 || (error = install_signals()) < 0 ||
-	    (error = lab_world_create(&world, topo, in_dir(state, sizeof(state), dir, "state"))) <
+	if ((error = lock_dir(dir, &lock_fd)) < 0 || (error = install_signals()) < 0)
+		goto fail;
+	labctl_clock_load(dir, o->clock_scale);
+	if ((error = lab_world_create(&world, topo, in_dir(state, sizeof(state), dir, "state"))) <
 	            0 ||
 	    (error = server_start(&server, world, o->base_port)) < 0 ||
+	    (error = lab_agent_start(world)) < 0 ||
+	    (error = labctl_start(&ctl, dir, world, server, topo)) < 0 ||
 	    (error = write_runtime_files(dir, server, topo)) < 0) {
+fail:
 		report(report_fd, "error", err_last());
 		goto done;
 	}
@@ -289,8 +296,12 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 	log_info("lab up in '%s': %zu instances", dir, server_count(server));
 	error = server_run(server, labd_stop_pipe[0]);
 	log_info("stopping: closing connections");
+	labctl_stop(ctl);
+	ctl = NULL;
+	lab_agent_stop(world);
 	server_free(server, LABD_STOP_SECONDS);
 	server = NULL;
+	labctl_clock_save(dir);
 	if (lab_world_save(world) < 0) {
 		log_error("cannot save the lab state: %s", err_last());
 		error = ERR_IO;
@@ -298,6 +309,7 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 	unlink(in_dir(path, sizeof(path), dir, "lab.pid"));
 	log_info("lab down");
 done:
+	labctl_stop(ctl);
 	server_free(server, LABD_STOP_SECONDS);
 	lab_world_free(world);
 	strbuf_release(&table);

@@ -22,6 +22,7 @@ struct labd_opts {
 	const char *topology; /* up: NULL = DIR/topology.yaml */
 	int base_port;        /* up: 0 = free ports */
 	bool foreground;      /* up: stay attached, log to stderr */
+	double clock_scale;   /* up: lab clock speed, 0 = as saved in DIR/clock (1) */
 };
 
 int labd_up(const struct labd_opts *opts);

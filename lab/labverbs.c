@@ -1,5 +1,5 @@
 /*
- * labverbs: argument handling shared by the pool, chat and verify verbs
+ * labverbs: argument handling shared by the pool, chat, verify and fault verbs
  * (--dir before or after the verb, -h), their dispatch, and `up` with
  * the host configuration for pcdr (DIR/pcdr.yaml). Each verb's work is in
  * its own file: lab/pool.c, lab/chat.c, lab/verify.c.
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lab/chat.h"
+#include "lab/labctl.h"
 #include "lab/labfile.h"
 #include "lab/pool.h"
 #include "lab/verify.h"
@@ -55,6 +56,37 @@ static const struct labverb labverbs[] = {
          "  (except messages acknowledged at or after TIME, UTC\n"
          "  YYYY-MM-DDTHH:MM:SS[.ffffff][Z]), nothing is present twice and no\n"
          "  message was acknowledged by a copy that was not the authority.\n"},
+        /* faults: lab/labctl_client.c sends them to the running lab */
+        {"stop", labctl_main_stop,
+         "usage: pcdr-lab --dir DIR stop INSTANCE|SITE\n"
+         "  stop an instance, or every instance of a site: its listener closes (connecting\n"
+         "  is refused), its connections drop, its Agent stops; its state survives.\n"},
+        {"start", labctl_main_start,
+         "usage: pcdr-lab --dir DIR start INSTANCE|SITE\n"
+         "  start a stopped instance (or site) again on the same port.\n"},
+        {"partition", labctl_main_partition,
+         "usage: pcdr-lab --dir DIR partition SITE SITE\n"
+         "  cut the link between two sites: database mirroring and share access across\n"
+         "  the cut fail; clients inside a site still connect (the share is in the home site).\n"},
+        {"heal", labctl_main_heal,
+         "usage: pcdr-lab --dir DIR heal\n"
+         "  restore every link cut by partition.\n"},
+        {"rebuild", labctl_main_rebuild,
+         "usage: pcdr-lab --dir DIR rebuild SITE\n"
+         "  reinstall every instance of SITE empty: system databases and the topology's\n"
+         "  databases (fresh GUIDs, new recovery fork, ONLINE), as after a total loss.\n"},
+        {"lose-file", labctl_main_lose_file,
+         "usage: pcdr-lab --dir DIR lose-file PATH\n"
+         "  delete PATH (relative to the share, or under its UNC name) from the share.\n"},
+        {"corrupt-file", labctl_main_corrupt_file,
+         "usage: pcdr-lab --dir DIR corrupt-file PATH\n"
+         "  damage PATH in the share (16 bytes in its middle are flipped).\n"},
+        {"latency", labctl_main_latency,
+         "usage: pcdr-lab --dir DIR latency INSTANCE MS\n"
+         "  delay every response of INSTANCE by MS milliseconds (0 removes it).\n"},
+        {"throughput", labctl_main_throughput,
+         "usage: pcdr-lab --dir DIR throughput MBPS\n"
+         "  the MB/s that BACKUP and RESTORE move (their duration follows the size).\n"},
 };
 
 #define N_LABVERBS (sizeof(labverbs) / sizeof(labverbs[0]))

@@ -19,6 +19,7 @@ enum opt_bit {
 	OPT_TOPOLOGY = 1 << 1,
 	OPT_BASE_PORT = 1 << 2,
 	OPT_FOREGROUND = 1 << 3,
+	OPT_CLOCK_SCALE = 1 << 4,
 };
 
 struct verb {
@@ -33,11 +34,15 @@ struct verb {
 static int cmd_help(const struct labd_opts *opts);
 
 static const struct verb verbs[] = {
-        {"up", labverbs_up, OPT_DIR | OPT_TOPOLOGY | OPT_BASE_PORT | OPT_FOREGROUND, OPT_DIR,
-         "pcdr-lab up [--topology FILE] --dir DIR [--base-port N] [--foreground]",
+        {"up", labverbs_up,
+         OPT_DIR | OPT_TOPOLOGY | OPT_BASE_PORT | OPT_FOREGROUND | OPT_CLOCK_SCALE, OPT_DIR,
+         "pcdr-lab up [--topology FILE] --dir DIR [--base-port N] [--clock-scale N] "
+         "[--foreground]",
          "start the lab in the background and wait until every instance accepts "
          "connections;\n    --topology is needed the first time (it is copied to DIR), "
-         "--base-port N\n    puts instance i on port N+i (default: free ports)"},
+         "--base-port N\n    puts instance i on port N+i (default: free ports), "
+         "--clock-scale N runs the\n    lab clock (GETDATE, SQL Server Agent) N times "
+         "faster than real time (kept in DIR)"},
         {"down", labd_down, OPT_DIR, OPT_DIR, "pcdr-lab --dir DIR down",
          "save the lab's state and stop it; waits until the process is gone"},
         {"status", labd_status, OPT_DIR, OPT_DIR, "pcdr-lab --dir DIR status",
@@ -50,6 +55,23 @@ static const struct verb verbs[] = {
          "simulated chat servers writing to mgc, each acknowledged message in DIR/ledger"},
         {"verify", NULL, 0, 0, "pcdr-lab --dir DIR verify [--allow-loss-after TIME]",
          "check DIR/ledger against the database the pool uses now (exit 1: loss)"},
+        {"stop", NULL, 0, 0, "pcdr-lab --dir DIR stop INSTANCE|SITE",
+         "stop an instance or a site (connections refused, state kept)"},
+        {"start", NULL, 0, 0, "pcdr-lab --dir DIR start INSTANCE|SITE",
+         "start a stopped instance or site again"},
+        {"partition", NULL, 0, 0, "pcdr-lab --dir DIR partition SITE SITE",
+         "cut two sites apart: mirroring and share access across the cut fail"},
+        {"heal", NULL, 0, 0, "pcdr-lab --dir DIR heal", "restore every cut link"},
+        {"rebuild", NULL, 0, 0, "pcdr-lab --dir DIR rebuild SITE",
+         "reinstall a site's instances empty, with fresh mgc/mgccomp"},
+        {"lose-file", NULL, 0, 0, "pcdr-lab --dir DIR lose-file PATH",
+         "delete a file from the backup share"},
+        {"corrupt-file", NULL, 0, 0, "pcdr-lab --dir DIR corrupt-file PATH",
+         "damage a file in the backup share"},
+        {"latency", NULL, 0, 0, "pcdr-lab --dir DIR latency INSTANCE MS",
+         "delay every round trip to an instance"},
+        {"throughput", NULL, 0, 0, "pcdr-lab --dir DIR throughput MBPS",
+         "the speed of BACKUP and RESTORE"},
         {"help", cmd_help, 0, 0, "pcdr-lab help", "show this help"},
 };
 
@@ -114,6 +136,7 @@ static int parse_option(const struct verb *v, int argc, char **argv, int *i, str
 	               : !strcmp(a, "--topology")   ? OPT_TOPOLOGY
 	               : !strcmp(a, "--base-port")  ? OPT_BASE_PORT
 	               : !strcmp(a, "--foreground") ? OPT_FOREGROUND
+	               : !strcmp(a, "--clock-scale") ? OPT_CLOCK_SCALE
 	                                            : 0;
 
 	if (a[0] != '-')
@@ -132,7 +155,13 @@ static int parse_option(const struct verb *v, int argc, char **argv, int *i, str
 		o->dir = argv[*i];
 	else if (bit == OPT_TOPOLOGY)
 		o->topology = argv[*i];
-	else if (parse_port(argv[*i], &o->base_port) < 0)
+	else if (bit == OPT_CLOCK_SCALE) {
+		char *end = NULL;
+
+		o->clock_scale = strtod(argv[*i], &end);
+		if (!*argv[*i] || *end || !(o->clock_scale > 0) || o->clock_scale > 1e6)
+			return usage_error(v, "bad --clock-scale '%s' (a number above 0)", argv[*i]);
+	} else if (parse_port(argv[*i], &o->base_port) < 0)
 		return usage_error(v, "bad port '%s'", argv[*i]);
 	return 1;
 }
@@ -152,7 +181,7 @@ static const struct verb *find_verb(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct labd_opts o = {NULL, NULL, 0, false};
+	struct labd_opts o = {NULL, NULL, 0, false, 0};
 	const struct verb *v = NULL;
 	unsigned seen = 0;
 	int i, rc;

@@ -3,13 +3,17 @@
  * accepts on every instance's listener; each connection gets a detached
  * thread that runs labconn_serve and is kept in a registry so that stop
  * can shut its socket down (which ends the read it is blocked in, and
- * makes a running statement see sink->cancelled()) and wait for it. No
- * protocol here, and no files: lab/labd.c writes ports and config.
+ * makes a running statement see sink->cancelled()) and wait for it.
+ * `pcdr-lab stop` closes an instance's listener (connecting is refused)
+ * and shuts its connections down; `start` listens on the same port
+ * again. No protocol here, and no files: lab/labd.c writes ports and
+ * config.
  */
 #include "lab/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -34,6 +38,7 @@ struct listener {
 	uint16_t port;
 	const char *name;
 	uint16_t next_spid;
+	bool down; /* pcdr-lab stop: the listener stays closed */
 };
 
 struct conn_job {
@@ -52,6 +57,8 @@ struct lab_server {
 	pthread_cond_t idle;
 	struct conn_job *jobs; /* live connections */
 	size_t active;
+	int wake[2];           /* server_set_up -> server_run: listeners changed */
+	uint64_t changes, applied;
 };
 
 static int listen_on(struct listener *l, int port)
@@ -91,6 +98,11 @@ int server_start(struct lab_server **out, struct lab_world *world, int base_port
 	pthread_cond_init(&s->idle, NULL);
 	for (i = 0; i < s->n; i++)
 		s->ls[i].fd = -1;
+	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		s->wake[0] = s->wake[1] = -1;
+		error = err_set_errno(ERR_IO, "pipe");
+		goto done;
+	}
 	for (i = 0; i < s->n; i++) {
 		int port = base_port > 0 ? base_port + (int)i : 0;
 
@@ -167,6 +179,12 @@ static void accept_one(struct lab_server *s, size_t i)
 	s->ls[i].next_spid = s->ls[i].next_spid >= 32767 ? SERVER_FIRST_SPID
 	                                                 : (uint16_t)(s->ls[i].next_spid + 1);
 	pthread_mutex_lock(&s->lock);
+	if (s->ls[i].down) { /* stopped while the connection waited in the backlog */
+		pthread_mutex_unlock(&s->lock);
+		close(fd);
+		free(job);
+		return;
+	}
 	if (s->active >= SERVER_MAX_CONNECTIONS) {
 		pthread_mutex_unlock(&s->lock);
 		log_warn("%s: more than %d connections, refusing one", s->ls[i].name,
@@ -196,20 +214,50 @@ static void accept_one(struct lab_server *s, size_t i)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Close the listeners of stopped instances, reopen those started again
+ * (on their old port); called by server_run's thread only. */
+static void apply_changes(struct lab_server *s)
+{
+	char buf[64];
+
+	while (read(s->wake[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->ls[i].down && s->ls[i].fd >= 0) {
+			close(s->ls[i].fd);
+			s->ls[i].fd = -1;
+		} else if (!s->ls[i].down && s->ls[i].fd < 0 && listen_on(&s->ls[i], s->ls[i].port) < 0) {
+			log_error("%s: %s", s->ls[i].name, err_last());
+			if (s->ls[i].fd >= 0)
+				close(s->ls[i].fd);
+			s->ls[i].fd = -1;
+		}
+	}
+	s->applied = s->changes;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int server_run(struct lab_server *s, int stop_fd)
 {
-	struct pollfd *pfd = xcalloc(s->n + 1, sizeof(*pfd));
+	struct pollfd *pfd = xcalloc(s->n + 2, sizeof(*pfd));
 	int error = 0;
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		pfd[i].fd = s->ls[i].fd;
-		pfd[i].events = POLLIN;
-	}
-	pfd[s->n].fd = stop_fd;
-	pfd[s->n].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, s->n + 1, -1) < 0) {
+		pthread_mutex_lock(&s->lock);
+		for (i = 0; i < s->n; i++) {
+			pfd[i].fd = s->ls[i].fd; /* -1: poll ignores it */
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		pthread_mutex_unlock(&s->lock);
+		pfd[s->n].fd = stop_fd;
+		pfd[s->n].events = POLLIN;
+		pfd[s->n + 1].fd = s->wake[0];
+		pfd[s->n + 1].events = POLLIN;
+		if (poll(pfd, s->n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			error = err_set_errno(ERR_IO, "poll");
@@ -217,11 +265,53 @@ int server_run(struct lab_server *s, int stop_fd)
 		}
 		if (pfd[s->n].revents)
 			break;
+		if (pfd[s->n + 1].revents) {
+			apply_changes(s);
+			continue;
+		}
 		for (i = 0; i < s->n; i++)
 			if (pfd[i].revents & POLLIN)
 				accept_one(s, i);
 	}
 	free(pfd);
+	return error;
+}
+
+static size_t connections_of(struct lab_server *s, size_t i)
+{
+	size_t n = 0;
+
+	for (struct conn_job *job = s->jobs; job; job = job->next)
+		n += job->instance == i;
+	return n;
+}
+
+int server_set_up(struct lab_server *s, size_t i, bool up, int wait_seconds)
+{
+	struct timespec until;
+	uint64_t want;
+	char b = 1;
+	int error = 0;
+
+	if (i >= s->n)
+		return err_set(ERR_NOTFOUND, "no instance %zu", i);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_seconds;
+	pthread_mutex_lock(&s->lock);
+	s->ls[i].down = !up;
+	want = ++s->changes;
+	if (write(s->wake[1], &b, 1) < 0 && errno != EAGAIN)
+		error = err_set_errno(ERR_IO, "cannot wake the listener thread");
+	for (struct conn_job *job = s->jobs; !up && job; job = job->next)
+		if (job->instance == i)
+			shutdown(job->fd, SHUT_RDWR);
+	while (!error && (s->applied < want || (!up && connections_of(s, i) > 0)))
+		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) == ETIMEDOUT) {
+			error = err_set(ERR_TIMEOUT, "'%s' did not %s in %d s", s->ls[i].name,
+			                up ? "start" : "stop", wait_seconds);
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
 	return error;
 }
 
@@ -253,6 +343,10 @@ void server_free(struct lab_server *s, int wait_seconds)
 	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
 	free(s->ls);
 	free(s);
 }

@@ -8,6 +8,7 @@
 #ifndef PCDR_LAB_SERVER_H
 #define PCDR_LAB_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,15 @@ uint16_t server_port(const struct lab_server *server, size_t i);
 
 /* Accept connections until `stop_fd` becomes readable. 0, or ERR_IO. */
 int server_run(struct lab_server *server, int stop_fd);
+
+/*
+ * Stop (up = false) or start instance i's listener: stopping closes it,
+ * so connecting is refused, and shuts every connection to the instance
+ * down; starting listens on the same port again. Waits (up to
+ * wait_seconds) until the listener thread applied it and, when stopping,
+ * the connections are gone. 0, ERR_TIMEOUT or ERR_IO.
+ */
+int server_set_up(struct lab_server *server, size_t i, bool up, int wait_seconds);
 
 /* Close the listeners, shut every connection down, wait (up to
  * `wait_seconds`) for their threads, free. Accepts NULL. */

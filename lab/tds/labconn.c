@@ -622,6 +622,7 @@ static int dispatch(struct labconn *c, const struct wire_msg *msg)
 		         c->spid, msg->type);
 		return -1;
 	}
+	lab_world_delay(c->world, c->instance); /* pcdr-lab latency: every round trip */
 	if (msg->last_status & WIRE_ST_IGNORE) {
 		finish_response(c, false);
 		return 0;

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# End-to-end: the lab's fault verbs against a running lab, seen by a real
+# client (tsql). stop/start of an instance and of a site (connections
+# refused, then accepted, state kept), partition/heal (clients inside a
+# site still connect), latency measurable on a round trip, lose-file and
+# corrupt-file changing the share, rebuild giving fresh databases, every
+# fault logged with the lab clock, and the usage errors.
+. "$TOP/tests/lib.sh"
+
+TOPO="$TOP/examples/lab/topology.yaml"
+
+sql() {
+	printf '%s\ngo\nexit\n' "$2" |
+		timeout 30 tsql -S "$1" -U "$PCDR_SQL_USER" -P "$PCDR_SQL_PASSWORD" 2>&1
+}
+
+LAB_DIR="$TMP/lab"
+"$PCDR_LAB" up --topology "$TOPO" --dir "$LAB_DIR" --clock-scale 60 >"$TMP/up.log" 2>&1 || {
+	cat "$TMP/up.log"
+	echo "not ok - lab did not start"
+	exit 1
+}
+# shellcheck disable=SC1091
+. "$LAB_DIR/env"
+like "$(cat "$LAB_DIR/clock")" "^scale 60" "up --clock-scale keeps the scale in DIR/clock"
+
+# --- usage ---------------------------------------------------------------------
+"$PCDR_LAB" --dir "$LAB_DIR" stop >/dev/null 2>&1
+is "$?" 129 "stop without an instance is a usage error"
+"$PCDR_LAB" --dir "$LAB_DIR" stop nosuch.lab >"$TMP/out" 2>&1
+is "$?" 1 "stop of an unknown instance is refused"
+like "$(cat "$TMP/out")" "no instance or site 'nosuch.lab'" "the refusal names it"
+"$PCDR_LAB" --dir "$TMP/nolab" heal >/dev/null 2>&1
+is "$?" 2 "a fault verb without a running lab exits 2"
+
+# --- stop and start an instance ---------------------------------------------------
+sql sqla.dc1.lab "INSERT INTO mgc.dbo.tblServerIdentity VALUES (42, N'net.tcp://x', GETUTCDATE())" >/dev/null
+out=$("$PCDR_LAB" --dir "$LAB_DIR" stop sqla.dc1.lab)
+is "$?" 0 "stop an instance"
+like "$out" "'sqla.dc1.lab' stopped" "stop says what it stopped"
+unlike "$(sql sqla.dc1.lab "SELECT 1")" "\(1 row affected\)" "a stopped instance refuses connections"
+like "$(sql sqlb.dc1.lab "SELECT 1 AS x")" "\(1 row affected\)" "its neighbour still answers"
+"$PCDR_LAB" --dir "$LAB_DIR" start sqla.dc1.lab >/dev/null
+is "$?" 0 "start it again"
+like "$(sql sqla.dc1.lab "SELECT serverID FROM mgc.dbo.tblServerIdentity")" "42" \
+	"after start it accepts connections and its data survived"
+
+# --- stop and start a site --------------------------------------------------------
+out=$("$PCDR_LAB" --dir "$LAB_DIR" stop dc2)
+like "$out" "'sqla.dc2.lab' stopped, 'sqlb.dc2.lab' stopped" "stop a site stops its instances"
+unlike "$(sql sqla.dc2.lab "SELECT 1")" "\(1 row affected\)" "site stopped: sqla.dc2.lab refuses"
+unlike "$(sql sqlb.dc2.lab "SELECT 1")" "\(1 row affected\)" "site stopped: sqlb.dc2.lab refuses"
+"$PCDR_LAB" --dir "$LAB_DIR" start dc2 >/dev/null
+like "$(sql sqlb.dc2.lab "SELECT 1 AS x")" "\(1 row affected\)" "site started: it answers again"
+
+# --- partition and heal -----------------------------------------------------------
+out=$("$PCDR_LAB" --dir "$LAB_DIR" partition dc1 dc2)
+is "$?" 0 "partition two sites"
+like "$out" "sites 'dc1' and 'dc2' cut apart" "partition says so"
+like "$(sql sqla.dc2.lab "SELECT 1 AS x")" "\(1 row affected\)" "clients inside a site still connect"
+"$PCDR_LAB" --dir "$LAB_DIR" partition dc1 dc9 >/dev/null 2>&1
+is "$?" 1 "partition with an unknown site is refused"
+"$PCDR_LAB" --dir "$LAB_DIR" heal >/dev/null
+is "$?" 0 "heal"
+
+# --- latency ----------------------------------------------------------------------
+rt() { # seconds for one round trip (login + one batch) to $1
+	local t0 t1
+	t0=$(date +%s.%N)
+	sql "$1" "SELECT 1" >/dev/null
+	t1=$(date +%s.%N)
+	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+}
+"$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab 400 >/dev/null
+is "$?" 0 "set a latency"
+slow=$(rt sqlb.dc1.lab)
+ok "$(awk -v t="$slow" 'BEGIN { exit !(t >= 0.4) }'; echo $?)" "a round trip takes at least 400 ms ($slow s)"
+"$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab 0 >/dev/null
+fast=$(rt sqlb.dc1.lab)
+ok "$(awk -v s="$slow" -v f="$fast" 'BEGIN { exit !(f < s - 0.3) }'; echo $?)" \
+	"latency 0 removes it ($fast s)"
+"$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab soon >/dev/null 2>&1
+is "$?" 1 "a latency that is not a number is refused"
+
+# --- throughput -------------------------------------------------------------------
+like "$("$PCDR_LAB" --dir "$LAB_DIR" throughput 50)" "50 MB/s" "throughput sets the backup speed"
+
+# --- lose-file and corrupt-file ---------------------------------------------------
+printf 'TAPE0123456789abcdefghijklmnopqrstuvwxyz0123456789\n' >"$LAB_DIR/share/mgc_x.trn"
+cp "$LAB_DIR/share/mgc_x.trn" "$TMP/orig"
+"$PCDR_LAB" --dir "$LAB_DIR" corrupt-file 'mgc_x.trn' >/dev/null
+is "$?" 0 "corrupt-file"
+ok "$(cmp -s "$TMP/orig" "$LAB_DIR/share/mgc_x.trn" && echo 1 || echo 0)" "the file changed"
+is "$(stat -c %s "$LAB_DIR/share/mgc_x.trn")" "$(stat -c %s "$TMP/orig")" "its size did not"
+"$PCDR_LAB" --dir "$LAB_DIR" lose-file '\\fs1.lab\pchat-ls\mgc_x.trn' >/dev/null
+is "$?" 0 "lose-file by its UNC name"
+ok "$([ -e "$LAB_DIR/share/mgc_x.trn" ] && echo 1 || echo 0)" "the file is gone"
+"$PCDR_LAB" --dir "$LAB_DIR" lose-file mgc_x.trn >"$TMP/out" 2>&1
+is "$?" 1 "losing a missing file is refused"
+"$PCDR_LAB" --dir "$LAB_DIR" lose-file ../topology.yaml >/dev/null 2>&1
+is "$?" 1 "a path out of the share is refused"
+
+# --- rebuild ----------------------------------------------------------------------
+q="SELECT CONVERT(nvarchar(36), database_guid) AS g FROM sys.database_recovery_status WHERE database_id = DB_ID(N'mgccomp')"
+before=$(sql sqla.dc2.lab "$q" | grep -oE '[0-9A-F]{8}-[0-9A-F-]{27}')
+sql sqla.dc2.lab "CREATE TABLE mgccomp.dbo.marker (a int)" >/dev/null
+out=$("$PCDR_LAB" --dir "$LAB_DIR" rebuild dc2)
+is "$?" 0 "rebuild a site"
+like "$out" "'sqla.dc2.lab' rebuilt, 'sqlb.dc2.lab' rebuilt" "rebuild names its instances"
+after=$(sql sqla.dc2.lab "$q" | grep -oE '[0-9A-F]{8}-[0-9A-F-]{27}')
+ok "$([ -n "$after" ] && [ "$after" != "$before" ] && echo 0 || echo 1)" "mgccomp has a fresh GUID"
+like "$(sql sqla.dc2.lab "SELECT COUNT(*) AS n FROM mgccomp.dbo.marker")" "Invalid object name" \
+	"the rebuilt database is empty"
+like "$(sql sqla.dc2.lab "SELECT name, state_desc FROM sys.databases WHERE database_id > 4")" \
+	"mgccomp[[:space:]]+ONLINE" "the topology's database is back ONLINE"
+
+# --- the log ------------------------------------------------------------------------
+log=$(cat "$LAB_DIR/lab.log")
+like "$log" "fault: 'sqla.dc1.lab' stopped \(lab clock\)" "lab.log records stop"
+like "$log" "fault: sites 'dc1' and 'dc2' cut apart" "lab.log records partition"
+like "$log" "fault: lost '" "lab.log records lose-file"
+like "$log" "fault: 'sqla.dc2.lab' rebuilt" "lab.log records rebuild"
+
+done_testing
