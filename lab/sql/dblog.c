@@ -122,8 +122,8 @@ int dblog_apply_records(struct sqldb *db, const uint8_t *data, size_t len, uint6
 			continue;
 		if (dblog_redo(db, p, n, apply))
 			return -1;
-		if (apply && db->log && lsn >= db->log->next)
-			db->log->next = lsn_succ(lsn);
+		if (apply && db->log)
+			dblog_keep(db->log, lsn, p, n);
 	}
 	return r.bad ? -1 : 0;
 }
@@ -178,10 +178,25 @@ uint64_t dblog_append(struct dblog *log, uint8_t *data, size_t len)
 	return r.lsn;
 }
 
+void dblog_keep(struct dblog *log, uint64_t lsn, const uint8_t *data, size_t len)
+{
+	struct dblogrec r = {lsn, NULL, len};
+
+	if (len) {
+		r.data = xmalloc(len);
+		memcpy(r.data, data, len);
+	}
+	vec_push(&log->recs, r);
+	if (lsn >= log->next)
+		log->next = lsn_succ(lsn);
+}
+
 void dblog_truncate(struct dblog *log, uint64_t lsn)
 {
 	size_t keep = 0;
 
+	if (lsn > log->trunc_lsn)
+		log->trunc_lsn = lsn;
 	for (size_t i = 0; i < log->recs.len; i++) {
 		if (log->recs.items[i].lsn < lsn)
 			free(log->recs.items[i].data);

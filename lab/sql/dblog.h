@@ -56,6 +56,7 @@ struct dblog {
 	uint64_t fork_point;       /* LSN where the current fork began (0 none) */
 	uint8_t prev_fork[16];
 	uint64_t mirror_sent; /* mirroring: records below this reached the mirror */
+	uint64_t trunc_lsn;   /* records below this were truncated away */
 	VEC(struct dbpending) pending;
 };
 
@@ -92,6 +93,9 @@ uint64_t dblog_append(struct dblog *log, uint8_t *data, size_t len);
 void dblog_image(struct strbuf *sb, const struct sqldb *db);
 /* Check (apply = false) or apply redo operations to `db`. 0 or -1. */
 int dblog_redo(struct sqldb *db, const uint8_t *data, size_t len, bool apply);
+/* Keep a copy of a record received from elsewhere (a restored log
+ * backup, the mirroring partner) under its own LSN. */
+void dblog_keep(struct dblog *log, uint64_t lsn, const uint8_t *data, size_t len);
 /* Drop retained records below `lsn`. */
 void dblog_truncate(struct dblog *log, uint64_t lsn);
 

@@ -16,6 +16,7 @@
 #include "lab/sql/admin.h"
 #include "lab/sql/dblog.h"
 #include "lab/sql/exec.h"
+#include "lab/sql/mirror.h"
 #include "lab/sql/value.h"
 
 struct sqldb *sqlexec_current_db(struct sqlctx *c)
@@ -321,6 +322,7 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		return st->expr ? exec_exec_string(c, st) : sqlexec_exec(c, st);
 	if (st->kind == ST_ADMIN)
 		return sqladmin_exec(c, st);
+	mirror_pump(c->inst); /* what the partner link changed meanwhile */
 	pthread_mutex_lock(&c->inst->lock);
 	switch (st->kind) {
 	case ST_SELECT:
@@ -375,5 +377,6 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 	           st->kind == ST_PRINT || st->kind == ST_THROW))
 		sqlout_done(c, LAB_DONE_ERROR, 0, 0);
 	pthread_mutex_unlock(&c->inst->lock);
+	mirror_pump(c->inst); /* a commit reaches the mirror before its DONE */
 	return rc;
 }

@@ -1,0 +1,159 @@
+/*
+ * test_sql_backup: BACKUP and RESTORE through T-SQL between two lab
+ * instances and the share: the bootstrap of a mirror (full + log WITH
+ * NORECOVERY), the LSN chain errors (4305, 4326, 4312, 3117, 3153), the
+ * REPLACE rules (3154, 3159), exclusive access (3101, 3102), the backup
+ * side (4208, 4214, 3036, 927, 3201), msdb history and HEADERONLY.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "test_dr_harness.h"
+
+static int setup(void **state)
+{
+	struct drfix *d = calloc(1, sizeof(*d));
+
+	*state = d;
+	return dr_open(d);
+}
+
+static int teardown(void **state)
+{
+	struct drfix *d = *state;
+
+	dr_close(d);
+	free(d);
+	return 0;
+}
+
+static void test_full_and_logs(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	out = run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL, v nvarchar(20) NULL);"
+	                 "INSERT INTO mgc.dbo.t VALUES (1, N'one');"
+	                 "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH INIT, "
+	                 "STATS = 50");
+	assert_has(out, "info 3211 0 1 L1 50 percent processed.");
+	assert_has(out, "info 3014 0 1 L1 BACKUP DATABASE successfully processed");
+	out = run(&d->f, "INSERT INTO mgc.dbo.t VALUES (2, N'two');"
+	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_1.trn' WITH INIT;"
+	                 "INSERT INTO mgc.dbo.t VALUES (3, N'three');"
+	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_2.trn' WITH INIT;"
+	                 "UPDATE mgc.dbo.t SET v = N'THREE' WHERE id = 3; DELETE FROM mgc.dbo.t "
+	                 "WHERE id = 1;"
+	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_3.trn' WITH INIT;");
+	assert_has(out, "BACKUP LOG successfully processed");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH "
+	              "NORECOVERY; SELECT state_desc FROM sys.databases WHERE name = 'mgc'");
+	assert_has(out, "RESTORE DATABASE successfully processed");
+	assert_has(out, "row 'RESTORING'");
+	out = run2(d, "SELECT * FROM mgc.dbo.t");
+	assert_has(out, "msg 927 14 1 L1 Database 'mgc' cannot be opened. It is in the middle of a "
+	                "restore.");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_2.trn' WITH "
+	              "NORECOVERY");
+	assert_has(out, "msg 4305 16 1 L1 The log in this backup set begins at LSN ");
+	assert_has(out, "msg 3013 16 1 L1 RESTORE LOG is terminating abnormally.");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_1.trn' WITH "
+	              "NORECOVERY");
+	assert_has(out, "RESTORE LOG successfully processed");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_1.trn' WITH "
+	              "NORECOVERY");
+	assert_has(out, "msg 4326 16 1 L1 The log in this backup set terminates at LSN ");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_2.trn' WITH "
+	              "NORECOVERY;"
+	              "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_3.trn' WITH "
+	              "RECOVERY;"
+	              "SELECT id, v FROM mgc.dbo.t ORDER BY id");
+	assert_has(out, "row 2 'two'\nrow 3 'THREE'\ndone");
+	out = run2(d, "RESTORE DATABASE mgc WITH RECOVERY");
+	assert_has(out, "msg 3153 16 1 L1 The database is already fully recovered.");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\mgc_3.trn'");
+	assert_has(out, "msg 3117 16 1 L1 The log or differential backup cannot be restored");
+	out = run2(d, "SELECT COUNT(*) FROM msdb.dbo.restorehistory");
+	assert_has(out, "row 4");
+}
+
+static void test_replace_rules(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	run(&d->f, "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' WITH INIT");
+	run2(d, "CREATE DATABASE mgc");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak'");
+	assert_has(out, "msg 3154 16 1 L1 The backup set holds a backup of a database other than "
+	                "the existing 'mgc' database.");
+	out = run(&d->f, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak'");
+	assert_has(out, "msg 3159 16 1 L1 The tail of the log for the database \"mgc\" has not "
+	                "been backed up.");
+	out = run(&d->f, "USE mgc; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
+	                 "WITH REPLACE");
+	assert_has(out, "msg 3102 16 1 L1 RESTORE DATABASE cannot process database 'mgc' because "
+	                "it is in use by this session.");
+	out = run2(d, "USE master; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
+	              "WITH REPLACE, RECOVERY; SELECT state_desc FROM sys.databases WHERE name = "
+	              "'mgc'");
+	assert_has(out, "row 'ONLINE'");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\nope.bak'");
+	assert_has(out, "msg 3201 16 1 L1 Cannot open backup device "
+	                "'\\\\fs1.lab\\pchat-ls\\nope.bak'. Operating system error 2(The system "
+	                "cannot find the file specified.).");
+	out = run2(d, "BACKUP DATABASE mgc TO DISK = N'\\\\elsewhere\\x\\nope.bak'");
+	assert_has(out, "msg 3201 16 1 L1");
+	assert_has(out, "msg 3013 16 1 L1 BACKUP DATABASE is terminating abnormally.");
+}
+
+static void test_backup_errors(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	out = run(&d->f, "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.trn'");
+	assert_has(out, "msg 4214 16 1 L1 BACKUP LOG cannot be performed because there is no "
+	                "current database backup.");
+	out = run(&d->f, "BACKUP LOG mgccomp TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.trn'");
+	assert_has(out, "msg 4208 16 1 L1 The statement BACKUP LOG is not allowed while the "
+	                "recovery model is SIMPLE.");
+	out = run(&d->f, "BACKUP DATABASE nosuch TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.bak'");
+	assert_has(out, "msg 911 16 1 L1");
+	out = run(&d->f, "BEGIN TRAN; BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.bak'; "
+	                 "ROLLBACK");
+	assert_has(out, "msg 3021 16 1 L1 Cannot perform a backup or restore operation within a "
+	                "transaction.");
+	/* tail-log backup: leaves the database RESTORING */
+	run(&d->f, "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\t.bak' WITH INIT");
+	out = run(&d->f, "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\t.trn' WITH INIT, "
+	                 "NORECOVERY; SELECT state_desc FROM sys.databases WHERE name = 'mgc'");
+	assert_has(out, "row 'RESTORING'");
+	out = run(&d->f, "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\t2.bak'");
+	assert_has(out, "msg 927 16 1 L1");
+	out = run(&d->f, "SELECT type, is_force_offline FROM msdb.dbo.backupset ORDER BY "
+	                 "backup_set_id");
+	assert_has(out, "row 'D' 0\nrow 'L' 1\n");
+	out = run(&d->f, "RESTORE HEADERONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\t.trn'");
+	assert_has(out, "BackupType:smallint");
+	assert_has(out, "'Transaction Log'");
+	out = run(&d->f, "RESTORE DATABASE mgc WITH STANDBY = N'D:\\undo.dat'; SELECT state_desc, "
+	                 "is_in_standby FROM sys.databases WHERE name = 'mgc'");
+	assert_has(out, "row 'ONLINE' 1");
+	out = run(&d->f, "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\t3.bak'");
+	assert_has(out, "msg 3036 16 1 L1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_full_and_logs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replace_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_backup_errors, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
