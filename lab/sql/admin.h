@@ -70,6 +70,9 @@ int mirror_endpoint_exec(struct sqlctx *c, const struct sqlstmt *st);
 /* ALTER DATABASE ... SET PARTNER/WITNESS (caller holds no lock). */
 int mirror_alter_exec(struct sqlctx *c, const struct sqlstmt *st, const struct sqladmopt *o);
 
+/* master.sys.xp_dirtree 'path', depth, file (dirtree.c). */
+int dirtree_xp(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status);
+
 /* Sessions other than `self` whose current database is `db_id`. */
 size_t admin_users(struct sqlinstance *inst, int32_t db_id, const struct lab_session *self);
 

@@ -87,6 +87,17 @@ struct dblog *dblog_of(struct sqldb *db)
 	db->log = xcalloc(1, sizeof(*db->log));
 	db->log->next = first_lsn(db);
 	db->log->begins_chain = true;
+	/* after a restart: the chain and the restore point survive in the
+	 * saved recovery fields; the image record below covers the gap */
+	db->log->last_log_backup = lsn_parse(db->recovery.last_log_backup_lsn);
+	if (db->log->last_log_backup) {
+		db->log->chain_first = db->log->last_log_backup;
+		db->log->begins_chain = false;
+	}
+	if (db->state == DB_RESTORING || db->is_in_standby) {
+		db->log->redo_next = lsn_parse(db->recovery.redo_start_lsn);
+		memcpy(db->log->redo_fork, db->recovery.recovery_fork_guid, 16);
+	}
 	dblog_image(&sb, db);
 	n = sb.len;
 	dblog_append(db->log, (uint8_t *)strbuf_detach(&sb, &n), n);

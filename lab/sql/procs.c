@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lab/sql/admin.h"
 #include "lab/sql/catalog.h"
 #include "lab/sql/exec.h"
 #include "lab/sql/logship.h"
@@ -234,6 +235,7 @@ struct procdef {
 static const struct procdef procs[] = {
         {"sp_executesql", sp_executesql},
         {"sp_who", sp_who},
+        {"xp_dirtree", dirtree_xp}, /* dirtree.c */
         /* SQL Server Agent (agentproc*.c, agenthelp.c) */
         {"sp_add_job", agentproc_add_job},
         {"sp_add_jobstep", agentproc_add_jobstep},

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -147,12 +149,66 @@ static void test_backup_errors(void **state)
 	assert_has(out, "msg 3036 16 1 L1");
 }
 
+/* Cut or damage a file in the share, then restore from it. */
+static void mangle(struct drfix *d, const char *name, bool cut)
+{
+	char path[400];
+	FILE *fp;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s", d->share, name);
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	if (cut) {
+		assert_int_equal(ftruncate(fileno(fp), len - 7), 0);
+	} else {
+		fseek(fp, len / 2, SEEK_SET);
+		fputc('#', fp);
+	}
+	fclose(fp);
+}
+
+static void test_damaged_files(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL); INSERT INTO mgc.dbo.t VALUES (1);"
+	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\d.bak' WITH INIT;"
+	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\e.bak' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (2);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\d.trn' WITH INIT");
+	mangle(d, "d.bak", true);
+	mangle(d, "e.bak", false);
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\d.bak' WITH "
+	              "NORECOVERY");
+	assert_has(out, "msg 3203 16 1 L1 Read on \"\\\\fs1.lab\\pchat-ls\\d.bak\" failed: "
+	                "38(Reached the end of the file.)");
+	assert_has(out, "msg 3013 16 1 L1 RESTORE DATABASE is terminating abnormally.");
+	out = run2(d, "RESTORE HEADERONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\e.bak'");
+	assert_has(out, "msg 3241 16 1 L1 The media family on device");
+	assert_has(out, "msg 3013 16 1 L1 RESTORE HEADERONLY is terminating abnormally.");
+	out = run2(d, "SELECT COUNT(*) FROM sys.databases WHERE name = 'mgc'");
+	assert_has(out, "row 0"); /* nothing half-created */
+	out = run2(d, "EXEC master.sys.xp_dirtree N'\\\\fs1.lab\\pchat-ls', 1, 1");
+	assert_has(out, "cols subdirectory:nvarchar(512)? depth:int? file:int?\n"
+	                "row 'd.bak' 1 1\nrow 'd.trn' 1 1\nrow 'e.bak' 1 1\n");
+	out = run2(d, "EXEC master.sys.xp_dirtree N'\\\\nowhere\\x'");
+	assert_has(out, "cols subdirectory:nvarchar(512)? depth:int?\ndone");
+	out = run2(d, "RESTORE FILELISTONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\d.trn'");
+	assert_has(out, "row 'mgc' ");
+	assert_has(out, "row 'mgc_log' ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_full_and_logs, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_replace_rules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_backup_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
