@@ -53,7 +53,7 @@ void agentrun_say(struct agentstep_result *r, const char *fmt, ...)
 
 /* --- T-SQL through an internal session --------------------------------- */
 
-static const char *sep(const struct agentstep_result *r)
+const char *agentrun_sep(const struct agentstep_result *r)
 {
 	size_t n = strlen(r->message);
 
@@ -64,7 +64,7 @@ static void tsql_message(void *ctx, const struct lab_message *m)
 {
 	struct agentstep_result *r = ctx;
 
-	agentrun_say(r, "%s%s [SQLSTATE %s] (%s %d)", sep(r), m->text,
+	agentrun_say(r, "%s%s [SQLSTATE %s] (%s %d)", agentrun_sep(r), m->text,
 	             m->is_error ? "42000" : "01000", m->is_error ? "Error" : "Message", m->number);
 	if (m->is_error) {
 		r->failed = true;
@@ -118,7 +118,7 @@ int agentrun_tsql(struct sqlinstance *inst, const char *db, const char *sql,
 	struct lab_session *s = agent_session(inst, db, program, &res);
 
 	if (!s) {
-		agentrun_say(r, "%s%s [SQLSTATE 42000] (Error %d)", sep(r),
+		agentrun_say(r, "%s%s [SQLSTATE 42000] (Error %d)", agentrun_sep(r),
 		             res.error ? res.message : "No sysadmin login to run the step as.",
 		             res.error);
 		r->failed = true;

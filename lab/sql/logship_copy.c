@@ -257,7 +257,7 @@ static int restore_one(struct lsctx *l, const struct lsrestore *r, const char *f
 	strbuf_release(&sql);
 	if (one.failed && one.sql_message_id == 4326)
 		return 1;
-	agentrun_say(l->r, "%s%s", l->r->message[0] ? "  " : "", one.message);
+	agentrun_say(l->r, "%s%s", agentrun_sep(l->r), one.message);
 	if (one.failed) {
 		l->r->sql_message_id = one.sql_message_id;
 		l->r->sql_severity = one.sql_severity;

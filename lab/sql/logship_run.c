@@ -61,13 +61,13 @@ static void detail(struct lsctx *l, const char *table, int status, const char *t
 
 void logship_say(struct lsctx *l, const char *text)
 {
-	agentrun_say(l->r, "%s%s", l->r->message[0] ? "  " : "", text);
+	agentrun_say(l->r, "%s%s", agentrun_sep(l->r), text);
 	detail(l, "log_shipping_monitor_history_detail", 2, text);
 }
 
 void logship_fail(struct lsctx *l, const char *text)
 {
-	agentrun_say(l->r, "%s*** Error: %s ***", l->r->message[0] ? "  " : "", text);
+	agentrun_say(l->r, "%s*** Error: %s ***", agentrun_sep(l->r), text);
 	l->r->failed = true;
 	detail(l, "log_shipping_monitor_error_detail", -1, text);
 	detail(l, "log_shipping_monitor_history_detail", 4, text);
