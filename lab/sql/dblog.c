@@ -249,6 +249,15 @@ static struct dbrow *encode_rows(const struct sqltable *t, const struct lab_valu
 	return rows;
 }
 
+/* Encode rows [0, n) as the pre-image. */
+static struct dbrow *encode_first(const struct sqltable *t, size_t n, size_t *out)
+{
+	struct sqltable head = *t;
+
+	head.rows.len = n < t->rows.len ? n : t->rows.len;
+	return encode_rows(&head, NULL, out);
+}
+
 void dblog_touch(struct lab_session *s, struct sqldb *db, const struct sqltable *t,
                  const struct lab_value *added, bool created)
 {
@@ -260,16 +269,28 @@ void dblog_touch(struct lab_session *s, struct sqldb *db, const struct sqltable 
 	for (size_t i = 0; i < log->pending.len; i++) {
 		struct dbpending *q = &log->pending.items[i];
 
-		if (q->spid == s->spid && !strcasecmp(q->schema, t->schema) &&
-		    !strcasecmp(q->name, t->name))
-			return;
+		if (q->spid != s->spid || strcasecmp(q->schema, t->schema) ||
+		    strcasecmp(q->name, t->name))
+			continue;
+		if (q->insert_only && !added) { /* the first change that is not an append */
+			q->pre = encode_first(t, q->n_before, &q->n_pre);
+			q->insert_only = false;
+		}
+		return;
 	}
 	memset(&p, 0, sizeof(p));
 	p.spid = s->spid;
 	p.schema = xstrdup(t->schema);
 	p.name = xstrdup(t->name);
 	p.existed = !created;
-	p.pre = created ? xcalloc(1, sizeof(*p.pre)) : encode_rows(t, added, &p.n_pre);
+	if (created) {
+		p.pre = xcalloc(1, sizeof(*p.pre));
+	} else if (added && t->rows.len && t->rows.items[t->rows.len - 1] == added) {
+		p.insert_only = true; /* appends are logged as they are, not diffed */
+		p.n_before = t->rows.len - 1;
+	} else {
+		p.pre = encode_rows(t, added, &p.n_pre);
+	}
 	vec_push(&log->pending, p);
 }
 
@@ -308,6 +329,13 @@ static void commit_one(struct strbuf *sb, struct sqldb *db, struct dbpending *p)
 	}
 	if (!p->existed)
 		dbenc_create(sb, t);
+	if (p->insert_only) {
+		for (size_t r = p->n_before; r < t->rows.len; r++) {
+			dbenc_head(sb, DBOP_INS, p->schema, p->name);
+			dbenc_row(sb, t, t->rows.items[r]);
+		}
+		return;
+	}
 	now = encode_rows(t, NULL, &n_now);
 	diff(sb, DBOP_DEL, p, p->pre, p->n_pre, now, n_now);
 	diff(sb, DBOP_INS, p, now, n_now, p->pre, p->n_pre);

@@ -40,6 +40,8 @@ struct dbpending {
 	char *schema;
 	char *name;
 	bool existed;
+	bool insert_only;  /* only rows appended so far: no pre-image needed */
+	size_t n_before;   /* insert_only: the rows the table had before */
 	struct dbrow *pre; /* the rows before the change, encoded, sorted */
 	size_t n_pre;
 };
