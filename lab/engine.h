@@ -98,6 +98,11 @@ struct lab_sink {
 	void (*return_status)(void *ctx, int32_t status);
 	/* true once the client sent ATTENTION: stop at the next statement */
 	bool (*cancelled)(void *ctx);
+	/* an RPC's OUTPUT parameter after RETURNSTATUS (RETURNVALUE): its
+	 * 0-based position in the call (as SQL Server numbers it), its name
+	 * ("" when positional) and value; NULL: not wanted */
+	void (*return_value)(void *ctx, uint16_t ordinal, const char *name,
+			     const struct lab_value *value);
 };
 
 struct lab_param {

@@ -121,11 +121,13 @@ void procbind_output(struct sqlctx *c, const struct procbind *b, const char *nam
 	struct procarg *a = slot_of(b, name);
 	struct sqlvar *var;
 
-	if (!a || !a->output || !a->var || !(var = sqlexec_var(c, a->var)))
+	if (!a || !a->output)
+		return;
+	a->value = sqlval_dup(c->a, v); /* what an RPC caller gets back (RETURNVALUE) */
+	if (!a->var || !(var = sqlexec_var(c, a->var)))
 		return;
 	if (sqlval_convert(&var->v, v, &var->type, -1, c->a, &c->err))
 		var->v = sqlval_null(var->type.type);
-	a->value = sqlval_dup(c->a, v); /* what an RPC caller would get back */
 }
 
 void procbind_output_guid(struct sqlctx *c, const struct procbind *b, const char *name,

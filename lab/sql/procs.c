@@ -91,20 +91,44 @@ static int bind_params(struct sqlctx *c, struct procarg *args, size_t n,
 	return 0;
 }
 
-static void copy_outputs(struct sqlctx *c, struct procarg *args, size_t n, struct sqlvar *vars)
+/* The declared parameter a positional argument bound to: vars lists the
+ * declarations last first, positional arguments take them in order. */
+static struct sqlvar *positional(struct sqlvar *vars, size_t pos)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct sqlvar *inner, *outer;
+	size_t len = 0;
 
-		if (!args[i].output || !args[i].var || !args[i].name)
+	for (struct sqlvar *v = vars; v; v = v->next)
+		len++;
+	if (pos >= len)
+		return NULL;
+	for (size_t k = len - 1 - pos; k > 0 && vars; k--)
+		vars = vars->next;
+	return vars;
+}
+
+static void copy_outputs(struct sqlctx *c, struct procarg *args, size_t n, struct sqlvar *vars,
+                         const struct procarg *stmt, const struct procarg *params)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sqlvar *inner = NULL, *outer;
+
+		if (&args[i] == stmt || &args[i] == params)
 			continue;
-		for (inner = vars; inner && strcasecmp(inner->name, args[i].name);
+		if (!args[i].name)
+			inner = positional(vars, pos++);
+		if (!args[i].output)
+			continue;
+		for (inner = args[i].name ? vars : inner;
+		     inner && args[i].name && strcasecmp(inner->name, args[i].name);
 		     inner = inner->next)
 			;
-		outer = sqlexec_var(c, args[i].var);
-		if (inner && outer &&
-		    sqlval_convert(&outer->v, &inner->v, &outer->type, -1, c->a, &c->err) == 0)
+		if (inner)
+			args[i].value = sqlval_dup(c->a, &inner->v); /* RPC: the RETURNVALUE */
+		if (!inner || !args[i].var || !(outer = sqlexec_var(c, args[i].var)))
 			continue;
+		sqlval_convert(&outer->v, &inner->v, &outer->type, -1, c->a, &c->err);
 	}
 }
 
@@ -140,7 +164,7 @@ static int sp_executesql(struct sqlctx *c, struct procarg *args, size_t n, int l
 	if (bind_params(c, args, n, stmt, params, decl, n_decl, sql, ptext, line, &vars))
 		return -1;
 	rc = sqlexec_nested(c, sql, vars);
-	copy_outputs(c, args, n, vars);
+	copy_outputs(c, args, n, vars, stmt, params);
 	*status = rc ? (c->error ? c->error : -6) : 0;
 	return rc;
 }

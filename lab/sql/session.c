@@ -137,6 +137,24 @@ static int parse_proc_name(struct sqlctx *c, const char *proc, struct sqlname *o
 	return 0;
 }
 
+/* RETURNVALUE for every OUTPUT parameter: what the procedure wrote into
+ * it (procbind_output), else the value passed. After RETURNSTATUS. */
+static void return_values(struct sqlctx *c, const struct lab_param *params,
+                          const struct procarg *args, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any = any || params[i].output;
+	if (!any || !c->sink->return_value)
+		return;
+	sqlout_flush(c);
+	for (size_t i = 0; i < n; i++)
+		if (params[i].output)
+			c->sink->return_value(c->sink->ctx, (uint16_t)i,
+			                      params[i].name ? params[i].name : "", &args[i].value);
+}
+
 int lab_session_rpc(struct lab_session *session, const char *proc, const struct lab_param *params,
                     size_t n_params, const struct lab_sink *sink)
 {
@@ -167,6 +185,7 @@ int lab_session_rpc(struct lab_session *session, const char *proc, const struct 
 		struct outev ev;
 
 		sqlout_return_status(&c, rc ? (status ? status : -6) : status);
+		return_values(&c, params, args, n_params);
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = OUT_DONE;
 		ev.done_kind = LAB_DONE_PROC;

@@ -231,6 +231,15 @@ static void sink_return_status(void *ctx, int32_t status)
 	wire_tok_returnstatus(&c->tokens, status);
 }
 
+static void sink_return_value(void *ctx, uint16_t ordinal, const char *name,
+                              const struct lab_value *value)
+{
+	struct labconn *c = ctx;
+
+	emit_pending(c, true);
+	wire_tok_returnvalue(&c->tokens, c->version, ordinal, name, value);
+}
+
 static bool sink_cancelled(void *ctx)
 {
 	struct labconn *c = ctx;
@@ -269,6 +278,7 @@ static const struct lab_sink *conn_sink(struct labconn *c, struct lab_sink *sink
 	sink->env_database = sink_env_database;
 	sink->return_status = sink_return_status;
 	sink->cancelled = sink_cancelled;
+	sink->return_value = sink_return_value;
 	return sink;
 }
 
@@ -541,7 +551,8 @@ static int tm_statement(struct labconn *c, const char *sql)
 {
 	struct tm_run t = {c, false};
 	struct lab_sink sink = {&t,         tm_columns,      tm_row,           tm_done,
-	                        tm_message, tm_env_database, tm_return_status, tm_cancelled};
+	                        tm_message, tm_env_database, tm_return_status, tm_cancelled,
+	                        NULL};
 
 	if (lab_session_batch(c->session, sql, &sink) < 0)
 		return -1;

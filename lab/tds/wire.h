@@ -226,6 +226,7 @@ int wire_tm_parse(struct wire_tm *out, const uint8_t *p, size_t n, uint32_t vers
 
 #define WIRE_TOK_COLMETADATA  0x81
 #define WIRE_TOK_RETURNSTATUS 0x79
+#define WIRE_TOK_RETURNVALUE  0xAC
 #define WIRE_TOK_ERROR        0xAA
 #define WIRE_TOK_INFO         0xAB
 #define WIRE_TOK_LOGINACK     0xAD
@@ -264,6 +265,10 @@ void wire_tok_env_bytes(struct strbuf *sb, uint8_t type, const uint8_t *new_valu
                         const uint8_t *old_value, uint8_t old_len);
 void wire_tok_loginack(struct strbuf *sb, uint32_t version, const char *prog_name);
 void wire_tok_returnstatus(struct strbuf *sb, int32_t status);
+/* RETURNVALUE (MS-TDS 2.2.7.18) of an RPC's output parameter: its
+ * ordinal, name, status 0x01 and the value with its type. */
+void wire_tok_returnvalue(struct strbuf *sb, uint32_t version, uint16_t ordinal, const char *name,
+                          const struct lab_value *v);
 void wire_tok_colmetadata(struct strbuf *sb, uint32_t version, const struct lab_column *cols,
                           size_t n);
 /* ROW, or NBCROW when a value is NULL and the version has it (7.3B+). */

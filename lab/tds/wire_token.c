@@ -410,3 +410,58 @@ void wire_tok_row(struct strbuf *sb, uint32_t version, const struct lab_column *
 		}
 	}
 }
+
+/* The declared type a RETURNVALUE carries for a value: the value's own
+ * type at its widest non-MAX size (the lab keeps no parameter type). */
+static void retval_column(struct lab_column *col, const struct lab_value *v)
+{
+	memset(col, 0, sizeof(*col));
+	col->name = "";
+	col->type = v->type;
+	col->nullable = true;
+	switch (v->type) {
+	case LAB_T_NVARCHAR:
+		col->length = v->slen > 8000 ? -1 : 4000;
+		break;
+	case LAB_T_VARCHAR:
+	case LAB_T_VARBINARY:
+		col->length = v->slen > 8000 ? -1 : 8000;
+		break;
+	case LAB_T_NUMERIC: {
+		const char *dot = v->s ? memchr(v->s, '.', v->slen) : NULL;
+
+		col->precision = 38;
+		col->scale = dot ? (uint8_t)(v->s + v->slen - dot - 1) : 0;
+		break;
+	}
+	case LAB_T_DATETIME2:
+		col->scale = 7;
+		break;
+	default:
+		break;
+	}
+}
+
+void wire_tok_returnvalue(struct strbuf *sb, uint32_t version, uint16_t ordinal, const char *name,
+                          const struct lab_value *v)
+{
+	struct lab_column col;
+	struct coltype t;
+
+	retval_column(&col, v);
+	col_effective(&t, &col, version);
+	wire_put_u8(sb, WIRE_TOK_RETURNVALUE);
+	wire_put_u16le(sb, ordinal);
+	wire_put_bvarchar(sb, name);
+	wire_put_u8(sb, 0x01); /* an output parameter */
+	if (version >= WIRE_V72)
+		wire_put_u32le(sb, 0);
+	else
+		wire_put_u16le(sb, 0);
+	wire_put_u16le(sb, 0x0001); /* nullable */
+	put_type_info(sb, &t);
+	if (v->is_null)
+		put_null(sb, &t);
+	else
+		put_value(sb, &t, v);
+}

@@ -123,6 +123,22 @@ EXEC @rc = sp_add_log_shipping_primary_secondary @primary_database = N'mgc',
 SELECT 'rc=' + CAST(@rc AS varchar(5)) AS rc")
 like "$out" "rc=0" "primary learns its secondary: return code 0"
 
+# --- OUTPUT parameters over RPC (RETURNVALUE), as a driver calls a procedure ---------
+out=$(/usr/bin/python3 - "$(awk -v n=$P '$1 == n { print $2 }' "$LAB_DIR/ports")" \
+	"$PCDR_SQL_USER" "$PCDR_SQL_PASSWORD" <<'EOF' 2>&1
+import sys, pytds
+port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with pytds.connect('127.0.0.1', port=port, user=user, password=pw, autocommit=True) as c:
+    cur = c.cursor()
+    r = cur.callproc('msdb.dbo.sp_add_job',
+                     ('rpc_probe', 1, None, None, None, None, None, None, None, None, None,
+                      None, None, None, None, pytds.output(param_type='uniqueidentifier')))
+    print('rc', cur.return_value, 'job_id', r[15])
+EOF
+)
+like "$out" "rc 0 job_id [0-9a-f]{8}-" "RPC: sp_add_job returns @job_id as a RETURNVALUE"
+sql $P "EXEC msdb.dbo.sp_delete_job @job_name = N'rpc_probe'" >/dev/null
+
 # --- the Agent runs the enabled jobs on the lab clock ------------------------------
 sql $P "EXEC msdb.dbo.sp_update_job @job_name = N'LSBackup_mgc', @enabled = 1" >/dev/null
 like "$(sql $P "SELECT enabled FROM msdb.dbo.sysjobs")" "(^|[[:space:]])1([[:space:]]|$)" "sp_update_job enables the backup job"

@@ -34,7 +34,7 @@ static void *work(void *arg)
 	struct lab_login l = {"pcdr", "Secret-1", "", "threads", "host", "", 0x74000004, 4096};
 	struct lab_login_result res;
 	struct lab_session *s;
-	struct lab_sink sink = {w, NULL, NULL, NULL, count_errors, NULL, NULL, NULL};
+	struct lab_sink sink = {w, NULL, NULL, NULL, count_errors, NULL, NULL, NULL, NULL};
 
 	if (lab_session_open(w->world, 0, &l, &s, &res)) {
 		w->failures++;
