@@ -27,6 +27,7 @@ struct rsjob {
 	const struct bkset *set;
 	int32_t db_id;
 	bool log, replace, norecovery, standby;
+	char undo[PATH_MAX]; /* STANDBY = file, mapped ("" when it does not map) */
 	int64_t stats;
 };
 
@@ -59,6 +60,18 @@ static int missing(struct sqlctx *c, int line, const char *kind, const char *nam
 	               name);
 }
 
+/* The STANDBY undo file: the lab keeps no undo data, only the file an
+ * operator expects to find there. */
+static void write_undo(const char *path, const char *db)
+{
+	FILE *fp = path[0] ? fopen(path, "w") : NULL;
+
+	if (fp) {
+		fprintf(fp, "pcdr-lab standby undo file for database %s\n", db);
+		fclose(fp);
+	}
+}
+
 /* RESTORE DATABASE x WITH RECOVERY | NORECOVERY | STANDBY, no FROM. */
 static int recovery_only(struct sqlctx *c, const struct sqlstmt *st, struct rsjob *j)
 {
@@ -73,6 +86,7 @@ static int recovery_only(struct sqlctx *c, const struct sqlstmt *st, struct rsjo
 	if (j->standby) {
 		db->state = DB_ONLINE;
 		db->is_in_standby = true;
+		write_undo(j->undo, db->name);
 	} else if (!j->norecovery) {
 		dblog_recover(db);
 	}
@@ -257,6 +271,7 @@ static void finish(struct sqlctx *c, int line, struct rsjob *j, int64_t us)
 	if (j->standby) {
 		db->state = DB_ONLINE;
 		db->is_in_standby = true;
+		write_undo(j->undo, db->name);
 	} else if (!j->norecovery) {
 		dblog_recover(db);
 	}
@@ -282,6 +297,14 @@ static int options(struct sqlctx *c, const struct sqladmin *a, struct rsjob *j)
 	j->replace = admin_opt(a, "REPLACE") != NULL;
 	j->norecovery = admin_opt(a, "NORECOVERY") != NULL;
 	j->standby = admin_opt(a, "STANDBY") != NULL;
+	if (j->standby && admin_opt(a, "STANDBY")->expr) {
+		const char *win;
+
+		if (admin_text(c, admin_opt(a, "STANDBY")->expr, &win))
+			return -1;
+		if (!win || world_share_path(c->inst, win, j->undo, sizeof(j->undo)))
+			j->undo[0] = '\0';
+	}
 	if (o)
 		j->stats = 10;
 	if (o && o->expr && admin_int(c, o->expr, &j->stats))
