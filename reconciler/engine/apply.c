@@ -191,9 +191,10 @@ static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outc
 	const char *result;
 	int rc, wrc;
 
-	if ((rc = write_record(c, audit, "intent", NULL)) < 0)
-		return err_set(rc, "cannot write the intent record, nothing was run: %s",
-		               err_last());
+	if ((rc = write_record(c, audit, "intent", NULL)) < 0) {
+		snprintf(why, sizeof(why), "%s", err_last());
+		return err_set(rc, "cannot write the intent record, nothing was run: %s", why);
+	}
 	progress_event(c->progress, "apply_start", "applying...");
 	rc = apply_exec(c);
 	for (size_t i = 0; i < c->plan->n_steps; i++) {

@@ -161,7 +161,7 @@ static bool mirrored_done(const struct model_db *p, const struct plan_step *s)
 	       p->mirroring.state == MODEL_MSTATE_SYNCHRONIZED;
 }
 
-bool apply_done(const struct model *m, const struct plan_step *s)
+bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 {
 	const struct model_db *c = s->database ? model_copy_of(m, s->instance, s->database) : NULL;
 	const struct model_db *peer = s->peer && s->database ? model_copy_of(m, s->peer, s->database)
@@ -182,8 +182,9 @@ bool apply_done(const struct model *m, const struct plan_step *s)
 		return c && s->has_lsn && model_db_restoring(c) && model_lsn_cmp(c->lsn, s->lsn) >= 0;
 	case PLAN_SQL_TAIL_LOG_BACKUP:
 		return c && c->state == MODEL_DB_RESTORING;
-	case PLAN_SQL_SEED: /* a RESTORING copy off the source's chain still needs it */
-		return peer && c && peer->state == MODEL_DB_RESTORING && model_lineage_ok(peer, c);
+	case PLAN_SQL_SEED: /* before: a RESTORING copy off the source's chain needs it */
+		return peer && c && peer->state == MODEL_DB_RESTORING &&
+		       (!before || model_lineage_ok(peer, c));
 	case PLAN_SQL_RECOVER:
 		return c && c->state == MODEL_DB_ONLINE && !c->is_in_standby;
 	case PLAN_SQL_REMOVE_MIRRORING:
@@ -239,7 +240,7 @@ int apply_wait_done(struct apply_ctx *c, const struct plan_step *s)
 		bool done;
 
 		apply_observe(&m, &a, c, s);
-		done = apply_done(&m, s);
+		done = apply_done(&m, s, false);
 		arena_release(&a);
 		if (done)
 			return 0;

@@ -178,13 +178,16 @@ static int step_body(struct apply_ctx *c, struct step_job *j, const struct plan_
 	if ((rc = check_epoch(c)) < 0)
 		return rc;
 	apply_observe(&fresh, &a, c, s);
-	if (apply_done(&fresh, s) && s->kind != PLAN_SQL_SAFETY_BACKUP) {
+	if (apply_done(&fresh, s, true) && s->kind != PLAN_SQL_SAFETY_BACKUP) {
 		*skipped = true;
 		goto done;
 	}
 	if ((rc = apply_precondition(&fresh, s)) < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err_last()); /* err_set writes where it points */
 		rc = err_set(rc, "precondition of %s no longer holds: %s",
-		             plan_step_kind_name(s->kind), err_last());
+		             plan_step_kind_name(s->kind), why);
 		goto done;
 	}
 	if ((rc = check_epoch(c)) < 0)

@@ -63,8 +63,10 @@ void apply_target(struct mssql_target *t, struct config_instance *scratch,
 /* Observe what `s` touches (its instances; the pool for a pool step) into `out`. */
 void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
                    const struct plan_step *s);
-/* The step's postcondition holds in `m`. */
-bool apply_done(const struct model *m, const struct plan_step *s);
+/* The step's postcondition holds in `m`. `before`: asked before running it,
+ * to skip a step already done (stricter where the step's own effect is
+ * not enough: a seed is done only when the copy is on the source's chain). */
+bool apply_done(const struct model *m, const struct plan_step *s, bool before);
 /* The step's precondition holds in `m` (0), or ERR_CONFLICT / ERR_UNREACHABLE. */
 int apply_precondition(const struct model *m, const struct plan_step *s);
 /* Poll until the postcondition holds: 0, ERR_TIMEOUT, or ERR_CONFLICT when interrupted. */
