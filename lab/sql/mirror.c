@@ -234,11 +234,11 @@ static int find(struct mctx *m, const struct sqladmopt *o, const char **addr)
 
 	m->db = world_db_by_name(m->me, m->name);
 	if (!m->db)
-		return mirror_fail(m, 5011,
-		                   "User does not have permission to alter database '%s', the "
-		                   "database does not exist, or the database is not in a state that "
-		                   "allows access checks.",
-		                   m->name);
+		return sqlexec_fail(m->c, AB_STMT, 5011, 14, m->line,
+		                    "User does not have permission to alter database '%s', the "
+		                    "database does not exist, or the database is not in a state that "
+		                    "allows access checks.",
+		                    m->name);
 	if (o->expr && !o->word && admin_text(m->c, o->expr, addr))
 		return -1;
 	if (o->expr && !o->word && !strcmp(o->key, "PARTNER"))

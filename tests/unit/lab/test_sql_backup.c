@@ -149,6 +149,48 @@ static void test_backup_errors(void **state)
 	assert_has(out, "msg 3036 16 1 L1");
 }
 
+static void test_chain_errors(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	run(&d->f, "CREATE DATABASE other;"
+	           "BACKUP DATABASE other TO DISK = N'\\\\fs1.lab\\pchat-ls\\o.bak' WITH INIT;"
+	           "BACKUP LOG other TO DISK = N'\\\\fs1.lab\\pchat-ls\\o.trn' WITH INIT;"
+	           "CREATE TABLE mgc.dbo.t (id int NOT NULL);"
+	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\c.bak' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (1);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\c1.trn' WITH INIT;");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c.bak' WITH "
+	              "NORECOVERY; RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c1.trn' "
+	              "WITH NORECOVERY");
+	assert_hasnt(out, "msg ");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\o.trn' WITH "
+	              "NORECOVERY");
+	assert_has(out, "msg 4330 16 1 L1 This backup set cannot be applied because it is on a "
+	                "recovery path that is inconsistent with the database.");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c1.trn'");
+	assert_has(out, "msg 3135 16 1 L1");
+	/* SIMPLE breaks the chain: BACKUP LOG needs a new full, whose logs
+	 * cannot follow the old chain (4312) */
+	out = run(&d->f, "ALTER DATABASE mgc SET RECOVERY SIMPLE; INSERT INTO mgc.dbo.t VALUES (2);"
+	                 "ALTER DATABASE mgc SET RECOVERY FULL;"
+	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\c2.trn' WITH INIT");
+	assert_has(out, "msg 4214 16 1 L1");
+	out = run(&d->f, "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\c2.bak' WITH "
+	                 "INIT; INSERT INTO mgc.dbo.t VALUES (3);"
+	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\c2.trn' WITH INIT;"
+	                 "RESTORE HEADERONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c2.trn'");
+	assert_hasnt(out, "msg ");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c2.trn' WITH "
+	              "NORECOVERY");
+	assert_has(out, "msg 4312 16 1 L1 This log cannot be restored because a gap in the log "
+	                "chain was created. Use more recent data backups to bridge the gap.");
+	out = run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\c2.trn' WITH "
+	              "NORECOVERY, FILE = 2");
+	assert_has(out, "msg 3206 16 1 L1");
+}
+
 /* Cut or damage a file in the share, then restore from it. */
 static void mangle(struct drfix *d, const char *name, bool cut)
 {
@@ -209,6 +251,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_replace_rules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_backup_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chain_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

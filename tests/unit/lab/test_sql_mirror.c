@@ -211,12 +211,44 @@ static void test_witness_and_switches(void **state)
 	assert_has(out, "row 'Mirroring' 'PARTNER' 'STARTED' 5022");
 }
 
+/* The mirror must be rolled forward far enough and left RESTORING. */
+static void test_setup_errors(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL);"
+	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\m.bak' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (1);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\m1.trn' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (2);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\m2.trn' WITH INIT;" EP);
+	run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m.bak' WITH "
+	        "NORECOVERY;" EP "; ALTER DATABASE mgc SET PARTNER = N'TCP://sqla.dc1.lab:5022'");
+	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER = N'TCP://sqlb.dc2.lab:5022'");
+	assert_has(out, "msg 1478 16 1 L1 The mirror database, \"mgc\", has insufficient "
+	                "transaction log data");
+	run2(d, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m1.trn' WITH NORECOVERY");
+	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER = N'TCP://sqlb.dc2.lab:5022'");
+	assert_has(out, "msg 1412 16 1 L1 The remote copy of database \"mgc\" has not been rolled "
+	                "forward");
+	run2(d, "RESTORE DATABASE mgc WITH RECOVERY");
+	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER = N'TCP://sqlb.dc2.lab:5022'");
+	assert_has(out, "msg 1464 16 1 L1 Database mirroring cannot be enabled for the remote copy "
+	                "of database \"mgc\" because the database is not in a recovering state.");
+	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER = N'sqlb.dc2.lab:5022'");
+	assert_has(out, "msg 1449 16 1 L1");
+	out = run(&d->f, "ALTER DATABASE nosuch SET PARTNER OFF");
+	assert_has(out, "msg 5011 14 1 L1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_establish_and_failover, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_disconnect_and_force, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_witness_and_switches, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_setup_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
