@@ -277,6 +277,20 @@ static bool take_request(struct agentinst *ag, struct agentreq *out)
 	return got;
 }
 
+/* Is the Agent's session still in msdb.dbo.syssessions? */
+static bool registered(struct agentinst *ag)
+{
+	struct sqltable *ss;
+	int32_t id = agent_session_id(ag->inst);
+	bool found;
+
+	pthread_mutex_lock(&ag->inst->lock);
+	ss = msdb_table(ag->inst, "syssessions");
+	found = !ss || msdb_find_int(ss, "session_id", id);
+	pthread_mutex_unlock(&ag->inst->lock);
+	return found;
+}
+
 static void *agent_thread(void *arg)
 {
 	struct agentinst *ag = arg;
@@ -293,6 +307,10 @@ static void *agent_thread(void *arg)
 		if (quit)
 			break;
 		running = world_instance_running(ag->inst);
+		if (running && up && !registered(ag)) { /* msdb was rebuilt */
+			service_stop(ag);
+			up = false;
+		}
 		if (running && !up)
 			service_start(ag);
 		else if (!running && up)

@@ -127,6 +127,22 @@ static void test_agent_faults__rebuild(void **state)
 	assert_int_equal(inst(state, 0)->dbs.len, 6);
 }
 
+static void test_agent_faults__agent_after_rebuild(void **state)
+{
+	struct ffix *x = *state;
+	struct lab_login login = {"pcdr", "Secret-1", "", "unit", "h", "", 0x74000004, 4096};
+	struct lab_login_result res;
+	struct timespec ts = {0, 200000000};
+
+	lab_agent_start(x->f.world);
+	assert_int_equal(lab_world_rebuild(x->f.world, 0, &x->f.topo.instances[0]), 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(lab_session_open(x->f.world, 0, &login, &x->f.s, &res), 0);
+	assert_string_equal(run(&x->f, "SELECT COUNT(*) AS n FROM msdb.dbo.syssessions"),
+	                    "cols n:int\nrow 1\ndone 0x10 C1 1\n");
+	lab_agent_stop(x->f.world);
+}
+
 static void test_agent_faults__agent_follows_its_instance(void **state)
 {
 	struct ffix *x = *state;
@@ -173,6 +189,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_agent_faults__links_and_share, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__paths, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__rebuild, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_agent_faults__agent_after_rebuild, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__agent_follows_its_instance, setup,
 	                                        teardown),
 	};
