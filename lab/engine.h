@@ -208,5 +208,7 @@ const char *lab_world_share_dir(const struct lab_world *world);
  */
 int lab_agent_start(struct lab_world *world);
 void lab_agent_stop(struct lab_world *world);
+/* Is instance i's Agent running a job right now? */
+bool lab_agent_busy(struct lab_world *world, size_t i);
 
 #endif

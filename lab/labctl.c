@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lab/labfile.h"
@@ -141,6 +142,21 @@ static int set_up(struct labctl *c, const char *name, bool up, struct strbuf *re
 	return 0;
 }
 
+/* Wait until the instance's Agent finished its job (a stopped instance's
+ * job stops after its current step). 0 or ERR_TIMEOUT. */
+static int agent_idle(struct labctl *c, size_t i)
+{
+	struct timespec tick = {0, 20000000};
+
+	for (int n = 0; n < CTL_WAIT_SECS * 50; n++) {
+		if (!lab_agent_busy(c->world, i))
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return err_set(ERR_TIMEOUT, "the Agent of '%s' did not finish its job in %d s",
+	               lab_world_instance_name(c->world, i), CTL_WAIT_SECS);
+}
+
 static int rebuild(struct labctl *c, const char *site, struct strbuf *reply)
 {
 	size_t idx[64], n = 0;
@@ -160,6 +176,7 @@ static int rebuild(struct labctl *c, const char *site, struct strbuf *reply)
 				ti = &c->topo->instances[t];
 		lab_world_set_running(c->world, idx[k], false);
 		if ((error = server_set_up(c->server, idx[k], false, CTL_WAIT_SECS)) < 0 ||
+		    (error = agent_idle(c, idx[k])) < 0 ||
 		    (error = lab_world_rebuild(c->world, idx[k], ti)) < 0)
 			break;
 		error = server_set_up(c->server, idx[k], true, CTL_WAIT_SECS);

@@ -356,6 +356,19 @@ void agent_set_step(struct sqlinstance *inst, int step)
 	pthread_mutex_unlock(&ag->lock);
 }
 
+bool lab_agent_busy(struct lab_world *world, size_t i)
+{
+	struct agentinst *ag = i < world->n_inst ? agent_of(world->inst[i]) : NULL;
+	bool busy = false;
+
+	if (!ag)
+		return false;
+	pthread_mutex_lock(&ag->lock);
+	busy = ag->busy;
+	pthread_mutex_unlock(&ag->lock);
+	return busy;
+}
+
 int lab_agent_start(struct lab_world *world)
 {
 	struct agentset *set;
