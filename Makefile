@@ -15,6 +15,7 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PKGS     := yaml-0.1 libgit2 jansson
 
 ifeq ($(SANITIZE),1)
@@ -126,7 +127,7 @@ unit: $(UNIT_BIN) $(TEST_HELPERS)
 
 # --- tests ---------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit
 	@BUILD=$(BUILD) tests/run
 
 test-asan:
