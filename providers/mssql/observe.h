@@ -16,8 +16,8 @@
  * login, or times out is a fact (`failure`, `reason`), not an abort.
  *
  * Values are kept as the server sent them (text; LSNs as exact decimal
- * strings; NULL as NULL); the facts are converted to the planner's
- * observed model elsewhere. This module makes no decision.
+ * strings; NULL as NULL); reconciler/plan/observed.c converts them to
+ * the planner's observed model. This module makes no decision.
  */
 #ifndef PCDR_PROVIDERS_MSSQL_OBSERVE_H
 #define PCDR_PROVIDERS_MSSQL_OBSERVE_H
@@ -257,28 +257,5 @@ int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
  */
 size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
                          const struct mssql_observe_request *req, unsigned max_connections);
-
-struct model;
-
-/*
- * Add `facts` to the observed model `model` as one instance of `site`
- * (the converter to reconciler/core/model.h). Only the databases in
- * `dbs` (NULL: all user databases) become copies; server-side names
- * (mirroring partners, log shipping servers) are mapped to the spec's
- * `instances` when their name or host matches. An instance that was not
- * observed is added with reachable = false and the reason. Strings are
- * copied into the model's arena.
- */
-void mssql_facts_to_model(struct model *model, const struct mssql_facts *facts, const char *site,
-                          const char *const *dbs, size_t n_dbs, const char *const *instances,
-                          size_t n_instances);
-
-/*
- * The tblServerIdentity addresses whose last ping is at most `within_s`
- * seconds before the server's own clock (facts->server_time), copied into
- * `arena`; at most `max` into `out`. Returns how many.
- */
-size_t mssql_facts_recent_pings(const char **out, size_t max, struct arena *arena,
-                                const struct mssql_facts *facts, unsigned within_s);
 
 #endif

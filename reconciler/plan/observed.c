@@ -13,6 +13,8 @@
  *   first_recovery_fork_guid when it differs, fork_lsn = fork_point_lsn;
  *   lsn = redo_start_lsn for a RESTORING copy (also its last restored
  *   LSN), else the mirroring end of log, else last_log_backup_lsn;
+ *   what those views did not give comes from the copy's last restore
+ *   (RESTORING) or the newest backup the instance took itself (ONLINE);
  * - backups: full and log sets from msdb.dbo.backupset, the file being
  *   the physical device name;
  * - pings: tblServerIdentity rows whose last ping falls in the window,
@@ -222,6 +224,75 @@ static void read_recovery(struct model *m, struct model_instance *inst,
 	}
 }
 
+/* The newest restore of `db` (restores come newest first). */
+static const struct mssql_obs_restore *last_restore(const struct mssql_facts *f, const char *db)
+{
+	for (size_t i = 0; i < f->n_restores; i++)
+		if (f->restores[i].database && !strcmp(f->restores[i].database, db))
+			return &f->restores[i];
+	return NULL;
+}
+
+/* The newest backup of `db` this instance took after its last restore. */
+static const struct mssql_obs_backup *own_backup(const struct mssql_facts *f, const char *db,
+                                                 const struct mssql_obs_restore *restore)
+{
+	for (size_t i = 0; i < f->n_backups; i++) { /* newest first */
+		const struct mssql_obs_backup *b = &f->backups[i];
+
+		if (!b->database || strcmp(b->database, db) || !b->server_name || !f->server_name ||
+		    strcasecmp(b->server_name, f->server_name))
+			continue;
+		if (restore && restore->restore_date && b->finish_date &&
+		    strcmp(b->finish_date, restore->restore_date) < 0)
+			return NULL;
+		return b;
+	}
+	return NULL;
+}
+
+static void set_fork(struct model *m, struct model_db *d, const char *fork, const char *first,
+                     const char *fork_point)
+{
+	d->fork = arena_strdup(m->arena, fork);
+	if (first && fork && strcasecmp(first, fork)) {
+		d->fork_parent = arena_strdup(m->arena, first);
+		d->fork_lsn = lsn_of(fork_point);
+	}
+}
+
+/*
+ * What the recovery views did not give: a RESTORING copy's fork and next
+ * LSN from its last restore (msdb.dbo.restorehistory), an ONLINE copy's
+ * from the newest backup it took itself. Unknown stays NULL/zero, which
+ * the planner treats as "lineage unknown".
+ */
+static void read_lineage_fallback(struct model *m, struct model_instance *inst,
+                                  const struct mssql_facts *f)
+{
+	for (size_t i = 0; i < inst->n_dbs; i++) {
+		struct model_db *d = &inst->dbs[i];
+		const struct mssql_obs_restore *restore = last_restore(f, d->name);
+		const struct mssql_obs_backup *own = own_backup(f, d->name, restore);
+		bool restoring = d->state == MODEL_DB_RESTORING;
+
+		if (!d->fork && restoring && restore)
+			set_fork(m, d, restore->last_recovery_fork_guid,
+			         restore->first_recovery_fork_guid, restore->fork_point_lsn);
+		else if (!d->fork && own)
+			set_fork(m, d, own->last_recovery_fork_guid, own->first_recovery_fork_guid,
+			         own->fork_point_lsn);
+		if (restoring && restore) {
+			if (model_lsn_is_zero(d->lsn))
+				d->lsn = lsn_of(restore->last_lsn);
+			if (model_lsn_is_zero(d->ls_secondary.last_restored_lsn))
+				d->ls_secondary.last_restored_lsn = lsn_of(restore->last_lsn);
+		} else if (!restoring && own && model_lsn_is_zero(d->lsn)) {
+			d->lsn = lsn_of(own->last_lsn);
+		}
+	}
+}
+
 /* The mirroring end of log, the best end-of-log LSN of an ONLINE principal. */
 static void read_end_of_log(struct model_instance *inst, const struct mssql_obs_mirroring *o)
 {
@@ -278,6 +349,7 @@ static void read_instance(const struct observed_input *in, struct model *m,
 	for (size_t i = 0; i < f->n_recovery; i++)
 		if (f->recovery[i].database)
 			read_recovery(m, inst, &f->recovery[i]);
+	read_lineage_fallback(m, inst, f);
 	read_backups(m, inst, f);
 	read_sessions(inst, f);
 }

@@ -22,6 +22,7 @@
 
 #include "providers/mssql/observe.h"
 #include "reconciler/core/model.h"
+#include "reconciler/plan/observed.h"
 #include "util/err.h"
 #include "util/runcmd.h"
 
@@ -152,7 +153,9 @@ static void test_lab__observe_every_instance(void **state)
 	                      MSSQL_SEC_BACKUPS | MSSQL_SEC_RESTORES | MSSQL_SEC_SESSIONS |
 	                      MSSQL_SEC_RECOVERY;
 	struct arena arena = ARENA_INIT;
-	struct model m;
+	static const struct poolcmd_status pool = POOLCMD_STATUS_INIT;
+	struct observed_input in = {0};
+	struct model m, desired;
 	struct model_db *db;
 
 	(void)state;
@@ -179,10 +182,15 @@ static void test_lab__observe_every_instance(void **state)
 	/* tblServerIdentity is read only where mgc is ONLINE */
 	assert_true(f[0].sections & MSSQL_SEC_SERVER_IDENTITY);
 	assert_false(f[2].sections & MSSQL_SEC_SERVER_IDENTITY);
-	/* and as the planner's observed model */
-	model_init(&m, &arena, "atl-pchat");
+	/* and as the planner's observed model (as the plan pipeline converts it) */
+	model_init(&desired, &arena, "atl-pchat");
 	for (int i = 0; i < 4; i++)
-		mssql_facts_to_model(&m, &f[i], i < 2 ? "dc1" : "dc2", dbs, 2, names, 4);
+		model_add_instance(&desired, names[i], i < 2 ? "dc1" : "dc2");
+	in.desired = &desired;
+	in.facts = f;
+	in.n_facts = 4;
+	in.pool = &pool;
+	observed_from_facts(&m, &arena, &in);
 	for (int i = 0; i < 4; i++)
 		mssql_facts_release(&f[i]);
 	assert_int_equal(m.n_instances, 4);
@@ -215,7 +223,6 @@ static void test_lab__values_arrive_exactly(void **state)
 	struct mssql_conn *conn = NULL;
 	enum mssql_failure failure;
 	struct mssql_facts f;
-	const char *pings[4];
 	struct arena arena = ARENA_INIT;
 
 	(void)state;
@@ -245,8 +252,8 @@ static void test_lab__values_arrive_exactly(void **state)
 	assert_string_equal(f.backups[0].physical_device_name, "\\\\fs1.lab\\pchat-ls\\mgc_1.trn");
 	assert_null(f.backups[0].database_backup_lsn);
 	assert_int_equal(f.n_server_identity, 1);
-	assert_int_equal(mssql_facts_recent_pings(pings, 4, &arena, &f, 60), 1);
-	assert_string_equal(pings[0], "net.tcp://pc1.dc1.lab:8011");
+	assert_string_equal(f.server_identity[0].server_address, "net.tcp://pc1.dc1.lab:8011");
+	assert_non_null(f.server_identity[0].last_ping_time);
 	mssql_facts_release(&f);
 	arena_release(&arena);
 }

@@ -4,7 +4,9 @@
  * (every section, NULLs, missing columns, bad numbers, unknown and
  * repeated sets, server errors), and real db-lib connections to loopback
  * sockets that refuse or never answer: unreachable and timeout are facts,
- * not aborts, also when many instances are observed in parallel.
+ * not aborts, also when many instances are observed in parallel. The
+ * parsed facts are then converted as the plan pipeline converts them
+ * (reconciler/plan/observed.c, the one converter).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 
 #include "providers/mssql/observe.h"
 #include "reconciler/core/model.h"
+#include "reconciler/plan/observed.h"
 #include "util/err.h"
 
 static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
@@ -492,7 +495,27 @@ static void test_observe__target_without_credentials(void **state)
 
 static const char *const lab_instances[] = {"sqla.dc1.lab", "sqlb.dc1.lab", "sqla.dc2.lab",
                                             "sqlb.dc2.lab"};
-static const char *const lab_dbs[] = {"mgc", "mgccomp"};
+
+/* The facts as `pcdr plan` converts them: the lab's four instances, a pool
+ * that answered, pings counted within `window_s` of `now`. */
+static void to_model(struct model *m, struct arena *arena, const struct mssql_facts *f,
+                     int64_t now, unsigned window_s)
+{
+	static const struct poolcmd_status pool = POOLCMD_STATUS_INIT;
+	struct model desired;
+	struct observed_input in = {0};
+
+	model_init(&desired, arena, "atl-pchat");
+	for (size_t i = 0; i < 4; i++)
+		model_add_instance(&desired, lab_instances[i], i < 2 ? "dc1" : "dc2");
+	in.desired = &desired;
+	in.facts = f;
+	in.n_facts = 1;
+	in.pool = &pool;
+	in.now = now;
+	in.ping_window_s = window_s;
+	observed_from_facts(m, arena, &in);
+}
 
 static void lsn_is(struct model_lsn lsn, const char *want)
 {
@@ -510,7 +533,8 @@ static void test_observe__to_model_principal(void **state)
 	struct model m;
 	struct model_instance *inst;
 	struct model_db *db;
-	const char *pings[4];
+	struct model later;
+	const int64_t server_now = 1795871190; /* 2026-11-28T13:06:30 UTC, the server's clock */
 
 	(void)state;
 	mssql_result_init(&res);
@@ -518,11 +542,11 @@ static void test_observe__to_model_principal(void **state)
 	mssql_facts_init(&f, "sqla.dc1.lab");
 	mssql_observe_parse(&f, &res);
 	mssql_result_release(&res);
-	model_init(&m, &arena, "atl-pchat");
-	mssql_facts_to_model(&m, &f, "dc1", lab_dbs, 2, lab_instances, 4);
-	assert_int_equal(mssql_facts_recent_pings(pings, 4, &arena, &f, 60), 1);
-	assert_string_equal(pings[0], "net.tcp://pc1.dc1.lab:8011");
-	assert_int_equal(mssql_facts_recent_pings(pings, 4, &arena, &f, 10), 0);
+	to_model(&m, &arena, &f, server_now, 60);
+	assert_int_equal(m.pool.n_pings, 1); /* pinged 29 s before */
+	assert_string_equal(m.pool.pings[0], "pc1.dc1.lab");
+	to_model(&later, &arena, &f, server_now, 10);
+	assert_int_equal(later.pool.n_pings, 0);
 	mssql_facts_release(&f); /* the model keeps its own copies */
 
 	inst = model_instance(&m, "SQLA.dc1.lab");
@@ -599,8 +623,7 @@ static void test_observe__to_model_restoring_secondary(void **state)
 	assert_int_equal(f.n_restores, 2);
 	assert_int_equal(f.restores[0].restore_type, 'L');
 	assert_false(f.restores[0].recovery);
-	model_init(&m, &arena, "atl-pchat");
-	mssql_facts_to_model(&m, &f, "dc2", lab_dbs, 2, lab_instances, 4);
+	to_model(&m, &arena, &f, 0, 0);
 	mssql_facts_release(&f);
 	db = model_copy_of(&m, "sqla.dc2.lab", "mgc");
 	assert_non_null(db);
@@ -640,8 +663,7 @@ static void test_observe__to_model_restoring_prefers_redo_start(void **state)
 	mssql_facts_init(&f, "sqlb.dc1.lab");
 	mssql_observe_parse(&f, &res);
 	mssql_result_release(&res);
-	model_init(&m, &arena, "atl-pchat");
-	mssql_facts_to_model(&m, &f, "dc1", lab_dbs, 2, lab_instances, 4);
+	to_model(&m, &arena, &f, 0, 0);
 	mssql_facts_release(&f);
 	db = model_copy_of(&m, "sqlb.dc1.lab", "mgc");
 	assert_string_equal(db->fork, "CCCCCCCC-0000-0000-0000-000000000003");
@@ -661,8 +683,7 @@ static void test_observe__to_model_unreachable(void **state)
 	mssql_facts_init(&f, "sqlb.dc2.lab");
 	f.failure = MSSQL_FAIL_UNREACHABLE;
 	f.reason = "cannot connect to 'sqlb.dc2.lab': Connection refused";
-	model_init(&m, &arena, "atl-pchat");
-	mssql_facts_to_model(&m, &f, "dc2", NULL, 0, lab_instances, 4);
+	to_model(&m, &arena, &f, 0, 0);
 	mssql_facts_release(&f);
 	inst = model_instance(&m, "sqlb.dc2.lab");
 	assert_false(inst->reachable);
