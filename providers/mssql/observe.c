@@ -182,7 +182,8 @@ static const struct obs_col cols_recovery[] = {
 static const struct obs_col cols_server_identity[] = {
         C("serverID", OBS_INT, mssql_obs_server_identity, server_id),
         C("serverAddress", OBS_STR, mssql_obs_server_identity, server_address),
-        C("serverLastPingTime", OBS_STR, mssql_obs_server_identity, last_ping_time), END};
+        C("serverLastPingTime", OBS_STR, mssql_obs_server_identity, last_ping_time),
+        C("chat_database", OBS_STR, mssql_obs_server_identity, database), END};
 
 #define SEC(tag, bit, T, list)                                                                     \
 	{                                                                                          \
@@ -298,6 +299,27 @@ static void obs_map_columns(struct mssql_facts *facts, const struct obs_section 
 	}
 }
 
+/* Add `n` parsed rows to the section's list; only tblServerIdentity
+ * arrives more than once (one set per chat database). */
+static void obs_append(struct mssql_facts *facts, const struct obs_section *sec, char *items,
+                       size_t n)
+{
+	void **list = (void **)((char *)facts + sec->list_offset);
+	size_t *count = (size_t *)((char *)facts + sec->count_offset);
+	char *both;
+
+	if (*count && n) {
+		both = arena_calloc(&facts->arena, *count + n, sec->size);
+		memcpy(both, *list, *count * sec->size);
+		memcpy(both + *count * sec->size, items, n * sec->size);
+		items = both;
+	} else if (*count) {
+		return;
+	}
+	*list = items;
+	*count += n;
+}
+
 static void obs_parse_set(struct mssql_facts *facts, const struct obs_section *sec,
                           const struct mssql_rowset *set)
 {
@@ -322,8 +344,7 @@ static void obs_parse_set(struct mssql_facts *facts, const struct obs_section *s
 		}
 		return;
 	}
-	*(void **)((char *)facts + sec->list_offset) = items;
-	*(size_t *)((char *)facts + sec->count_offset) = set->n_rows;
+	obs_append(facts, sec, items, set->n_rows);
 }
 
 void mssql_observe_parse(struct mssql_facts *facts, const struct mssql_result *res)
@@ -347,7 +368,8 @@ void mssql_observe_parse(struct mssql_facts *facts, const struct mssql_result *r
 				break;
 		if (k == n_sections)
 			obs_error(facts, "unexpected result set '%.64s'", tag);
-		else if (facts->sections & obs_sections[k].bit)
+		else if ((facts->sections & obs_sections[k].bit) &&
+		         obs_sections[k].bit != MSSQL_SEC_SERVER_IDENTITY)
 			obs_error(facts, "result set '%s' arrived twice", tag);
 		else
 			obs_parse_set(facts, &obs_sections[k], set);

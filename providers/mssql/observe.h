@@ -187,11 +187,12 @@ struct mssql_obs_recovery {
 	const char *redo_start_fork_guid;
 };
 
-/* <chat database>.dbo.tblServerIdentity */
+/* <chat database>.dbo.tblServerIdentity, one set per chat database */
 struct mssql_obs_server_identity {
 	int server_id;
 	const char *server_address;
 	const char *last_ping_time;
+	const char *database; /* the chat database it was read from */
 };
 
 #define MSSQL_OBS_LIST(type, name)                                                                 \
@@ -228,6 +229,8 @@ struct mssql_observe_request {
 	size_t n_databases;
 	const char *chat_database; /* whose dbo.tblServerIdentity to read; NULL: none */
 	unsigned backup_rows;      /* newest backup sets and restores kept; 0: 200 */
+	const char *const *more_chat_databases; /* also read these (several pools, one instance) */
+	size_t n_more_chat_databases;
 };
 
 /* Build the observation batch into *out (caller frees). ERR_INVALID when a

@@ -6,6 +6,8 @@
  * 1; recovery LSNs and tblServerIdentity run as dynamic SQL last, so a
  * server (or the lab) that cannot answer them loses only those sets, and
  * a RESTORING chat database is never named in a compiled statement (927).
+ * Each chat database (one per pool on the instance) gets its own
+ * tblServerIdentity set, tagged with its name.
  */
 #include <stdlib.h>
 
@@ -124,18 +126,25 @@ int mssql_observe_batch(char **out, const struct mssql_observe_request *req)
 	observe_sql_backups(&q, req);
 	observe_sql_restores(&q, req);
 	sqlquote_add(&q, "EXEC sys.sp_executesql %L;\n", observe_recovery);
-	if (req->chat_database) {
+	for (size_t i = 0; i <= req->n_more_chat_databases; i++) {
+		const char *chat = i ? req->more_chat_databases[i - 1] : req->chat_database;
+
+		if (!chat)
+			continue;
+		sqlquote_release(&inner);
+		sqlquote_init(&inner, 0);
 		sqlquote_add(&inner,
 		             "SELECT 0 AS pcdr_server_identity, serverID, serverAddress, "
-		             "serverLastPingTime FROM %I.dbo.tblServerIdentity ORDER BY serverID;",
-		             req->chat_database);
+		             "serverLastPingTime, %L AS chat_database FROM %I.dbo.tblServerIdentity "
+		             "ORDER BY serverID;",
+		             chat, chat);
 		if ((error = sqlquote_error(&inner)) < 0)
 			goto done;
 		sqlquote_add(&q,
 		             "IF EXISTS (SELECT 1 FROM sys.databases WHERE name = %L AND state = 0 "
 		             "AND user_access = 0)\n"
 		             "  EXEC sys.sp_executesql %L;\n",
-		             req->chat_database, sqlquote_cstr(&inner));
+		             chat, sqlquote_cstr(&inner));
 	}
 	if ((error = sqlquote_error(&q)) == 0)
 		*out = sqlquote_detach(&q);

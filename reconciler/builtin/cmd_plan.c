@@ -131,8 +131,8 @@ int cmd_plan(int argc, char **argv)
 		goto done;
 	}
 	rc = PCDR_EXIT_OK;
+	pipeline_observe_all(&p);
 	for (size_t i = 0; i < p.n_pools; i++) {
-		pipeline_observe(&p, &p.pools[i]);
 		pipeline_plan(&p, &p.pools[i]);
 		rc = plan_output_worse(rc, plan_output_exit_code(&p.pools[i].plan, a.detailed));
 	}

@@ -77,8 +77,7 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "pcdr status: %s\n", err_last());
 		goto done;
 	}
-	for (size_t i = 0; i < p.n_pools; i++)
-		pipeline_observe(&p, &p.pools[i]);
+	pipeline_observe_all(&p);
 	status_print(&p, format == PLAN_OUTPUT_JSON);
 	rc = PCDR_EXIT_OK;
 done:

@@ -395,7 +395,9 @@ static void read_pings(const struct observed_input *in, struct model *m)
 			const struct mssql_obs_server_identity *p = &f->server_identity[k];
 			int64_t t = ping_time(p->last_ping_time);
 
-			if (!p->server_address)
+			if (!p->server_address ||
+			    (in->chat_database && p->database &&
+			     strcasecmp(p->database, in->chat_database)))
 				continue;
 			if (in->now && in->ping_window_s &&
 			    (t < 0 || t + (int64_t)in->ping_window_s < in->now))

@@ -27,6 +27,8 @@ struct observed_input {
 	const char *pool_error;            /* why, when pool is NULL */
 	int64_t now;                       /* seconds since the epoch, UTC; 0: every ping counts */
 	unsigned ping_window_s;            /* a ping this recent counts; 0: every ping */
+	const char *chat_database;         /* count only its pings (facts may hold other
+	                                      pools' chat databases); NULL: all */
 };
 
 /*

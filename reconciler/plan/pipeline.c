@@ -2,7 +2,10 @@
  * pipeline: config -> specs -> desired -> observe -> observed -> plan
  * (pipeline.h). The SQL instances are observed with
  * mssql_observe_all (one batch each, at most `maxConnections` at once)
- * while a second thread runs the pool command's `get`; the credentials
+ * while a second thread runs the pool command's `get`. With several
+ * pools (pipeline_observe_all), an instance that several pools name is
+ * observed once, with every pool's databases in its one batch, and each
+ * pool command runs on its own thread; the credentials
  * go from the configuration into the connection targets and nowhere
  * else.
  */
@@ -226,12 +229,123 @@ int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp)
 	in.pool_error = job.reason;
 	in.now = (int64_t)time(NULL);
 	in.ping_window_s = PIPELINE_PING_WINDOW_S;
+	in.chat_database = chat_database(&pp->desired);
 	observed_from_facts(&pp->observed, &p->arena, &in);
 	pp->observed_ok = true;
 	for (size_t i = 0; i < n; i++)
 		mssql_facts_release(&facts[i]);
 	free(facts);
 	poolcmd_status_release(&job.status);
+	return 0;
+}
+
+/* Every pool's instances, databases and chat databases, each named once. */
+struct observe_union {
+	const char **names, **dbs, **chats;
+	size_t n_names, n_dbs, n_chats;
+};
+
+static void union_add(const char **list, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (model_same_name(list[i], name))
+			return;
+	list[(*n)++] = name;
+}
+
+static void union_build(struct observe_union *u, const struct pipeline *p)
+{
+	size_t max_names = 1, max_dbs = 1;
+
+	for (size_t i = 0; i < p->n_pools; i++) {
+		max_names += p->pools[i].desired.n_instances;
+		max_dbs += p->pools[i].desired.topo.n_databases;
+	}
+	memset(u, 0, sizeof(*u));
+	u->names = xcalloc(max_names, sizeof(*u->names));
+	u->dbs = xcalloc(max_dbs, sizeof(*u->dbs));
+	u->chats = xcalloc(p->n_pools + 1, sizeof(*u->chats));
+	for (size_t i = 0; i < p->n_pools; i++) {
+		const struct model *d = &p->pools[i].desired;
+		const char *chat = chat_database(d);
+
+		for (size_t k = 0; k < d->n_instances; k++)
+			union_add(u->names, &u->n_names, d->instances[k].name);
+		for (size_t k = 0; k < d->topo.n_databases; k++)
+			union_add(u->dbs, &u->n_dbs, d->topo.databases[k].name);
+		if (chat)
+			union_add(u->chats, &u->n_chats, chat);
+	}
+}
+
+static void observe_union_sql(struct pipeline *p, const struct observe_union *u,
+                              struct mssql_facts *facts)
+{
+	struct mssql_target *targets = xcalloc(u->n_names + 1, sizeof(*targets));
+	struct config_instance *scratch = xcalloc(u->n_names + 1, sizeof(*scratch));
+	struct mssql_observe_request req = {0};
+
+	req.databases = u->dbs;
+	req.n_databases = u->n_dbs;
+	req.chat_database = u->n_chats ? u->chats[0] : NULL;
+	req.more_chat_databases = u->n_chats > 1 ? u->chats + 1 : NULL;
+	req.n_more_chat_databases = u->n_chats > 1 ? u->n_chats - 1 : 0;
+	for (size_t i = 0; i < u->n_names; i++)
+		target_of(&targets[i], &scratch[i], p->config, u->names[i]);
+	mssql_observe_all(facts, targets, u->n_names, &req, p->config->max_connections);
+	free(scratch);
+	free(targets);
+}
+
+static void observed_of_pool(struct pipeline *p, struct pipeline_pool *pp,
+                             const struct mssql_facts *facts, size_t n, struct pool_job *job)
+{
+	struct observed_input in = {0};
+
+	in.desired = &pp->desired;
+	in.facts = facts;
+	in.n_facts = n;
+	in.pool = job->error < 0 ? NULL : &job->status;
+	in.pool_error = job->reason;
+	in.now = (int64_t)time(NULL);
+	in.ping_window_s = PIPELINE_PING_WINDOW_S;
+	in.chat_database = chat_database(&pp->desired);
+	observed_from_facts(&pp->observed, &p->arena, &in);
+	pp->observed_ok = true;
+}
+
+int pipeline_observe_all(struct pipeline *p)
+{
+	struct observe_union u;
+	struct mssql_facts *facts;
+	struct pool_job *jobs = xcalloc(p->n_pools + 1, sizeof(*jobs));
+	pthread_t *threads = xcalloc(p->n_pools + 1, sizeof(*threads));
+	bool *threaded = xcalloc(p->n_pools + 1, sizeof(*threaded));
+
+	union_build(&u, p);
+	facts = xcalloc(u.n_names + 1, sizeof(*facts));
+	for (size_t i = 0; i < p->n_pools; i++) {
+		pool_job_init(&jobs[i], p, &p->pools[i]);
+		threaded[i] = pthread_create(&threads[i], NULL, pool_get, &jobs[i]) == 0;
+	}
+	observe_union_sql(p, &u, facts);
+	for (size_t i = 0; i < p->n_pools; i++) {
+		if (threaded[i])
+			pthread_join(threads[i], NULL);
+		else
+			pool_get(&jobs[i]);
+		observed_of_pool(p, &p->pools[i], facts, u.n_names, &jobs[i]);
+		poolcmd_status_release(&jobs[i].status);
+	}
+	for (size_t i = 0; i < u.n_names; i++)
+		mssql_facts_release(&facts[i]);
+	free(facts);
+	free(u.names);
+	free(u.dbs);
+	free(u.chats);
+	free(threaded);
+	free(threads);
+	free(jobs);
 	return 0;
 }
 

@@ -70,6 +70,12 @@ int pipeline_load(struct pipeline *p, const struct pipeline_options *opts, struc
  * errors: this always returns 0. */
 int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp);
 
+/* Observe every pool at once: each instance named by any pool once (one
+ * connection, one batch with every pool's databases, at most
+ * maxConnections at a time), every pool command in parallel; fills each
+ * pool's observed model. Always returns 0, as pipeline_observe. */
+int pipeline_observe_all(struct pipeline *p);
+
 /* Plan one observed pool (pp->plan; its status says the outcome). */
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp);
 

@@ -99,9 +99,9 @@ static void a1(struct mssql_facts *f)
 	f->sessions[0] = (struct mssql_obs_sessions){"mgc", 12};
 	ALLOC(f, server_identity, 2);
 	f->server_identity[0] = (struct mssql_obs_server_identity){
-	        1, "net.tcp://pc1.dc1.litwareinc.com:8011", "2026-11-28T13:59:00.000"};
-	f->server_identity[1] = (struct mssql_obs_server_identity){2, "pc2.dc1.litwareinc.com",
-	                                                           "2026-11-28T12:00:00.000"};
+	        1, "net.tcp://pc1.dc1.litwareinc.com:8011", "2026-11-28T13:59:00.000", "mgc"};
+	f->server_identity[1] = (struct mssql_obs_server_identity){
+	        2, "pc2.dc1.litwareinc.com", "2026-11-28T12:00:00.000", "mgc"};
 }
 
 static void b1(struct mssql_facts *f)

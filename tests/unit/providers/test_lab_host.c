@@ -191,7 +191,7 @@ static void test_lab_host__observe_through_the_config(void **state)
 {
 	const char *names[] = {"sqla.dc1.lab", "sqlb.dc1.lab", "sqla.dc2.lab", "sqlb.dc2.lab"};
 	const char *dbs[] = {"mgc", "mgccomp"};
-	struct mssql_observe_request req = {dbs, 2, "mgc", 0};
+	struct mssql_observe_request req = {dbs, 2, "mgc", 0, NULL, 0};
 	struct config_instance scratch[4];
 	struct mssql_target t[4];
 	struct mssql_facts f[4];

@@ -146,7 +146,7 @@ static void test_lab__observe_every_instance(void **state)
 	const char *names[] = {"sqla.dc1.lab", "sqlb.dc1.lab", "sqla.dc2.lab", "sqlb.dc2.lab"};
 	struct mssql_target t[4];
 	struct mssql_facts f[4];
-	struct mssql_observe_request req = {dbs, 2, "mgc", 0};
+	struct mssql_observe_request req = {dbs, 2, "mgc", 0, NULL, 0};
 	const unsigned core = MSSQL_SEC_SERVER | MSSQL_SEC_DATABASES | MSSQL_SEC_MIRRORING |
 	                      MSSQL_SEC_ENDPOINTS | MSSQL_SEC_LS_PRIMARY | MSSQL_SEC_LS_SECONDARY |
 	                      MSSQL_SEC_LS_MONITOR_PRIMARY | MSSQL_SEC_LS_MONITOR_SECONDARY |
@@ -219,7 +219,7 @@ static void exec_ok(struct mssql_conn *conn, const char *sql)
 static void test_lab__values_arrive_exactly(void **state)
 {
 	struct mssql_target t = lab_target("sqla.dc1.lab");
-	struct mssql_observe_request req = {dbs, 2, "mgc", 0};
+	struct mssql_observe_request req = {dbs, 2, "mgc", 0, NULL, 0};
 	struct mssql_conn *conn = NULL;
 	enum mssql_failure failure;
 	struct mssql_facts f;
@@ -346,7 +346,7 @@ static void test_lab__query_timeout(void **state)
 static void test_lab__refused_login_is_a_fact(void **state)
 {
 	struct mssql_target t = lab_target("sqlb.dc1.lab");
-	struct mssql_observe_request req = {dbs, 2, NULL, 0};
+	struct mssql_observe_request req = {dbs, 2, NULL, 0, NULL, 0};
 	struct mssql_facts f;
 
 	(void)state;

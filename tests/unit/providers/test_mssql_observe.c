@@ -30,7 +30,8 @@
 static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 {
 	const char *dbs[] = {"mgc", "we'ird]"};
-	struct mssql_observe_request req = {dbs, 2, "c]hat'db", 50};
+	const char *more[] = {"mgc-x"};
+	struct mssql_observe_request req = {dbs, 2, "c]hat'db", 50, more, 1};
 	char *sql = NULL;
 
 	(void)state;
@@ -42,8 +43,12 @@ static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 	assert_non_null(strstr(sql, "IF EXISTS (SELECT 1 FROM sys.databases WHERE name = "
 	                            "N'c]hat''db' AND state = 0 AND user_access = 0)\n"
 	                            "  EXEC sys.sp_executesql N'SELECT 0 AS pcdr_server_identity, "
-	                            "serverID, serverAddress, serverLastPingTime FROM [c]]hat''db]"
-	                            ".dbo.tblServerIdentity ORDER BY serverID;';\n"));
+	                            "serverID, serverAddress, serverLastPingTime, N''c]hat''''db'' "
+	                            "AS chat_database FROM [c]]hat''db].dbo.tblServerIdentity "
+	                            "ORDER BY serverID;';\n"));
+	/* a second pool's chat database on the same instance: its own set */
+	assert_non_null(strstr(sql, "WHERE name = N'mgc-x' AND state = 0"));
+	assert_non_null(strstr(sql, "N''mgc-x'' AS chat_database FROM [mgc-x].dbo.tblServerIdentity"));
 	assert_non_null(strstr(sql, "EXEC sys.sp_executesql N'SELECT 0 AS pcdr_recovery,"));
 	/* every section is there, tagged */
 	for (const char *const *t =
@@ -58,6 +63,7 @@ static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 	req.databases = NULL;
 	req.n_databases = 0;
 	req.chat_database = NULL;
+	req.n_more_chat_databases = 0;
 	req.backup_rows = 0;
 	assert_int_equal(mssql_observe_batch(&sql, &req), 0);
 	assert_null(strstr(sql, "IN ("));
@@ -69,7 +75,7 @@ static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 static void test_observe__batch_refuses_unquotable_names(void **state)
 {
 	const char *dbs[] = {"mgc", "bad\xFF"};
-	struct mssql_observe_request req = {dbs, 2, NULL, 0};
+	struct mssql_observe_request req = {dbs, 2, NULL, 0, NULL, 0};
 	char *sql = NULL;
 
 	(void)state;
@@ -153,7 +159,7 @@ static void principal_result(struct mssql_result *res)
 	                            "fork_point_lsn",     "last_log_backup_lsn",
 	                            "redo_start_lsn",     "redo_start_fork_guid"};
 	static const char *sid[] = {"pcdr_server_identity", "serverID", "serverAddress",
-	                            "serverLastPingTime"};
+	                            "serverLastPingTime", "chat_database"};
 
 	SET(res, server, ROW("0", "sqla.dc1.lab", "13.0.5026.0", "2026-11-28T13:06:30.000"));
 	SET(res, dbs, ROW("0", "5", "mgc", "0", "ONLINE", "0", "0", "MULTI_USER", "FULL"),
@@ -178,8 +184,8 @@ static void principal_result(struct mssql_result *res)
 	SET(res, rec,
 	    ROW("0", "mgc", "6F9619FF-8B86-D011-B42D-00C04FC964FF",
 	        "6F9619FF-8B86-D011-B42D-00C04FC964FF", NULL, "98000000012300001", NULL, NULL));
-	SET(res, sid, ROW("0", "1", "net.tcp://pc1.dc1.lab:8011", "2026-11-28T13:06:01.250"),
-	    ROW("0", "2", "net.tcp://pc2.dc1.lab:8011", NULL));
+	SET(res, sid, ROW("0", "1", "net.tcp://pc1.dc1.lab:8011", "2026-11-28T13:06:01.250", "mgc"),
+	    ROW("0", "2", "net.tcp://pc2.dc1.lab:8011", NULL, "mgc"));
 }
 
 static void test_observe__parse_every_section(void **state)
@@ -421,7 +427,7 @@ static void test_observe__unreachable_instance_is_a_fact(void **state)
 {
 	char addr[64], want[128];
 	struct mssql_target t = target("sqla.dc2.lab", addr, sizeof(addr), closed_port());
-	struct mssql_observe_request req = {NULL, 0, "mgc", 0};
+	struct mssql_observe_request req = {NULL, 0, "mgc", 0, NULL, 0};
 	struct mssql_facts f;
 
 	(void)state;
@@ -440,7 +446,7 @@ static void test_observe__login_timeout_is_a_fact(void **state)
 	char addr[64];
 	int port, fd = silent_listener(&port);
 	struct mssql_target t = target("sqlb.dc2.lab", addr, sizeof(addr), port);
-	struct mssql_observe_request req = {NULL, 0, NULL, 0};
+	struct mssql_observe_request req = {NULL, 0, NULL, 0, NULL, 0};
 	struct mssql_facts f;
 
 	(void)state;
@@ -460,7 +466,7 @@ static void test_observe__many_instances_in_parallel(void **state)
 	char addrs[N][64];
 	struct mssql_target t[N];
 	struct mssql_facts f[N];
-	struct mssql_observe_request req = {NULL, 0, "mgc", 0};
+	struct mssql_observe_request req = {NULL, 0, "mgc", 0, NULL, 0};
 	int port, fd = silent_listener(&port);
 	char name[N][32];
 
@@ -484,7 +490,7 @@ static void test_observe__target_without_credentials(void **state)
 	struct mssql_target t = {"sqla.dc1.lab", "127.0.0.1:1", NULL, MSSQL_TLS_OFF, 1, 1,
 	                         "pcdr",         NULL};
 	struct mssql_facts f;
-	struct mssql_observe_request req = {NULL, 0, NULL, 0};
+	struct mssql_observe_request req = {NULL, 0, NULL, 0, NULL, 0};
 
 	(void)state;
 	assert_int_equal(mssql_observe(&f, &t, &req), ERR_INVALID);
