@@ -290,6 +290,13 @@ static void test_observed__missing_facts_are_unreachable(void **state)
 	assert_string_equal(model_instance(&m, "sqlb.dc1.litwareinc.com")->unreachable_reason,
 	                    "not observed");
 	assert_int_equal(m.pool.n_pings, 2); /* no clock given: every ping counts */
+	/* several pools on one instance: a pool counts its own chat database's pings */
+	in.chat_database = "MGC";
+	observed_from_facts(&m, &w.fx.arena, &in);
+	assert_int_equal(m.pool.n_pings, 2);
+	in.chat_database = "mgc2";
+	observed_from_facts(&m, &w.fx.arena, &in);
+	assert_int_equal(m.pool.n_pings, 0);
 	world_release(&w);
 }
 

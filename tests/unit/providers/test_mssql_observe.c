@@ -257,6 +257,30 @@ static void test_observe__parse_every_section(void **state)
 	mssql_facts_release(&f);
 }
 
+/* Two pools on one instance: one tblServerIdentity set per chat database, appended. */
+static void test_observe__parse_server_identity_per_chat_database(void **state)
+{
+	static const char *sid[] = {"pcdr_server_identity", "serverID", "serverAddress",
+	                            "serverLastPingTime", "chat_database"};
+	struct mssql_result res;
+	struct mssql_facts f;
+
+	(void)state;
+	mssql_result_init(&res);
+	SET(&res, sid, ROW("0", "1", "net.tcp://pc1.dc1.lab:8011", "2026-11-28T13:06:01.250", "mgc"),
+	    ROW("0", "2", "net.tcp://pc2.dc1.lab:8011", NULL, "mgc"));
+	SET(&res, sid, ROW("0", "1", "net.tcp://pc1.dc2.lab:8011", NULL, "mgc-x"));
+	mssql_facts_init(&f, "sqla.dc1.lab");
+	mssql_observe_parse(&f, &res);
+	mssql_result_release(&res);
+	assert_int_equal(f.n_errors, 0);
+	assert_int_equal(f.n_server_identity, 3);
+	assert_string_equal(f.server_identity[1].server_address, "net.tcp://pc2.dc1.lab:8011");
+	assert_string_equal(f.server_identity[2].database, "mgc-x");
+	assert_string_equal(f.server_identity[2].server_address, "net.tcp://pc1.dc2.lab:8011");
+	mssql_facts_release(&f);
+}
+
 static void test_observe__parse_secondary_and_monitors(void **state)
 {
 	static const char *lss[] = {"pcdr_ls_secondary",
@@ -705,6 +729,7 @@ int main(void)
 	        cmocka_unit_test(test_observe__batch_quotes_names_and_guards_restoring),
 	        cmocka_unit_test(test_observe__batch_refuses_unquotable_names),
 	        cmocka_unit_test(test_observe__parse_every_section),
+	        cmocka_unit_test(test_observe__parse_server_identity_per_chat_database),
 	        cmocka_unit_test(test_observe__parse_secondary_and_monitors),
 	        cmocka_unit_test(test_observe__parse_problems_are_recorded),
 	        cmocka_unit_test(test_observe__unreachable_instance_is_a_fact),
