@@ -160,6 +160,7 @@ fuzz:
 
 bench: all
 	@bench/run
+	@bench/plan
 
 demo: deps all
 	@examples/lab/drill.sh
