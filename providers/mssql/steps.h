@@ -112,6 +112,8 @@ void steps_sql_restore_database(struct sqlquote *q, const char *db, const char *
 void steps_sql_recover(struct sqlquote *q, const char *db);
 void steps_sql_redo_start(struct sqlquote *q, const char *db);
 void steps_sql_dirtree(struct sqlquote *q, const char *folder);
+/* The newest restore's and the newest tail-log backup's LastLSN (columns last_lsn, at). */
+void steps_sql_last_lsns(struct sqlquote *q, const char *db);
 void steps_sql_partner(struct sqlquote *q, const char *db, const char *what);
 void steps_sql_set_partner(struct sqlquote *q, const char *db, const char *address);
 void steps_sql_mirroring_of(struct sqlquote *q, const char *db);

@@ -142,6 +142,44 @@ done:
 	return rc;
 }
 
+/*
+ * No redo_start_lsn: the LastLSN of whatever put the copy in RESTORING
+ * last, from msdb (reference 3): its newest restore, or its own tail-log
+ * backup WITH NORECOVERY (is_force_offline), whichever is later.
+ */
+static int last_lsn_in_history(struct catchup *c, struct model_lsn *needed)
+{
+	struct mssql_result res;
+	struct sqlquote q;
+	const char *best = NULL, *best_at = NULL;
+	int rc;
+
+	mssql_result_init(&res);
+	sqlquote_init(&q, 0);
+	steps_sql_last_lsns(&q, c->s->database);
+	rc = steps_exec(c->out, c->io, c->s->instance, &q, &res, "reading msdb for the redo LSN");
+	for (size_t k = 0; rc == 0 && k < res.n_sets; k++) { /* one set per source */
+		const struct mssql_rowset *set = &res.sets[k];
+
+		for (size_t r = 0; set->n_columns == 2 && r < set->n_rows; r++) {
+			const char *lsn = set->cells[r * 2], *at = set->cells[r * 2 + 1];
+
+			if (lsn && at && (!best_at || strcmp(at, best_at) > 0)) {
+				best = lsn;
+				best_at = at;
+			}
+		}
+	}
+	if (rc == 0 && model_lsn_parse(needed, best) < 0)
+		rc = steps_fail(c->out, ERR_CONFLICT,
+		                "'%s' on '%s' has no redo start LSN and no restore or tail-log "
+		                "backup in msdb%s",
+		                c->s->database, c->s->instance, "");
+	sqlquote_release(&q);
+	mssql_result_release(&res);
+	return rc;
+}
+
 /* The LSN the copy needs next, and whether it is RESTORING. */
 static int redo_start(struct catchup *c, struct model_lsn *needed)
 {
@@ -160,8 +198,7 @@ static int redo_start(struct catchup *c, struct model_lsn *needed)
 		rc = steps_fail(c->out, ERR_CONFLICT, "'%s' on '%s' is %s, not RESTORING",
 		                c->s->database, c->s->instance, state ? state : "absent");
 	else if (rc == 0 && model_lsn_parse(needed, lsn) < 0)
-		rc = steps_fail(c->out, ERR_CONFLICT, "'%s' on '%s' has no redo start LSN%s",
-		                c->s->database, c->s->instance, "");
+		rc = last_lsn_in_history(c, needed);
 	sqlquote_release(&q);
 	mssql_result_release(&res);
 	return rc;

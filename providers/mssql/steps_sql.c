@@ -122,6 +122,20 @@ void steps_sql_redo_start(struct sqlquote *q, const char *db)
 	             db);
 }
 
+void steps_sql_last_lsns(struct sqlquote *q, const char *db)
+{
+	sqlquote_add(q,
+	             "SELECT TOP (1) bs.last_lsn, CONVERT(nvarchar(30), rh.restore_date, 126) AS at "
+	             "FROM msdb.dbo.restorehistory AS rh JOIN msdb.dbo.backupset AS bs "
+	             "ON bs.backup_set_id = rh.backup_set_id "
+	             "WHERE rh.destination_database_name = %L ORDER BY rh.restore_date DESC;\n"
+	             "SELECT TOP (1) bs.last_lsn, "
+	             "CONVERT(nvarchar(30), bs.backup_finish_date, 126) AS at "
+	             "FROM msdb.dbo.backupset AS bs WHERE bs.database_name = %L AND bs.type = 'L' "
+	             "AND bs.is_force_offline = 1 ORDER BY bs.backup_finish_date DESC;",
+	             db, db);
+}
+
 void steps_sql_dirtree(struct sqlquote *q, const char *folder)
 {
 	sqlquote_add(q, "EXEC master.sys.xp_dirtree %L, 1, 1;", folder);

@@ -178,13 +178,15 @@ bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 		return c && !c->ls_secondary.configured;
 	case PLAN_SQL_DROP_LOG_SHIPPING_PRIMARY:
 		return c && !c->ls_primary.configured;
-	case PLAN_SQL_CATCH_UP:
-		return c && s->has_lsn && model_db_restoring(c) && model_lsn_cmp(c->lsn, s->lsn) >= 0;
+	case PLAN_SQL_CATCH_UP: /* before: never skipped, it restores what is there (a
+	                          * switchover's tail may end past the LSN planned) */
+		return !before && c && s->has_lsn && model_db_restoring(c) &&
+		       model_lsn_cmp(c->lsn, s->lsn) >= 0;
 	case PLAN_SQL_TAIL_LOG_BACKUP:
 		return c && c->state == MODEL_DB_RESTORING;
-	case PLAN_SQL_SEED: /* before: a RESTORING copy off the source's chain needs it */
-		return peer && c && peer->state == MODEL_DB_RESTORING &&
-		       (!before || model_lineage_ok(peer, c));
+	case PLAN_SQL_SEED: /* before: never skipped, the planner reseeds only a copy
+	                      * that is off the chain, which a RESTORING state does not show */
+		return !before && peer && peer->state == MODEL_DB_RESTORING;
 	case PLAN_SQL_RECOVER:
 		return c && c->state == MODEL_DB_ONLINE && !c->is_in_standby;
 	case PLAN_SQL_REMOVE_MIRRORING:
@@ -254,4 +256,38 @@ int apply_wait_done(struct apply_ctx *c, const struct plan_step *s)
 	}
 	return err_set(rc, "%s ran, but its effect was not observed within %us",
 	               plan_step_kind_name(s->kind), c->wait_s);
+}
+
+/*
+ * A tail-log backup needs the authority to itself (3101 otherwise): the
+ * fence stops new work, and this waits, up to the postcondition timeout,
+ * for the pool's remaining sessions to leave; it is also how apply checks
+ * that the fence held.
+ */
+int apply_wait_drained(struct apply_ctx *c, const struct plan_step *s)
+{
+	struct timespec t0, t;
+	unsigned left = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct arena a = ARENA_INIT;
+		struct model m;
+		const struct model_db *db;
+
+		apply_observe(&m, &a, c, s);
+		db = model_copy_of(&m, s->instance, s->database);
+		left = db ? db->user_sessions : 0;
+		arena_release(&a);
+		if (!left)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (apply_interrupted || t.tv_sec - t0.tv_sec >= (time_t)c->wait_s)
+			break;
+		usleep(APPLY_POLL_MS * 1000);
+	}
+	return err_set(ERR_CONFLICT,
+	               "%u session%s still use '%s' on '%s' after the fence: the fence did not "
+	               "hold within %us",
+	               left, left == 1 ? "" : "s", s->database, s->instance, c->wait_s);
 }

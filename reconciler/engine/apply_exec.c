@@ -116,9 +116,28 @@ static void steps_env_of(struct steps_env *env, struct apply_ctx *c, const struc
 	env->replace = s->kind == PLAN_SQL_SEED && dst && dst->state != MODEL_DB_ABSENT;
 }
 
-static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_step *s,
+/* A catch-up after a tail-log backup of this apply must reach the tail's LastLSN. */
+static void tail_lsn(const struct apply_ctx *c, struct plan_step *s)
+{
+	for (size_t d = 0; s->kind == PLAN_SQL_CATCH_UP && d < s->n_deps; d++) {
+		const struct plan_step *dep = &c->plan->steps[s->deps[d]];
+		const struct apply_step *st = &c->steps[s->deps[d]];
+		struct model_lsn lsn;
+
+		if (dep->kind == PLAN_SQL_TAIL_LOG_BACKUP && st->result == APPLY_SUCCEEDED &&
+		    st->outcome.lsn && model_lsn_parse(&lsn, st->outcome.lsn) == 0 &&
+		    (!s->has_lsn || model_lsn_cmp(lsn, s->lsn) > 0)) {
+			s->has_lsn = true;
+			s->lsn = lsn;
+		}
+	}
+}
+
+static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_step *planned,
                    const struct model *fresh)
 {
+	struct plan_step step = *planned, *s = &step;
+
 	const char *names[3] = {s->instance, s->peer, s->peer2};
 	struct mssql_target targets[3];
 	struct config_instance scratch[3];
@@ -134,6 +153,7 @@ static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_st
 			apply_target(&targets[n], &scratch[n], c->p->config, names[i]);
 			n++;
 		}
+	tail_lsn(c, s);
 	steps_env_of(&env, c, s, fresh);
 	if (!*env.backup_share &&
 	    (s->kind == PLAN_SQL_SEED || s->kind == PLAN_SQL_TAIL_LOG_BACKUP ||
@@ -178,7 +198,7 @@ static int step_body(struct apply_ctx *c, struct step_job *j, const struct plan_
 	if ((rc = check_epoch(c)) < 0)
 		return rc;
 	apply_observe(&fresh, &a, c, s);
-	if (apply_done(&fresh, s, true) && s->kind != PLAN_SQL_SAFETY_BACKUP) {
+	if (s->kind != PLAN_SQL_SAFETY_BACKUP && apply_done(&fresh, s, true)) {
 		*skipped = true;
 		goto done;
 	}
@@ -190,6 +210,8 @@ static int step_body(struct apply_ctx *c, struct step_job *j, const struct plan_
 		             plan_step_kind_name(s->kind), why);
 		goto done;
 	}
+	if (s->kind == PLAN_SQL_TAIL_LOG_BACKUP && (rc = apply_wait_drained(c, s)) < 0)
+		goto done;
 	if ((rc = check_epoch(c)) < 0)
 		goto done;
 	rc = s->database ? run_sql(c, j, s, &fresh) : run_pool(c, s);

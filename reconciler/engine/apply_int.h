@@ -64,11 +64,13 @@ void apply_target(struct mssql_target *t, struct config_instance *scratch,
 void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
                    const struct plan_step *s);
 /* The step's postcondition holds in `m`. `before`: asked before running it,
- * to skip a step already done (stricter where the step's own effect is
- * not enough: a seed is done only when the copy is on the source's chain). */
+ * to skip a step already done; seeds, catch-ups and safety backups are
+ * never skipped (their effect does not show they are not needed). */
 bool apply_done(const struct model *m, const struct plan_step *s, bool before);
 /* The step's precondition holds in `m` (0), or ERR_CONFLICT / ERR_UNREACHABLE. */
 int apply_precondition(const struct model *m, const struct plan_step *s);
+/* Before a tail-log backup: wait until no user session uses the copy. */
+int apply_wait_drained(struct apply_ctx *c, const struct plan_step *s);
 /* Poll until the postcondition holds: 0, ERR_TIMEOUT, or ERR_CONFLICT when interrupted. */
 int apply_wait_done(struct apply_ctx *c, const struct plan_step *s);
 

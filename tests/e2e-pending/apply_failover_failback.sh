@@ -8,7 +8,7 @@
 # with its demotion token; then the failback the same way. Needs the
 # lab's BACKUP/RESTORE, mirroring and log shipping procedures.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/e2e-pending/apply_scenario_setup.bash"
+. "$TOP/tests/e2e/apply_scenario_setup.bash"
 
 apply --auto-approve >/dev/null 2>"$TMP/err"
 is "$?" 0 "bootstrap: exit 0"

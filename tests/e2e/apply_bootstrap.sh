@@ -2,11 +2,11 @@
 # Bootstrap: the bare lab converges to the lab spec in one apply: the
 # dc1 mirror seeded and mirrored (SYNCHRONIZED, safety FULL), dc2's copy
 # seeded and configured as the log shipping secondary of dc1's pair, the
-# active servers set. A second apply plans nothing. Needs the lab's
+# active servers set. A second apply plans nothing. Uses the lab's
 # BACKUP/RESTORE, mirroring (endpoints, SET PARTNER) and the log shipping
 # procedures.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/e2e-pending/apply_scenario_setup.bash"
+. "$TOP/tests/e2e/apply_scenario_setup.bash"
 
 out=$(apply --auto-approve 2>"$TMP/err")
 is "$?" 0 "bootstrap apply: exit 0"
