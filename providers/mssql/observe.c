@@ -179,6 +179,9 @@ static const struct obs_col cols_recovery[] = {
         S(mssql_obs_recovery, first_recovery_fork_guid),  S(mssql_obs_recovery, fork_point_lsn),
         S(mssql_obs_recovery, last_log_backup_lsn),       S(mssql_obs_recovery, redo_start_lsn),
         S(mssql_obs_recovery, redo_start_fork_guid),      END};
+static const struct obs_col cols_log_end[] = {
+        C("name", OBS_STR, mssql_obs_log_end, database),
+        C("log_end_lsn", OBS_STR, mssql_obs_log_end, log_end_lsn), END};
 static const struct obs_col cols_server_identity[] = {
         C("serverID", OBS_INT, mssql_obs_server_identity, server_id),
         C("serverAddress", OBS_STR, mssql_obs_server_identity, server_address),
@@ -206,6 +209,7 @@ static const struct obs_section obs_sections[] = {
         SEC("pcdr_restores", MSSQL_SEC_RESTORES, mssql_obs_restore, restores),
         SEC("pcdr_sessions", MSSQL_SEC_SESSIONS, mssql_obs_sessions, sessions),
         SEC("pcdr_recovery", MSSQL_SEC_RECOVERY, mssql_obs_recovery, recovery),
+        SEC("pcdr_log_end", MSSQL_SEC_LOG_END, mssql_obs_log_end, log_end),
         SEC("pcdr_server_identity", MSSQL_SEC_SERVER_IDENTITY, mssql_obs_server_identity,
             server_identity),
 };

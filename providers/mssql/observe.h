@@ -3,7 +3,8 @@
  * batch per instance (connected to master) and kept as plain facts:
  * databases, mirroring, the mirroring endpoint, the msdb log shipping
  * tables, recent backup sets with their LSNs and files, user sessions per
- * database, recovery forks and LSNs, and the Persistent Chat servers that
+ * database, recovery forks and LSNs, the end of each ONLINE database's
+ * log where the server has sys.dm_db_log_stats, and the Persistent Chat servers that
  * pinged mgc.dbo.tblServerIdentity (read only where that database is
  * ONLINE, through dynamic SQL, because naming a RESTORING database in a
  * batch fails it with error 927).
@@ -42,6 +43,7 @@ enum mssql_section {
 	MSSQL_SEC_RECOVERY = 1 << 10,
 	MSSQL_SEC_SERVER_IDENTITY = 1 << 11,
 	MSSQL_SEC_RESTORES = 1 << 12,
+	MSSQL_SEC_LOG_END = 1 << 13,
 };
 
 /* sys.databases (user databases, database_id > 4) */
@@ -187,6 +189,12 @@ struct mssql_obs_recovery {
 	const char *redo_start_fork_guid;
 };
 
+/* sys.dm_db_log_stats (SQL Server 2016 SP2 and later): ONLINE databases */
+struct mssql_obs_log_end {
+	const char *database;
+	const char *log_end_lsn; /* "0000002a:000000f0:0003": VLF, block, slot in hex */
+};
+
 /* <chat database>.dbo.tblServerIdentity, one set per chat database */
 struct mssql_obs_server_identity {
 	int server_id;
@@ -218,6 +226,7 @@ struct mssql_facts {
 	MSSQL_OBS_LIST(mssql_obs_restore, restores);
 	MSSQL_OBS_LIST(mssql_obs_sessions, sessions);
 	MSSQL_OBS_LIST(mssql_obs_recovery, recovery);
+	MSSQL_OBS_LIST(mssql_obs_log_end, log_end);
 	MSSQL_OBS_LIST(mssql_obs_server_identity, server_identity);
 	const char **errors; /* server errors and result shape problems */
 	size_t n_errors;

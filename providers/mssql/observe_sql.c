@@ -75,6 +75,14 @@ static const char observe_recovery[] =
         "LEFT JOIN sys.master_files AS mf ON mf.database_id = d.database_id AND mf.file_id = 1 "
         "WHERE d.database_id > 4 ORDER BY d.name;";
 
+/* The end of each ONLINE database's log. sys.dm_db_log_stats exists from
+ * SQL Server 2016 SP2; OBJECT_ID says whether this server has it (the lab
+ * does not, and its OBJECT_ID is NULL for every system object). */
+static const char observe_log_end[] =
+        "SELECT 0 AS pcdr_log_end, d.name, ls.log_end_lsn FROM sys.databases AS d "
+        "CROSS APPLY sys.dm_db_log_stats(d.database_id) AS ls "
+        "WHERE d.database_id > 4 AND d.state = 0 ORDER BY d.name;";
+
 static void observe_sql_backups(struct sqlquote *q, const struct mssql_observe_request *req)
 {
 	sqlquote_add(
@@ -126,6 +134,10 @@ int mssql_observe_batch(char **out, const struct mssql_observe_request *req)
 	observe_sql_backups(&q, req);
 	observe_sql_restores(&q, req);
 	sqlquote_add(&q, "EXEC sys.sp_executesql %L;\n", observe_recovery);
+	sqlquote_add(&q,
+	             "IF OBJECT_ID(N'sys.dm_db_log_stats') IS NOT NULL\n"
+	             "  EXEC sys.sp_executesql %L;\n",
+	             observe_log_end);
 	for (size_t i = 0; i <= req->n_more_chat_databases; i++) {
 		const char *chat = i ? req->more_chat_databases[i - 1] : req->chat_database;
 

@@ -12,7 +12,8 @@
  *   redo_start_fork_guid when known), fork_parent =
  *   first_recovery_fork_guid when it differs, fork_lsn = fork_point_lsn;
  *   lsn = redo_start_lsn for a RESTORING copy (also its last restored
- *   LSN), else the mirroring end of log, else last_log_backup_lsn;
+ *   LSN), else the mirroring end of log, else sys.dm_db_log_stats'
+ *   log_end_lsn (hex parts made decimal), else last_log_backup_lsn;
  *   what those views did not give comes from the copy's last restore
  *   (RESTORING) or the newest backup the instance took itself (ONLINE);
  * - backups: full and log sets from msdb.dbo.backupset, the file being
@@ -22,7 +23,9 @@
  */
 #include "reconciler/plan/observed.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -293,6 +296,38 @@ static void read_lineage_fallback(struct model *m, struct model_instance *inst,
 	}
 }
 
+/* "0000002a:000000f0:0003" (sys.dm_db_log_stats: VLF, block, slot in hex)
+ * -> 42000000024000003, the decimal form of backupset and the mirroring
+ * views; zero when it is not that. */
+static struct model_lsn lsn_of_hex(const char *text)
+{
+	unsigned long part[3];
+	char *end;
+	char dec[48];
+
+	for (int i = 0; i < 3; i++) {
+		if (!text || !isxdigit((unsigned char)*text))
+			return lsn_of(NULL);
+		part[i] = strtoul(text, &end, 16);
+		if (end - text > 8 || *end != (i < 2 ? ':' : '\0'))
+			return lsn_of(NULL);
+		text = end + (i < 2);
+	}
+	if (part[2] > 0xffff)
+		return lsn_of(NULL);
+	snprintf(dec, sizeof(dec), "%lu%010lu%05lu", part[0], part[1], part[2]);
+	return lsn_of(dec);
+}
+
+/* sys.dm_db_log_stats' end of log, for an ONLINE copy the mirroring views did not cover. */
+static void read_log_end(struct model_instance *inst, const struct mssql_obs_log_end *o)
+{
+	struct model_db *d = model_db(inst, o->database);
+
+	if (d && d->state == MODEL_DB_ONLINE && model_lsn_is_zero(d->lsn))
+		d->lsn = lsn_of_hex(o->log_end_lsn);
+}
+
 /* The mirroring end of log, the best end-of-log LSN of an ONLINE principal. */
 static void read_end_of_log(struct model_instance *inst, const struct mssql_obs_mirroring *o)
 {
@@ -346,6 +381,9 @@ static void read_instance(const struct observed_input *in, struct model *m,
 	for (size_t i = 0; i < f->n_mirroring; i++)
 		if (f->mirroring[i].database)
 			read_end_of_log(inst, &f->mirroring[i]);
+	for (size_t i = 0; i < f->n_log_end; i++)
+		if (f->log_end[i].database)
+			read_log_end(inst, &f->log_end[i]);
 	for (size_t i = 0; i < f->n_recovery; i++)
 		if (f->recovery[i].database)
 			read_recovery(m, inst, &f->recovery[i]);

@@ -50,6 +50,9 @@ static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 	assert_non_null(strstr(sql, "WHERE name = N'mgc-x' AND state = 0"));
 	assert_non_null(strstr(sql, "N''mgc-x'' AS chat_database FROM [mgc-x].dbo.tblServerIdentity"));
 	assert_non_null(strstr(sql, "EXEC sys.sp_executesql N'SELECT 0 AS pcdr_recovery,"));
+	/* the end of log only where the server has sys.dm_db_log_stats */
+	assert_non_null(strstr(sql, "IF OBJECT_ID(N'sys.dm_db_log_stats') IS NOT NULL\n"
+	                            "  EXEC sys.sp_executesql N'SELECT 0 AS pcdr_log_end,"));
 	/* every section is there, tagged */
 	for (const char *const *t =
 	             (const char *const[]){"pcdr_server", "pcdr_databases", "pcdr_mirroring",
@@ -702,6 +705,35 @@ static void test_observe__to_model_restoring_prefers_redo_start(void **state)
 	arena_release(&arena);
 }
 
+/* An ONLINE copy neither mirrored nor backed up: sys.dm_db_log_stats' end of log. */
+static void test_observe__to_model_log_end(void **state)
+{
+	static const char *dbs[] = {"pcdr_databases", "database_id",      "name",
+	                            "state",          "state_desc",       "is_in_standby",
+	                            "is_read_only",   "user_access_desc", "recovery_model_desc"};
+	static const char *end[] = {"pcdr_log_end", "name", "log_end_lsn"};
+	struct arena arena = ARENA_INIT;
+	struct mssql_result res;
+	struct mssql_facts f;
+	struct model m;
+
+	(void)state;
+	mssql_result_init(&res);
+	SET(&res, dbs, ROW("0", "5", "mgc", "0", "ONLINE", "0", "0", "MULTI_USER", "FULL"),
+	    ROW("0", "6", "mgccomp", "0", "ONLINE", "0", "0", "MULTI_USER", "FULL"));
+	SET(&res, end, ROW("0", "mgc", "0000002a:000000f0:0003"), ROW("0", "mgccomp", "12:zz:1"));
+	mssql_facts_init(&f, "sqla.dc1.lab");
+	mssql_observe_parse(&f, &res);
+	mssql_result_release(&res);
+	assert_int_equal(f.n_errors, 0);
+	assert_true(f.sections & MSSQL_SEC_LOG_END);
+	to_model(&m, &arena, &f, 0, 0);
+	mssql_facts_release(&f);
+	lsn_is(model_copy_of(&m, "sqla.dc1.lab", "mgc")->lsn, "42000000024000003");
+	assert_true(model_lsn_is_zero(model_copy_of(&m, "sqla.dc1.lab", "mgccomp")->lsn));
+	arena_release(&arena);
+}
+
 static void test_observe__to_model_unreachable(void **state)
 {
 	struct arena arena = ARENA_INIT;
@@ -739,6 +771,7 @@ int main(void)
 	        cmocka_unit_test(test_observe__to_model_principal),
 	        cmocka_unit_test(test_observe__to_model_restoring_secondary),
 	        cmocka_unit_test(test_observe__to_model_restoring_prefers_redo_start),
+	        cmocka_unit_test(test_observe__to_model_log_end),
 	        cmocka_unit_test(test_observe__to_model_unreachable),
 	};
 
