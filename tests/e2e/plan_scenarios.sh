@@ -11,9 +11,11 @@
 # per plan; the pool converged by `pcdr apply --auto-approve` (zero steps,
 # exit 0 with --detailed-exitcode); drift made by hand: an active server
 # added through the pool command and a manual SET PARTNER FAILOVER
-# through tsql (`pcdr plan` plans the way back; as drift it shows with
-# `pcdr debug plan --previous`, since `pcdr plan` does not yet read the
-# last applied spec: docs/plan.md).
+# through tsql (`pcdr plan` plans the way back; as drift, refused with the
+# spec change to adopt it, it shows with `pcdr debug plan --previous`,
+# since `pcdr plan` does not yet read the last applied spec: docs/plan.md);
+# then dc1 stopped and the spec moved to dc2: the disaster failover plan
+# with its exposure.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/plan_lab_setup.bash"
 export XDG_CACHE_HOME="$TMP/cache"
@@ -115,6 +117,23 @@ like "$out" "sql\\.mirror_failover mgc" "failover: plans the swap back"
 "$PCDR" debug desired "$TMP/specs/pools/atl-pchat.yaml" >"$TMP/desired.json"
 out=$("$PCDR" debug plan --desired "$TMP/desired.json" --observed "$TMP/drift.json" \
 	--previous "$TMP/desired.json")
-like "$out" "drift" "failover: with the last applied spec, the role change is drift"
+like "$out" "^refused: role drift" "failover: with the last applied spec, the role change is drift"
+like "$out" "To adopt it, change the spec: sites\\.dc1\\.principal: sqlb\\.dc1\\.lab, sites\\.dc1\\.mirror: sqla\\.dc1\\.lab" \
+	"failover: drift proposes the spec change"
+sql sqlb.dc1.lab "ALTER DATABASE mgc SET PARTNER FAILOVER" >/dev/null
+
+# --- disaster: dc1 lost, the spec moves the primary to dc2 -----------------------------
+lab stop dc1
+sed -i 's/^  primary: dc1/  primary: dc2/; s/^    from: dc1/    from: dc2/; s/^    to: dc2/    to: dc1/
+	s/^  activeServers: .*/  activeServers: [pc1.dc2.lab, pc2.dc2.lab]/' "$TMP/specs/pools/atl-pchat.yaml"
+git -C "$TMP/specs" -c user.name=Lab -c user.email=lab@example.invalid commit -qam "primary dc2"
+out=$(plan --detailed-exitcode)
+is "$?" 3 "disaster: exit 3 (re-protecting dc1 waits for it)"
+like "$out" "^note: exposure: 'mgc' on lost authority 'sqla\\.dc1\\.lab': changes after LSN [0-9]+ are lost" \
+	"disaster: the data-loss exposure"
+like "$out" "move     sql\\.recover mgc on sqla\\.dc2\\.lab" "disaster: recovers the dc2 copy"
+like "$out" "switch   pool\\.set_state FailedOver" "disaster: fails the pool over"
+like "$out" "unfence  pool\\.set_active_servers \\[pc1\\.dc2\\.lab, pc2\\.dc2\\.lab\\]" \
+	"disaster: service restored on dc2's servers"
 
 done_testing
