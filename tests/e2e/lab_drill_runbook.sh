@@ -172,7 +172,15 @@ like "$(ledger | cut -f4 | sort -u | tr '\n' ' ')" "^sqla\.dc1\.lab $" \
 # Let the copy job fall behind so that some backups are left only in the
 # share (the runbook's "copy any uncopied backup files"), then the disaster.
 sql $S "EXEC msdb.dbo.sp_update_job @job_name = N'LSCopy_mgc', @enabled = 0" >/dev/null
-sleep 2
+sleep 1.5
+# strike half a backup interval (30 lab s) after a log backup, so that
+# messages are acknowledged after the last one that will ever be shipped
+nf=$(ls "$LAB_DIR/share" | grep -cE '^mgc_[0-9]{14}\.trn$')
+for _ in $(seq 1 30); do
+	[ "$(ls "$LAB_DIR/share" | grep -cE '^mgc_[0-9]{14}\.trn$')" -gt "$nf" ] && break
+	sleep 0.05
+done
+sleep 0.5
 out=$(lab stop dc1)
 like "$out" "'sqla\.dc1\.lab' stopped, 'sqlb\.dc1\.lab' stopped" "DISASTER: the dc1 site stops"
 stop_wall=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
