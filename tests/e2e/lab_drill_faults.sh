@@ -31,8 +31,8 @@ lab() { "$PCDR_LAB" --dir "$LAB_DIR" "$@"; }
 err() { printf '%s' "$1" | grep -E 'Msg [0-9]+ \(severity 1[1-9]' | head -3; }
 
 wait_for() { # INSTANCE QUERY REGEX: poll up to 15 s
-	local i out
-	for i in $(seq 1 75); do
+	local out
+	for _ in $(seq 1 75); do
 		out=$(sql "$1" "$2")
 		if printf '%s' "$out" | grep -qE -- "$3"; then
 			printf '%s' "$out"
@@ -265,9 +265,6 @@ like "$out" "rc=0" "log shipping removed on $S"
 out=$(sql $S "EXEC master.sys.xp_dirtree N'$SHARE', 1, 1")
 like "$out" "subdirectory" "xp_dirtree answers on $S"
 unlike "$out" "mgc_" "... with nothing: the share stays out of reach from dc2"
-applied_lsn=$(sql $S "SELECT TOP 1 bs.last_lsn FROM msdb.dbo.restorehistory AS rh
-JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id
-WHERE rh.destination_database_name = N'mgc' ORDER BY bs.last_lsn DESC" | grep -oE '^[0-9]{10,}')
 for f in $(ls "$LAB_DIR/disks/$S/D/LSCopy" | grep -E '^mgc_[0-9]{14}\.trn$' | sort); do
 	out=$(sql $S "RESTORE LOG mgc FROM DISK = N'D:\\LSCopy\\$f' WITH NORECOVERY")
 	printf '%s' "$out" | grep -qE 'Msg 4326' && continue # already applied

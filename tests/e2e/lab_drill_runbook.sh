@@ -47,8 +47,8 @@ lab() { "$PCDR_LAB" --dir "$LAB_DIR" "$@"; }
 err() { printf '%s' "$1" | grep -E 'Msg [0-9]+ \(severity 1[1-9]' | head -3; }
 
 wait_for() { # INSTANCE QUERY REGEX: poll up to 15 s
-	local i out
-	for i in $(seq 1 75); do
+	local out
+	for _ in $(seq 1 75); do
 		out=$(sql "$1" "$2")
 		if printf '%s' "$out" | grep -qE -- "$3"; then
 			printf '%s' "$out"
