@@ -129,6 +129,15 @@ const char *audit_kind(const char *home, const char *from_primary, const char *t
 int audit_check_descends(struct audit *audit, const char *pool, const char *spec_commit,
                          int allow_rewind, char last_applied[41]);
 
+/*
+ * The spec commit of `pool`'s newest final record (intent records are
+ * skipped) when that record says `succeeded`; "" when the pool was never
+ * applied or its last apply failed or was interrupted: then the world is
+ * half way to that spec on purpose, and no spec is "last applied" for the
+ * planner's drift rule (docs/PLANNER.md). 0, or audit_walk's error.
+ */
+int audit_last_succeeded(struct audit *audit, const char *pool, char spec_commit[41]);
+
 /* One audit commit, as its trailers describe it. */
 struct audit_entry {
 	char commit[41]; /* the audit commit */

@@ -210,3 +210,30 @@ done:
 	git_object_free(obj);
 	return error;
 }
+
+struct audit_final {
+	const char *pool;
+	char *commit;
+};
+
+static int audit_find_final(const struct audit_entry *e, void *payload)
+{
+	struct audit_final *f = payload;
+
+	if (strcmp(e->pool, f->pool) || !strcmp(e->result, "intent"))
+		return 0;
+	if (!strcmp(e->result, "succeeded"))
+		audit_copy(f->commit, 41, e->spec_commit);
+	return 1; /* stop: newest first */
+}
+
+int audit_last_succeeded(struct audit *audit, const char *pool, char spec_commit[41])
+{
+	struct audit_final f = {pool, spec_commit};
+	int error;
+
+	spec_commit[0] = '\0';
+	if ((error = audit_walk(audit, audit_find_final, &f)) < 0)
+		return error;
+	return 0;
+}

@@ -351,7 +351,8 @@ int pipeline_observe_all(struct pipeline *p)
 
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp)
 {
-	struct planner_opts opts = {.allow_data_loss = p->allow_data_loss, .previous = NULL};
+	struct planner_opts opts = {.allow_data_loss = p->allow_data_loss,
+	                            .previous = pp->has_previous ? &pp->previous : NULL};
 
 	planner_run(&pp->plan, &pp->desired, &pp->observed, &opts);
 	pp->planned = true;
@@ -361,8 +362,10 @@ void pipeline_release(struct pipeline *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_pools; i++)
+	for (size_t i = 0; i < p->n_pools; i++) {
 		plan_release(&p->pools[i].plan);
+		pipeline_previous_release(&p->pools[i]);
+	}
 	free(p->pools);
 	arena_release(&p->arena);
 	spec_set_release(&p->set);

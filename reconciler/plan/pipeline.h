@@ -41,6 +41,13 @@ struct pipeline_pool {
 	bool observed_ok; /* pipeline_observe ran */
 	struct plan plan;
 	bool planned;
+	/* The desired model of the spec last applied with success, for the
+	 * planner's drift rule (pipeline_load_previous); has_previous says
+	 * whether there is one. Its specs and spec set live as long as it. */
+	struct model previous;
+	bool has_previous;
+	struct gitsrc_specs *previous_specs;
+	struct spec_set *previous_set;
 };
 
 struct pipeline {
@@ -75,6 +82,19 @@ int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp);
  * maxConnections at a time), every pool command in parallel; fills each
  * pool's observed model. Always returns 0, as pipeline_observe. */
 int pipeline_observe_all(struct pipeline *p);
+
+/*
+ * Read from the audit branch the spec last applied to each chosen pool
+ * with success (audit_last_succeeded, the rule `pcdr apply` plans with)
+ * and make its desired model pp->previous, so that pipeline_plan reports
+ * a difference the spec did not ask for as drift instead of undoing it.
+ * Read only: the audit branch is neither fetched nor pushed. A pool that
+ * was never applied, or whose last apply failed, gets none. Errors:
+ * audit_open's, audit_walk's, gitsrc_read's and desired_from_spec's.
+ */
+int pipeline_load_previous(struct pipeline *p);
+/* Free what pipeline_load_previous gave pp (pipeline_release does). */
+void pipeline_previous_release(struct pipeline_pool *pp);
 
 /* Plan one observed pool (pp->plan; its status says the outcome). */
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp);

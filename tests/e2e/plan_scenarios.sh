@@ -11,9 +11,9 @@
 # per plan; the pool converged by `pcdr apply --auto-approve` (zero steps,
 # exit 0 with --detailed-exitcode); drift made by hand: an active server
 # added through the pool command and a manual SET PARTNER FAILOVER
-# through tsql (`pcdr plan` plans the way back; as drift, refused with the
-# spec change to adopt it, it shows with `pcdr debug plan --previous`,
-# since `pcdr plan` does not yet read the last applied spec: docs/plan.md);
+# through tsql (`pcdr plan` reads the last applied spec from the audit
+# branch, as apply does, and refuses it as drift with the spec change to
+# adopt it; `pcdr debug plan` without --previous plans the way back);
 # then dc1 stopped and the spec moved to dc2: the disaster failover plan
 # with its exposure.
 . "$TOP/tests/lib.sh"
@@ -111,15 +111,15 @@ out=$(sql sqla.dc1.lab "ALTER DATABASE mgc SET PARTNER FAILOVER")
 unlike "$out" "Msg [0-9]+ \\(severity 1" "manual SET PARTNER FAILOVER through tsql"
 like "$(status)" "^sqlb\\.dc1\\.lab +dc1 +yes +mgc +ONLINE +PRINCIPAL " "failover: sqlb.dc1 is the principal"
 out=$(plan --detailed-exitcode)
-is "$?" 2 "failover: exit 2"
-like "$out" "sql\\.mirror_failover mgc" "failover: plans the swap back"
+is "$?" 1 "failover: pcdr plan refuses (exit 1): the spec did not change since the last apply"
+like "$out" "^refused: role drift" "failover: pcdr plan reads the last applied spec: the role change is drift"
+like "$out" "To adopt it, change the spec: sites\\.dc1\\.principal: sqlb\\.dc1\\.lab, sites\\.dc1\\.mirror: sqla\\.dc1\\.lab" \
+	"failover: pcdr plan proposes the spec change"
+unlike "$out" "sql\\.mirror_failover" "failover: pcdr plan does not plan the swap back"
 "$PCDR" debug observe --config "$CONFIG" --repo "$TMP/specs" >"$TMP/drift.json"
 "$PCDR" debug desired "$TMP/specs/pools/atl-pchat.yaml" >"$TMP/desired.json"
-out=$("$PCDR" debug plan --desired "$TMP/desired.json" --observed "$TMP/drift.json" \
-	--previous "$TMP/desired.json")
-like "$out" "^refused: role drift" "failover: with the last applied spec, the role change is drift"
-like "$out" "To adopt it, change the spec: sites\\.dc1\\.principal: sqlb\\.dc1\\.lab, sites\\.dc1\\.mirror: sqla\\.dc1\\.lab" \
-	"failover: drift proposes the spec change"
+out=$("$PCDR" debug plan --desired "$TMP/desired.json" --observed "$TMP/drift.json")
+like "$out" "sql\\.mirror_failover mgc" "failover: without a last applied spec, the swap back is planned"
 sql sqlb.dc1.lab "ALTER DATABASE mgc SET PARTNER FAILOVER" >/dev/null
 
 # --- disaster: dc1 lost, the spec moves the primary to dc2 -----------------------------
