@@ -25,10 +25,9 @@
 # again; the dc1 servers active, pool Normal. Nothing acknowledged during
 # the fail-back window is lost.
 #
-# Step 6 of the fail-over (Install-CsMirrorDatabase on the backup site) is
-# not performed: it is a mirror setup like the one in dc1, exercised by
-# lab_runbook_mirror.sh; the fail-back's "remove mirroring on the backup
-# mgc" is therefore a no-op here.
+# Step 6 of the fail-over (Install-CsMirrorDatabase: the backup instance
+# as principal, sqlb.dc2.lab as its mirror) is done in T-SQL as in dc1;
+# the fail-back removes it (SET PARTNER OFF) before backing up.
 . "$TOP/tests/lib.sh"
 
 TOPO="$TOP/examples/lab/topology.yaml"
@@ -297,6 +296,8 @@ like "$out" "ONLINE" "step 4: mgc is ONLINE on $S"
 # steps 5, 7: the pool
 lab pool set-state FailedOver
 is "$?" 0 "step 5: Set-CsPersistentChatState FailedOver"
+# step 6: mirroring for the new primary database, with the backup site's mirror
+mirror $S sqlb.dc2.lab dc2
 lab pool set-active-servers pc1.dc2.lab pc2.dc2.lab
 is "$(lab pool get)" '{"state":"FailedOver","activeServers":["pc1.dc2.lab","pc2.dc2.lab"]}' \
 	"step 7: the dc2 servers are active"
@@ -336,9 +337,14 @@ lab pool set-active-servers
 is "$(lab pool get)" '{"state":"FailedOver","activeServers":[]}' "step 1: no active server (the fence)"
 sleep 0.5
 fence_n=$(ledger | grep -c .)
-# step 2: no mirroring on the backup mgc (step 6 of the fail-over was not performed)
+# step 2: remove mirroring on the backup mgc
+like "$(sql sqlb.dc2.lab "$MSTATE")" "MIRROR SYNCHRONIZED" "sqlb.dc2.lab mirrored every message written in dc2"
+out=$(sql $S "ALTER DATABASE mgc SET PARTNER OFF")
+unlike "$out" "Msg [0-9]+ \(severity 1" "step 2: SET PARTNER OFF on the backup mgc $(err "$out")"
 like "$(sql $S "SELECT ISNULL(mirroring_role_desc, N'none') AS r FROM sys.database_mirroring WHERE database_id = DB_ID(N'mgc')")" \
-	"none" "step 2: the backup mgc is not mirrored"
+	"none" "step 2: the backup mgc is no longer mirrored (NULL columns)"
+like "$(sql sqlb.dc2.lab "SELECT state_desc FROM sys.databases WHERE name = N'mgc'")" "RESTORING" \
+	"step 2: its former mirror stays RESTORING"
 # step 3: full backup of the backup mgc, then its tail
 out=$(sql $S "BACKUP DATABASE mgc TO DISK = N'$SHARE\\mgc_failback.bak' WITH INIT
 BACKUP LOG mgc TO DISK = N'$SHARE\\mgc_failback_tail.trn' WITH INIT, NORECOVERY
