@@ -12,6 +12,7 @@
 #include "reconciler/audit/audit_int.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,10 @@ json_t *audit_record_new(const char *pool, const char *spec_commit)
 {
 	char now[32], id[17], host[256] = "localhost";
 	const char *user = getenv("USER");
+	struct passwd *pw = (user && *user) ? NULL : getpwuid(geteuid());
+
+	if (pw && pw->pw_name)
+		user = pw->pw_name;
 
 	audit_now_utc(now, sizeof(now));
 	audit_random_hex(id, 4);

@@ -46,6 +46,8 @@ struct apply_ctx {
 	pthread_mutex_t lock_mu; /* lock_renew / lock_check_epoch / renewed_ms */
 	int64_t renewed_ms;      /* monotonic time of the last renewal */
 	char stamp[32];          /* "20261128T140211Z" */
+	char apply_id[17];       /* from the intent record: the final one repeats it */
+	char started_at[32];     /* likewise */
 	bool allow_data_loss;
 	unsigned wait_s;
 	struct apply_step *steps; /* one per plan step */

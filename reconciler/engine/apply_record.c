@@ -87,6 +87,25 @@ static void add_move_facts(struct apply_ctx *c, json_t *r)
 	}
 }
 
+/*
+ * One apply is one id: the first record (the intent) keeps the id and start
+ * time audit_record_new chose, every later record of this apply repeats
+ * them, so history pairs the intent with its final record.
+ */
+static void apply_record_identity(struct apply_ctx *c, json_t *r)
+{
+	const char *id = json_string_value(json_object_get(r, "apply_id"));
+	const char *at = json_string_value(json_object_get(r, "started_at"));
+
+	if (!c->apply_id[0]) {
+		snprintf(c->apply_id, sizeof(c->apply_id), "%s", id ? id : "");
+		snprintf(c->started_at, sizeof(c->started_at), "%s", at ? at : "");
+		return;
+	}
+	json_object_set_new(r, "apply_id", json_string(c->apply_id));
+	json_object_set_new(r, "started_at", json_string(c->started_at));
+}
+
 json_t *apply_record(struct apply_ctx *c, const char *result, const struct model *after)
 {
 	const struct model *d = &c->pp->desired, *before = &c->pp->observed;
@@ -98,6 +117,7 @@ json_t *apply_record(struct apply_ctx *c, const char *result, const struct model
 	const char *sb = model_pool_state_name(before->pool.state);
 	const char *sa = after ? model_pool_state_name(after->pool.state) : NULL;
 
+	apply_record_identity(c, r);
 	json_object_set_new(r, "result", json_string(result));
 	for (size_t i = 0; i < c->plan->n_steps; i++) {
 		json_array_append_new(steps, step_json(c, i, intent));

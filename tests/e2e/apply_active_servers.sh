@@ -28,6 +28,10 @@ is "$(audit_results)" "succeeded intent " "audit branch: intent, then the final 
 rec=$(git -C "$TMP/specs" show pcdr/audit --name-only --format= | grep -v intent)
 is "$(git -C "$TMP/specs" show "pcdr/audit:$rec" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["result"], r["kind"], len(r["steps"]), r["steps"][0]["name"], r["steps"][0]["result"], r["spec_commit"] == sys.argv[1])' "$(git -C "$TMP/specs" rev-parse main)")" \
 	"succeeded converge 1 pool.set_active_servers succeeded True" "the final record's result, kind and step"
+ids=$(git -C "$TMP/specs" log pcdr/audit --format='%(trailers:key=Apply-Id,valueonly)' | grep . | sort -u | wc -l)
+is "$ids" 1 "the intent and the final record carry one apply id"
+is "$("$PCDR" history --repo "$TMP/specs" | grep -c INCOMPLETE)" 0 \
+	"history pairs the intent with its final record"
 
 out=$(apply --auto-approve --log-format json 2>"$TMP/err")
 is "$?" 0 "second apply: exit 0"
