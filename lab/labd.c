@@ -27,6 +27,7 @@
 
 #include "lab/engine.h"
 #include "lab/labctl.h"
+#include "lab/labfile.h"
 #include "lab/server.h"
 #include "lab/topology.h"
 #include "util/err.h"
@@ -38,16 +39,6 @@
 #define LABD_STOP_SECONDS 10
 
 static int labd_stop_pipe[2] = {-1, -1};
-
-/* DIR/name in a caller-owned buffer. */
-static const char *in_dir(char *buf, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	if (n < 0 || (size_t)n >= size)
-		buf[0] = '\0'; /* too long: an empty path fails visibly */
-	return buf;
-}
 
 static int mkdir_p(const char *path)
 {
@@ -68,51 +59,11 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-static int read_file(struct strbuf *out, const char *path)
-{
-	char buf[8192];
-	ssize_t k;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), error = 0;
-
-	if (fd < 0)
-		return err_set_errno(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read '%s'",
-		                     path);
-	strbuf_init(out, LABD_FILE_MAX);
-	while ((k = read(fd, buf, sizeof(buf))) > 0)
-		if ((error = strbuf_add(out, buf, (size_t)k)) < 0)
-			break;
-	if (k < 0)
-		error = err_set_errno(ERR_IO, "cannot read '%s'", path);
-	close(fd);
-	return error;
-}
-
-/* Write through a temporary file and rename, so readers never see half. */
-static int write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int fd, error = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return err_set(ERR_INVALID, "path '%s' is too long", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0)
-		return err_set_errno(ERR_IO, "cannot write '%s'", tmp);
-	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len)
-		error = err_set_errno(ERR_IO, "cannot write '%s'", tmp);
-	if (close(fd) < 0 && !error)
-		error = err_set_errno(ERR_IO, "cannot write '%s'", tmp);
-	if (!error && rename(tmp, path) < 0)
-		error = err_set_errno(ERR_IO, "cannot rename '%s'", tmp);
-	if (error)
-		unlink(tmp);
-	return error;
-}
-
 /* Lock DIR/lab.lock: 0 (fd in *out), ERR_LOCKED when a lab holds it. */
 static int lock_dir(const char *dir, int *out)
 {
 	char path[PATH_MAX];
-	int fd = open(in_dir(path, sizeof(path), dir, "lab.lock"), O_RDWR | O_CREAT | O_CLOEXEC,
+	int fd = open(labfile_path(path, sizeof(path), dir, "lab.lock"), O_RDWR | O_CREAT | O_CLOEXEC,
 	              0644);
 
 	*out = -1;
@@ -143,7 +94,7 @@ static long read_pid(const char *dir)
 	struct strbuf sb;
 	long pid = 0;
 
-	if (read_file(&sb, in_dir(path, sizeof(path), dir, "lab.pid")) == 0)
+	if (labfile_read(&sb, labfile_path(path, sizeof(path), dir, "lab.pid"), LABD_FILE_MAX) == 0)
 		pid = strtol(strbuf_cstr(&sb), NULL, 10);
 	strbuf_release(&sb);
 	err_clear();
@@ -190,7 +141,7 @@ static int write_runtime_files(const char *dir, const struct lab_server *server,
 		              server_name(server, i), server_port(server, i));
 	}
 	strbuf_puts(&env, "export FREETDSCONF=");
-	shell_quote(&env, in_dir(path, sizeof(path), dir, "freetds.conf"));
+	shell_quote(&env, labfile_path(path, sizeof(path), dir, "freetds.conf"));
 	strbuf_puts(&env, "\nexport PCDR_LAB_DIR=");
 	shell_quote(&env, dir);
 	strbuf_puts(&env, "\nexport PCDR_SQL_USER=");
@@ -199,13 +150,13 @@ static int write_runtime_files(const char *dir, const struct lab_server *server,
 	shell_quote(&env, admin ? admin->password : "");
 	strbuf_puts(&env, "\n");
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if ((error = write_file(in_dir(path, sizeof(path), dir, "ports"), ports.ptr, ports.len,
+	if ((error = labfile_write(labfile_path(path, sizeof(path), dir, "ports"), ports.ptr, ports.len,
 	                        0644)) < 0 ||
-	    (error = write_file(in_dir(path, sizeof(path), dir, "freetds.conf"), conf.ptr, conf.len,
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "freetds.conf"), conf.ptr, conf.len,
 	                        0644)) < 0 ||
-	    (error = write_file(in_dir(path, sizeof(path), dir, "env"), env.ptr, env.len, 0600)) <
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "env"), env.ptr, env.len, 0600)) <
 	            0 ||
-	    (error = write_file(in_dir(path, sizeof(path), dir, "lab.pid"), pid, strlen(pid),
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "lab.pid"), pid, strlen(pid),
 	                        0644)) < 0)
 		goto done;
 done:
@@ -279,7 +230,7 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 	if ((error = lock_dir(dir, &lock_fd)) < 0 || (error = install_signals()) < 0)
 		goto fail;
 	labctl_clock_load(dir, o->clock_scale);
-	if ((error = lab_world_create(&world, topo, in_dir(state, sizeof(state), dir, "state"))) <
+	if ((error = lab_world_create(&world, topo, labfile_path(state, sizeof(state), dir, "state"))) <
 	            0 ||
 	    (error = server_start(&server, world, o->base_port)) < 0 ||
 	    (error = lab_agent_start(world)) < 0 ||
@@ -306,7 +257,7 @@ fail:
 		log_error("cannot save the lab state: %s", err_last());
 		error = ERR_IO;
 	}
-	unlink(in_dir(path, sizeof(path), dir, "lab.pid"));
+	unlink(labfile_path(path, sizeof(path), dir, "lab.pid"));
 	log_info("lab down");
 done:
 	labctl_stop(ctl);
@@ -323,7 +274,7 @@ static void become_daemon(const struct labd_opts *o, const char *dir, struct lab
                           int report_fd)
 {
 	char path[PATH_MAX];
-	int fd = open(in_dir(path, sizeof(path), dir, "lab.log"),
+	int fd = open(labfile_path(path, sizeof(path), dir, "lab.log"),
 	              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -391,14 +342,14 @@ static int prepare_dir(const struct labd_opts *o, const char *dir, struct lab_to
 	struct strbuf yaml = STRBUF_INIT;
 	int error;
 
-	in_dir(path, sizeof(path), dir, "topology.yaml");
+	labfile_path(path, sizeof(path), dir, "topology.yaml");
 	if ((error = lab_topology_load(topo, o->topology ? o->topology : path)) < 0)
 		goto done;
-	if (o->topology && ((error = read_file(&yaml, o->topology)) < 0 ||
-	                    (error = write_file(path, yaml.ptr, yaml.len, 0600)) < 0))
+	if (o->topology && ((error = labfile_read(&yaml, o->topology, LABD_FILE_MAX)) < 0 ||
+	                    (error = labfile_write(path, yaml.ptr, yaml.len, 0600)) < 0))
 		goto done;
-	if ((error = mkdir_p(in_dir(sub, sizeof(sub), dir, "state"))) < 0 ||
-	    (error = mkdir_p(in_dir(sub, sizeof(sub), dir, (*topo)->share_dir))) < 0)
+	if ((error = mkdir_p(labfile_path(sub, sizeof(sub), dir, "state"))) < 0 ||
+	    (error = mkdir_p(labfile_path(sub, sizeof(sub), dir, (*topo)->share_dir))) < 0)
 		goto done;
 done:
 	strbuf_release(&yaml);
@@ -422,7 +373,7 @@ int labd_up(const struct labd_opts *o)
 		        dir, read_pid(dir), dir);
 		return LABD_EXIT_ERROR;
 	}
-	if (!o->topology && access(in_dir(path, sizeof(path), dir, "topology.yaml"), F_OK) < 0) {
+	if (!o->topology && access(labfile_path(path, sizeof(path), dir, "topology.yaml"), F_OK) < 0) {
 		fprintf(stderr, "pcdr-lab: '%s' has no topology yet: give --topology FILE\n", dir);
 		return LABD_EXIT_USAGE;
 	}
@@ -521,7 +472,7 @@ int labd_status(const struct labd_opts *o)
 	int used;
 
 	if (!realpath(o->dir, dir) ||
-	    read_file(&ports, in_dir(path, sizeof(path), dir, "ports")) < 0) {
+	    labfile_read(&ports, labfile_path(path, sizeof(path), dir, "ports"), LABD_FILE_MAX) < 0) {
 		fprintf(stderr, "pcdr-lab: no lab in '%s'\n", o->dir);
 		return LABD_EXIT_ERROR;
 	}
