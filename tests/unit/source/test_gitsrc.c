@@ -26,72 +26,11 @@
 #include "specs/spec.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "tests/unit/git_fixture.h"
 
 static char tmp_root[64];
 
-/* ---- helpers: files and git ---------------------------------------- */
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Run git with `argv` (NULL-terminated, without "git") in `dir`; stdout
- * goes to `out` when given (trailing newline removed). */
-static int git_run(const char *dir, struct strbuf *out, const char *const *argv)
-{
-	const char *full[32];
-	int fds[2], status;
-	size_t n = 0;
-	pid_t pid;
-
-	full[n++] = "git";
-	full[n++] = "-C";
-	full[n++] = dir;
-	for (size_t i = 0; argv[i] && n < 31; i++)
-		full[n++] = argv[i];
-	full[n] = NULL;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(fds[1], 1);
-		dup2(devnull, 2);
-		close(fds[0]);
-		execvp("git", (char *const *)full);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		char buf[512];
-		ssize_t got = read(fds[0], buf, sizeof(buf));
-
-		if (got <= 0)
-			break;
-		if (out)
-			strbuf_add(out, buf, (size_t)got);
-	}
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	if (out && out->len && out->ptr[out->len - 1] == '\n')
-		strbuf_truncate(out, out->len - 1);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define GIT(dir, ...)                                                                              \
-	do {                                                                                       \
-		const char *git_argv_[] = {__VA_ARGS__, NULL};                                     \
-		assert_int_equal(git_run((dir), NULL, git_argv_), 0);                              \
-	} while (0)
+/* ---- helpers: repositories (files and git: tests/unit/git_fixture.h) - */
 
 /* A new folder tmp_root/<name>, made a repository on branch main. */
 static char *new_repo(const char *name)
@@ -118,9 +57,9 @@ static char *two_commit_repo(const char *name)
 
 	snprintf(pools, sizeof(pools), "%s/pools", repo);
 	assert_int_equal(mkdir(pools, 0700), 0);
-	write_file(pools, "atl-pchat.yaml", "v1\n");
+	fx_write_file(pools, "atl-pchat.yaml", "v1\n");
 	commit_all(repo, "Add atl-pchat");
-	write_file(pools, "atl-pchat.yaml", "v2\n");
+	fx_write_file(pools, "atl-pchat.yaml", "v2\n");
 	commit_all(repo, "Fail over to dc2");
 	return repo;
 }
@@ -169,8 +108,8 @@ static void test_gitsrc__reads_the_commit_not_the_work_tree(void **state)
 
 	(void)state;
 	snprintf(pools, sizeof(pools), "%s/pools", repo);
-	write_file(pools, "atl-pchat.yaml", "uncommitted edit\n");
-	write_file(pools, "untracked.yaml", "not committed\n");
+	fx_write_file(pools, "atl-pchat.yaml", "uncommitted edit\n");
+	fx_write_file(pools, "untracked.yaml", "not committed\n");
 	GIT(repo, "add", "pools/atl-pchat.yaml"); /* staged is not committed either */
 	src = open_ok(repo, NULL);
 	assert_null(gitsrc_cache_path(src));
@@ -195,7 +134,7 @@ static void test_gitsrc__reports_author_date_and_subject(void **state)
 	struct gitsrc_specs *specs;
 
 	(void)state;
-	write_file(repo, "x.yaml", "x\n");
+	fx_write_file(repo, "x.yaml", "x\n");
 	setenv("GIT_AUTHOR_NAME", "Alice Martin", 1);
 	setenv("GIT_AUTHOR_EMAIL", "alice@litwareinc.com", 1);
 	setenv("GIT_AUTHOR_DATE", "2026-11-28T14:02:11+0100", 1);
@@ -221,13 +160,13 @@ static void test_gitsrc__reports_author_date_and_subject(void **state)
 	gitsrc_specs_free(specs);
 
 	/* a terminal escape in a commit message is not passed on */
-	write_file(repo, "x.yaml", "y\n");
+	fx_write_file(repo, "x.yaml", "y\n");
 	commit_all(repo, "\033[2J\033[31mred");
 	specs = read_ok(src, NULL, "");
 	assert_string_equal(specs->commit.subject, "?[2J?[31mred");
 	gitsrc_specs_free(specs);
 	/* nor a file name with a newline in it */
-	write_file(repo, "evil\nname.yaml", "z\n");
+	fx_write_file(repo, "evil\nname.yaml", "z\n");
 	commit_all(repo, "Odd name");
 	assert_int_equal(read_error(src, NULL, ""), ERR_INVALID);
 	assert_non_null(strstr(err_last(), "control characters"));
@@ -246,13 +185,13 @@ static void test_gitsrc__reads_only_yaml_files_sorted_by_name(void **state)
 	snprintf(sub, sizeof(sub), "%s/nested", pools);
 	assert_int_equal(mkdir(pools, 0700), 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	write_file(pools, "zrh-pchat.yaml", "z\n");
-	write_file(pools, "atl-pchat.yaml", "a\n");
-	write_file(pools, "atl-pchat.yaml.d", "no\n");
-	write_file(pools, "README.md", "no\n");
-	write_file(pools, "notes.yml", "no\n");
-	write_file(pools, ".hidden.yaml", "no\n");
-	write_file(sub, "deep.yaml", "no\n");
+	fx_write_file(pools, "zrh-pchat.yaml", "z\n");
+	fx_write_file(pools, "atl-pchat.yaml", "a\n");
+	fx_write_file(pools, "atl-pchat.yaml.d", "no\n");
+	fx_write_file(pools, "README.md", "no\n");
+	fx_write_file(pools, "notes.yml", "no\n");
+	fx_write_file(pools, ".hidden.yaml", "no\n");
+	fx_write_file(sub, "deep.yaml", "no\n");
 	commit_all(repo, "Two pools");
 	src = open_ok(repo, NULL);
 	specs = read_ok(src, "HEAD", "./pools/");
@@ -351,8 +290,8 @@ static void test_gitsrc__no_pools_folder(void **state)
 	struct gitsrc *src;
 
 	(void)state;
-	write_file(repo, "README.md", "specs go in pools/\n");
-	write_file(repo, "pools", "a file, not a folder\n");
+	fx_write_file(repo, "README.md", "specs go in pools/\n");
+	fx_write_file(repo, "pools", "a file, not a folder\n");
 	commit_all(repo, "No pools yet");
 	src = open_ok(repo, NULL);
 	assert_int_equal(read_error(src, NULL, "specs"), ERR_NOTFOUND);
@@ -373,7 +312,7 @@ static void test_gitsrc__refuses_entries_that_are_not_files(void **state)
 	(void)state;
 	src = open_ok(repo, NULL);
 	snprintf(target, sizeof(target), "%s/secret.txt", repo);
-	write_file(repo, "secret.txt", "not a spec\n");
+	fx_write_file(repo, "secret.txt", "not a spec\n");
 	snprintf(link, sizeof(link), "%s/pools/x.yaml", repo);
 	assert_int_equal(symlink("../secret.txt", link), 0);
 	commit_all(repo, "A symlink");
@@ -382,12 +321,12 @@ static void test_gitsrc__refuses_entries_that_are_not_files(void **state)
 	assert_non_null(strstr(err_last(), "is a symbolic link"));
 	GIT(repo, "rm", "-q", "pools/x.yaml");
 	assert_int_equal(mkdir(link, 0700), 0);
-	write_file(link, "inner.yaml", "x\n");
+	fx_write_file(link, "inner.yaml", "x\n");
 	commit_all(repo, "A folder named x.yaml");
 	assert_int_equal(read_error(src, NULL, NULL), ERR_INVALID);
 	assert_non_null(strstr(err_last(), "is a folder"));
 	GIT(repo, "rm", "-q", "-r", "pools/x.yaml");
-	assert_int_equal(git_run(repo, &id, rev), 0);
+	assert_int_equal(fx_git_run(repo, &id, rev), 0);
 	{
 		char cacheinfo[128];
 
@@ -450,11 +389,11 @@ static void test_gitsrc__clones_a_remote_then_fetches(void **state)
 	gitsrc_specs_free(specs);
 	first_cache = strdup(gitsrc_cache_path(src));
 	snprintf(marker, sizeof(marker), "%s/pcdr-test-marker", first_cache);
-	write_file(first_cache, "pcdr-test-marker", "still here\n");
+	fx_write_file(first_cache, "pcdr-test-marker", "still here\n");
 	gitsrc_free(src);
 
 	snprintf(pools, sizeof(pools), "%s/pools", work);
-	write_file(pools, "atl-pchat.yaml", "v3\n");
+	fx_write_file(pools, "atl-pchat.yaml", "v3\n");
 	commit_all(work, "Fail back to dc1");
 	GIT(work, "tag", "-a", "-m", "Before the failback", "before-failback", "HEAD~1");
 	GIT(work, "push", "-q", remote, "main", "before-failback");
@@ -713,7 +652,7 @@ static void test_gitsrc__ssh_host_keys_are_checked_against_known_hosts(void **st
 	         "%s,10.0.0.5 ssh-ed25519 %s\n"
 	         "[%s]:2222 ssh-ed25519 %s\n",
 	         host, a64, host, b64);
-	write_file(tmp_root, "known_hosts", text);
+	fx_write_file(tmp_root, "known_hosts", text);
 	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), 0);
 	assert_int_equal(gitsrc_hostkey_check(host, 22, a, alen, known), 0);
 	assert_int_equal(gitsrc_hostkey_check("10.0.0.5", 0, a, alen, known), 0);
@@ -743,7 +682,7 @@ static void test_gitsrc__ssh_host_keys_are_checked_against_known_hosts(void **st
 	/* a revoked key is refused even where it is also listed */
 	snprintf(text, sizeof(text), "%s ssh-ed25519 %s\n@revoked * ssh-ed25519 %s\n", host, a64,
 	         a64);
-	write_file(tmp_root, "known_hosts", text);
+	fx_write_file(tmp_root, "known_hosts", text);
 	assert_int_equal(gitsrc_hostkey_check(host, 0, a, alen, known), ERR_CONFLICT);
 	assert_non_null(strstr(err_last(), "revoked"));
 	/* no known_hosts at all: unknown */
