@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lab/sql/catalog.h"
+#include "lab/sql/dblog.h"
 #include "lab/sql/value.h"
 
 void catalog_put_guid(struct builder *b, const uint8_t g[16])
@@ -113,7 +114,9 @@ static void file_row(struct builder *b, const struct sqldb *db, bool log)
 	                                         "RECOVERY_PENDING", "SUSPECT",   "ONLINE",
 	                                         "OFFLINE"};
 	const struct sqlrecovery *r = &db->recovery;
-	char name[300], path[600];
+	char name[300], path[600], redo_lsn[40];
+	uint64_t redo;
+	uint8_t redo_fork[16];
 	int64_t pages = (int64_t)(db->size_mb ? db->size_mb : 8) * 128;
 
 	snprintf(name, sizeof(name), "%s%s", db->name, log ? "_log" : "");
@@ -139,11 +142,16 @@ static void file_row(struct builder *b, const struct sqldb *db, bool log)
 	catalog_put_null(b); /* create_lsn */
 	catalog_put_null(b); /* differential_base_lsn */
 	catalog_put_null(b); /* differential_base_guid */
-	catalog_put_lsn(b, db->state == DB_RESTORING ? r->redo_start_lsn : "");
-	if (db->state == DB_RESTORING && r->has_redo_start_fork)
-		catalog_put_guid(b, r->redo_start_fork_guid);
-	else
+	/* NULL unless RESTORING; the (LSN, fork) pair the next roll forward
+	 * starts from, NULL when the files' state is unknown */
+	if (db->state == DB_RESTORING && dblog_redo_start(db, &redo, redo_fork)) {
+		lsn_format(redo_lsn, sizeof(redo_lsn), redo);
+		catalog_put_lsn(b, redo_lsn);
+		catalog_put_guid(b, redo_fork);
+	} else {
 		catalog_put_null(b);
+		catalog_put_null(b);
+	}
 	catalog_put_null(b); /* backup_lsn */
 }
 

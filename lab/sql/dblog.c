@@ -96,12 +96,34 @@ struct dblog *dblog_of(struct sqldb *db)
 	}
 	if (db->state == DB_RESTORING || db->is_in_standby) {
 		db->log->redo_next = lsn_parse(db->recovery.redo_start_lsn);
-		memcpy(db->log->redo_fork, db->recovery.recovery_fork_guid, 16);
+		memcpy(db->log->redo_fork,
+		       db->recovery.has_redo_start_fork ? db->recovery.redo_start_fork_guid
+		                                        : db->recovery.recovery_fork_guid,
+		       16);
 	}
 	dblog_image(&sb, db);
 	n = sb.len;
 	dblog_append(db->log, (uint8_t *)strbuf_detach(&sb, &n), n);
 	return db->log;
+}
+
+bool dblog_redo_start(const struct sqldb *db, uint64_t *lsn, uint8_t fork[16])
+{
+	const struct sqlrecovery *r = &db->recovery;
+
+	*lsn = 0;
+	memset(fork, 0, 16);
+	if (db->state != DB_RESTORING && !db->is_in_standby)
+		return false;
+	if (db->log) {
+		*lsn = db->log->redo_next;
+		memcpy(fork, db->log->redo_fork, 16);
+	} else {
+		*lsn = lsn_parse(r->redo_start_lsn);
+		memcpy(fork, r->has_redo_start_fork ? r->redo_start_fork_guid : r->recovery_fork_guid,
+		       16);
+	}
+	return *lsn != 0;
 }
 
 struct dblog *dblog_reset(struct sqldb *db, uint64_t next)
@@ -146,6 +168,7 @@ void dblog_recover(struct sqldb *db)
 	db->state = DB_ONLINE;
 	db->is_in_standby = false;
 	db->recovery.redo_start_lsn[0] = '\0';
+	db->recovery.has_redo_start_fork = false;
 	if (!log)
 		return;
 	memcpy(log->prev_fork, db->recovery.recovery_fork_guid, 16);

@@ -65,6 +65,13 @@ struct dblog {
 /* The database's log, created on first use (NULL for system databases). */
 struct dblog *dblog_of(struct sqldb *db);
 void dblog_free(struct dblog *log);
+/* sys.master_files redo_start_lsn and redo_start_fork_guid: while the
+ * database is RESTORING (or in STANDBY), the LSN at which the next roll
+ * forward must start and the recovery fork it is on, as every transition
+ * left them (a tail-log backup WITH NORECOVERY, a restore, the mirror's
+ * redo, a mirroring role switch). false (lsn 0): NULL, the files' state
+ * is unknown or the database is not restoring. */
+bool dblog_redo_start(const struct sqldb *db, uint64_t *lsn, uint8_t fork[16]);
 /* Replace the database's log by an empty one whose next LSN is `next`
  * (a restore: the database continues the backed-up log). */
 struct dblog *dblog_reset(struct sqldb *db, uint64_t next);

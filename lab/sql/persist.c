@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lab/sql/dblog.h"
 #include "lab/sql/value.h"
 #include "lab/sql/world.h"
 #include "util/err.h"
@@ -137,7 +138,19 @@ static void put_db(struct strbuf *sb, const struct sqldb *db)
 	encs(sb, m->end_of_log_lsn);
 	encs(sb, m->replication_lsn);
 	strbuf_putc(sb, '\n');
-	put_recovery(sb, &db->recovery);
+	{ /* the restore point as the log has it now */
+		struct sqlrecovery r = db->recovery;
+		uint64_t redo;
+
+		if (dblog_redo_start(db, &redo, r.redo_start_fork_guid)) {
+			lsn_format(r.redo_start_lsn, sizeof(r.redo_start_lsn), redo);
+			r.has_redo_start_fork = true;
+		} else {
+			r.redo_start_lsn[0] = '\0';
+			r.has_redo_start_fork = false;
+		}
+		put_recovery(sb, &r);
+	}
 	for (size_t t = 0; t < db->tables.len; t++) {
 		const struct sqltable *tb = db->tables.items[t];
 

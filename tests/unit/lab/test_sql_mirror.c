@@ -18,6 +18,9 @@
 
 #define EP "CREATE ENDPOINT Mirroring STATE = STARTED AS TCP (LISTENER_PORT = 5022) FOR " \
            "DATABASE_MIRRORING (ROLE = PARTNER, ENCRYPTION = REQUIRED ALGORITHM AES)"
+#define REDO                                                                                       \
+	"SELECT redo_start_lsn, redo_start_fork_guid FROM sys.master_files WHERE database_id = "   \
+	"DB_ID('mgc')"
 #define STATE "SELECT m.mirroring_role_desc, m.mirroring_state_desc, m.mirroring_role_sequence " \
               "FROM sys.database_mirroring AS m WHERE m.database_id = DB_ID(N'mgc')"
 
@@ -71,6 +74,7 @@ static void test_establish_and_failover(void **state)
 	struct lab_login_result res;
 	struct lab_session *s3;
 	const char *out;
+	char *redo;
 
 	seed(d);
 	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER = N'TCP://sqlb.dc2.lab:5022'");
@@ -105,6 +109,11 @@ static void test_establish_and_failover(void **state)
 	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER FAILOVER; " STATE);
 	assert_hasnt(out, "msg ");
 	assert_has(out, "row 'MIRROR' 'SYNCHRONIZED' 2");
+	/* the old principal is RESTORING: its files name where redo resumes */
+	out = run(&d->f, REDO);
+	assert_has(out, "row ");
+	assert_hasnt(out, "NULL");
+	redo = strdup(out);
 	{
 		struct lab_sink sink = rec_sink(&d->f.rec);
 
@@ -127,6 +136,9 @@ static void test_establish_and_failover(void **state)
 	assert_has(out, "row NULL");
 	out = run(&d->f, "SELECT state_desc FROM sys.databases WHERE name = 'mgc'");
 	assert_has(out, "row 'RESTORING'");
+	/* SET PARTNER OFF leaves the former mirror where its redo stopped */
+	assert_string_equal(run(&d->f, REDO), redo);
+	free(redo);
 	out = run(&d->f, "ALTER DATABASE mgc SET PARTNER OFF");
 	assert_has(out, "msg 1416 16 1 L1");
 }

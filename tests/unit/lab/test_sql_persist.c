@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include "lab/sql/dblog.h"
 #include "lab/sql/world.h"
 #include "tests/unit/lab/test_sql_harness.h"
 
@@ -64,7 +65,9 @@ static void test_sql_persist__round_trip(void **state)
 	db->mirror.role = 2;
 	db->mirror.role_sequence = 3;
 	snprintf(db->mirror.partner_instance, sizeof(db->mirror.partner_instance), "sqlb.dc2.lab");
-	snprintf(db->recovery.redo_start_lsn, sizeof(db->recovery.redo_start_lsn), "123");
+	/* the restore point lives in the database's log while the lab runs */
+	dblog_of(db)->redo_next = 123;
+	memcpy(dblog_of(db)->redo_fork, db->recovery.recovery_fork_guid, 16);
 	memcpy(fork, db->recovery.recovery_fork_guid, 16);
 	before = strdup(run(f, query));
 	assert_int_equal(lab_world_save(f->world), 0);
