@@ -351,6 +351,7 @@ static void set_primary_config(struct model *m, struct model_db *db, const struc
 	const char *names[1] = {s->peer};
 
 	db->ls_primary.configured = true;
+	db->ls_primary.job_disabled = false;
 	db->ls_primary.backup_share = s->share;
 	model_set_ls_secondaries(m, db, names, 1);
 }
@@ -376,6 +377,7 @@ static int configure_log_shipping(struct model *m, const struct plan_step *s)
 	if (r)
 		set_primary_config(m, r, s);
 	sec->ls_secondary.configured = true;
+	sec->ls_secondary.job_disabled = false;
 	sec->ls_secondary.primary = s->instance;
 	sec->ls_secondary.last_restored_lsn = sec->lsn;
 	return 0;

@@ -102,6 +102,9 @@ struct model_ls_primary {
 	const char *backup_share;
 	const char **secondaries; /* instance names */
 	size_t n_secondaries;
+	/* Observed: the backup job exists and is disabled (msdb sysjobs).
+	 * Desired: false, the job enabled. A job that is gone is not this. */
+	bool job_disabled;
 };
 
 struct model_ls_secondary {
@@ -111,6 +114,8 @@ struct model_ls_secondary {
 	const char *last_copied_file;
 	const char *last_restored_file;
 	struct model_lsn last_restored_lsn;
+	/* Observed: the copy or the restore job is disabled. Desired: false. */
+	bool job_disabled;
 };
 
 struct model_db {

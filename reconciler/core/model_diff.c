@@ -68,7 +68,8 @@ static bool ls_primary_ok(const struct model_db *want, const struct model_db *ha
 		return false;
 	if (!configured)
 		return true;
-	return have->ls_primary.backup_share && w->backup_share &&
+	return have->ls_primary.job_disabled == w->job_disabled && have->ls_primary.backup_share &&
+	       w->backup_share &&
 	       strcmp(have->ls_primary.backup_share, w->backup_share) == 0 &&
 	       same_set(have->ls_primary.secondaries, have->ls_primary.n_secondaries,
 	                w->secondaries, w->n_secondaries);
@@ -81,7 +82,11 @@ static bool ls_secondary_ok(const struct model_db *want, const struct model_db *
 
 	if (configured != w->configured)
 		return false;
-	return !configured || model_same_name(have->ls_secondary.primary, w->primary) ||
+	if (!configured)
+		return true;
+	if (have->ls_secondary.job_disabled != w->job_disabled)
+		return false;
+	return model_same_name(have->ls_secondary.primary, w->primary) ||
 	       (w->primary_alt && model_same_name(have->ls_secondary.primary, w->primary_alt));
 }
 

@@ -261,7 +261,7 @@ static bool primary_config_ok(const struct planner *p, const struct model_db *c,
 	       strcmp(c->ls_primary.backup_share, p->desired->topo.backup_share) == 0;
 }
 
-static void configure(struct planner *p, const struct planner_db *d)
+static void configure(struct planner *p, const struct planner_db *d, const char *why)
 {
 	const char *M = p->ps->mirror;
 	struct plan_step t = {0};
@@ -273,11 +273,38 @@ static void configure(struct planner *p, const struct planner_db *d)
 	t.peer2 = M && planner_reachable(p, M) ? M : NULL;
 	t.peer = p->to->principal;
 	t.share = p->desired->topo.backup_share;
-	t.reason = arena_sprintf(&p->plan->arena,
-	                         "ship '%s' from site '%s' to site '%s' through "
-	                         "'%s'",
-	                         d->spec->name, p->ps->name, p->to->name, t.share ? t.share : "?");
+	t.reason = why ? why
+	               : arena_sprintf(&p->plan->arena,
+	                               "ship '%s' from site '%s' to site '%s' through "
+	                               "'%s'",
+	                               d->spec->name, p->ps->name, p->to->name,
+	                               t.share ? t.share : "?");
 	planner_emit(p, &t);
+}
+
+/*
+ * Configuration drift (DESIGN.md: "a log shipping job disabled by hand"):
+ * the configuration is all there but a job of it is disabled. The same
+ * step re-runs: sql.configure_log_shipping adds only what is missing and
+ * enables the disabled jobs, on the primary pair and on the secondary.
+ */
+static void enable_jobs(struct planner *p, const struct planner_db *d, const char *M)
+{
+	const char *on[3] = {p->ps->principal, M, p->to->principal};
+	const struct model_db *c;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!on[i] || !(c = planner_copy(p, on[i], d->spec->name)))
+			continue;
+		if (i < 2 ? c->ls_primary.job_disabled : c->ls_secondary.job_disabled) {
+			configure(p, d,
+			          arena_sprintf(&p->plan->arena,
+			                        "a log shipping %s job of '%s' is disabled on '%s'",
+			                        i < 2 ? "backup" : "copy or restore", d->spec->name,
+			                        on[i]));
+			return;
+		}
+	}
 }
 
 static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
@@ -297,7 +324,9 @@ static void ensure_log_shipping(struct planner *p, const struct planner_db *d)
 	if (!primary_config_ok(p, planner_copy(p, P, d->spec->name), S) ||
 	    (m_ok && !primary_config_ok(p, planner_copy(p, M, d->spec->name), S)) ||
 	    (planner_reachable(p, S) ? !sc || !sc->ls_secondary.configured : d->recovered))
-		configure(p, d);
+		configure(p, d, NULL);
+	else
+		enable_jobs(p, d, m_ok ? M : NULL);
 }
 
 /* A database that is not shipped must exist on every other site's principal. */
@@ -342,9 +371,9 @@ static void protect_blind(struct planner *p, const struct planner_db *d)
 	if (planner_reachable(p, p->to->principal) &&
 	    !(model_db_restoring(sc) && sc->ls_secondary.configured)) {
 		seed(p, d, P, p->to->principal, "the log shipping secondary has no usable copy");
-		configure(p, d);
+		configure(p, d, NULL);
 	} else if (M && planner_reachable(p, M) && !primary_config_ok(p, mc, p->to->principal)) {
-		configure(p, d);
+		configure(p, d, NULL);
 	}
 }
 

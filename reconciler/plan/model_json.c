@@ -62,6 +62,7 @@ static json_t *ls_secondary(const struct model_ls_secondary *s)
 	put_str(o, "last_copied_file", s->last_copied_file);
 	put_str(o, "last_restored_file", s->last_restored_file);
 	put_lsn(o, "last_restored_lsn", s->last_restored_lsn);
+	put_true(o, "job_disabled", s->job_disabled);
 	return o;
 }
 
@@ -92,6 +93,7 @@ static json_t *database(const struct model_db *d, bool desired)
 		put_str(p, "backup_share", d->ls_primary.backup_share);
 		json_object_set_new(p, "secondaries",
 		                    strv(d->ls_primary.secondaries, d->ls_primary.n_secondaries));
+		put_true(p, "job_disabled", d->ls_primary.job_disabled);
 		json_object_set_new(o, "ls_primary", p);
 	}
 	if (d->ls_secondary.configured)

@@ -215,10 +215,11 @@ done:
 
 static int read_ls(struct rd *r, const json_t *db, struct model_db *d)
 {
-	static const char *const pkeys[] = {"backup_share", "secondaries", NULL};
+	static const char *const pkeys[] = {"backup_share", "secondaries", "job_disabled", NULL};
 	static const char *const skeys[] = {"primary",           "primary_alt",
 	                                    "last_copied_file",  "last_restored_file",
-	                                    "last_restored_lsn", NULL};
+	                                    "last_restored_lsn", "job_disabled",
+	                                    NULL};
 	const json_t *p = json_object_get(db, "ls_primary"),
 	             *s = json_object_get(db, "ls_secondary");
 	size_t len = strlen(r->path);
@@ -230,7 +231,8 @@ static int read_ls(struct rd *r, const json_t *db, struct model_db *d)
 		if ((error = keys_ok(r, p, pkeys)) < 0 ||
 		    (error = opt_str(r, p, "backup_share", &d->ls_primary.backup_share)) < 0 ||
 		    (error = opt_strv(r, p, "secondaries", &d->ls_primary.secondaries,
-		                      &d->ls_primary.n_secondaries)) < 0)
+		                      &d->ls_primary.n_secondaries)) < 0 ||
+		    (error = opt_bool(r, p, "job_disabled", false, &d->ls_primary.job_disabled)) < 0)
 			goto done;
 		r->path[len] = '\0';
 	}
@@ -244,7 +246,8 @@ static int read_ls(struct rd *r, const json_t *db, struct model_db *d)
 		    (error = opt_str(r, s, "primary_alt", &ls->primary_alt)) < 0 ||
 		    (error = opt_str(r, s, "last_copied_file", &ls->last_copied_file)) < 0 ||
 		    (error = opt_str(r, s, "last_restored_file", &ls->last_restored_file)) < 0 ||
-		    (error = opt_lsn(r, s, "last_restored_lsn", &ls->last_restored_lsn)) < 0)
+		    (error = opt_lsn(r, s, "last_restored_lsn", &ls->last_restored_lsn)) < 0 ||
+		    (error = opt_bool(r, s, "job_disabled", false, &ls->job_disabled)) < 0)
 			goto done;
 	}
 done:

@@ -182,8 +182,11 @@ static void read_ls_primary(const struct model *desired, struct model *m,
 	for (size_t i = 0; i < f->n_ls_primary && n < 64; i++) {
 		const struct mssql_obs_ls_primary *r = &f->ls_primary[i];
 
-		if (r->primary_database && !strcmp(r->primary_database, o->primary_database) &&
-		    r->secondary_server)
+		if (!r->primary_database || strcmp(r->primary_database, o->primary_database))
+			continue;
+		if (r->backup_job_enabled == 0)
+			d->ls_primary.job_disabled = true;
+		if (r->secondary_server)
 			names[n++] = observed_instance_name(desired, r->secondary_server);
 	}
 	model_set_ls_secondaries(m, d, names, n);
@@ -201,6 +204,7 @@ static void read_ls_secondary(const struct model *desired, struct model *m,
 	        arena_strdup(m->arena, observed_instance_name(desired, o->primary_server));
 	d->ls_secondary.last_copied_file = arena_strdup(m->arena, o->last_copied_file);
 	d->ls_secondary.last_restored_file = arena_strdup(m->arena, o->last_restored_file);
+	d->ls_secondary.job_disabled = o->copy_job_enabled == 0 || o->restore_job_enabled == 0;
 }
 
 static void read_recovery(struct model *m, struct model_instance *inst,

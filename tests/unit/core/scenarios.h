@@ -154,6 +154,15 @@ static inline void sc_build(struct fx *f, const char *world, struct planner_opts
 		f->sites[0].principal = B1;
 		f->sites[0].mirror = A1;
 		fx_desired(f);
+	} else if (!strcmp(world, "backup_job_off") || !strcmp(world, "restore_job_off")) {
+		/* a log shipping job disabled by hand under the last applied spec */
+		fx_converged(f, "dc1");
+		model_copy(&f->previous, &f->arena, &f->desired);
+		o->previous = &f->previous;
+		if (!strcmp(world, "backup_job_off"))
+			fx_db(f, A1, "mgc")->ls_primary.job_disabled = true;
+		else
+			fx_db(f, A2, "mgc")->ls_secondary.job_disabled = true;
 	} else if (!strcmp(world, "unreach")) {
 		fx_converged(f, "dc1");
 		fx_unreachable(f, B2, "connection refused");

@@ -145,6 +145,29 @@ static void test_effects__unreachable_target_is_reported(void **state)
 	fx_release(&f);
 }
 
+/* re-running the log shipping configuration enables every job of it, on both sides */
+static void test_effects__configure_log_shipping_enables_the_jobs(void **state)
+{
+	struct fx f;
+	struct plan_step s = step(PLAN_SQL_CONFIGURE_LOG_SHIPPING, "mgc", A1, A2);
+
+	(void)state;
+	fx_init(&f, "dc1");
+	fx_converged(&f, "dc1");
+	s.peer2 = B1;
+	s.share = f.desired.topo.backup_share;
+	fx_db(&f, A1, "mgc")->ls_primary.job_disabled = true;
+	fx_db(&f, B1, "mgc")->ls_primary.job_disabled = true;
+	fx_db(&f, A2, "mgc")->ls_secondary.job_disabled = true;
+	assert_int_not_equal(model_diff(&f.desired, &f.world, NULL), 0);
+	assert_int_equal(effects_apply(&f.world, &s), 0);
+	assert_false(model_copy_of(&f.world, A1, "mgc")->ls_primary.job_disabled);
+	assert_false(model_copy_of(&f.world, B1, "mgc")->ls_primary.job_disabled);
+	assert_false(model_copy_of(&f.world, A2, "mgc")->ls_secondary.job_disabled);
+	assert_int_equal(model_diff(&f.desired, &f.world, NULL), 0);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +177,7 @@ int main(void)
 	        cmocka_unit_test(test_effects__seed_over_online_needs_safety_backup),
 	        cmocka_unit_test(test_effects__mirror_failover_needs_synchronized_full),
 	        cmocka_unit_test(test_effects__unreachable_target_is_reported),
+	        cmocka_unit_test(test_effects__configure_log_shipping_enables_the_jobs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

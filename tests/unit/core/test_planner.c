@@ -109,6 +109,28 @@ static void test_planner__role_drift_is_reported_not_reverted(void **state)
 		"note: drift: 'mgc' is served by 'sqlb.dc1.litwareinc.com', the spec's mirror of site 'dc1' (someone failed over by hand); pcdr does not revert it. To adopt it, change the spec: sites.dc1.principal: sqlb.dc1.litwareinc.com, sites.dc1.mirror: sqla.dc1.litwareinc.com\n");
 }
 
+/* a log shipping backup job disabled by hand: configuration drift, corrected by one step */
+static void test_planner__disabled_backup_job_is_reenabled(void **state)
+{
+	(void)state;
+	check_plan("backup_job_off", "dc1",
+		"plan for pool 'atl-pchat': ready, 1 step, 0 blocked\n"
+		" 1. protect  sql.configure_log_shipping mgc sqla.dc1.litwareinc.com + sqlb.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: a log shipping backup job of 'mgc' is disabled on 'sqla.dc1.litwareinc.com'\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
+/* a log shipping restore job disabled by hand on the secondary: the same one step */
+static void test_planner__disabled_restore_job_is_reenabled(void **state)
+{
+	(void)state;
+	check_plan("restore_job_off", "dc1",
+		"plan for pool 'atl-pchat': ready, 1 step, 0 blocked\n"
+		" 1. protect  sql.configure_log_shipping mgc sqla.dc1.litwareinc.com + sqlb.dc1.litwareinc.com -> sqla.dc2.litwareinc.com\n"
+		"    why: a log shipping copy or restore job of 'mgc' is disabled on 'sqla.dc2.litwareinc.com'\n"
+		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
+}
+
 /* dc1 gone: catch up from the share, recover, report the exposure */
 static void test_planner__disaster_failover_dc1_unreachable(void **state)
 {
@@ -654,6 +676,8 @@ int main(void)
 	        cmocka_unit_test(test_planner__only_active_servers_changed),
 	        cmocka_unit_test(test_planner__principal_mirror_swap),
 	        cmocka_unit_test(test_planner__role_drift_is_reported_not_reverted),
+	        cmocka_unit_test(test_planner__disabled_backup_job_is_reenabled),
+	        cmocka_unit_test(test_planner__disabled_restore_job_is_reenabled),
 	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
 	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
 	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),

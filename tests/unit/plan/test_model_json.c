@@ -82,6 +82,8 @@ static void test_model_json__every_field(void **state)
 	c->user_sessions = 3;
 	c->safety_backup_taken = true;
 	c->ls_secondary.last_copied_file = "x.trn";
+	c->ls_secondary.job_disabled = true;
+	fx_db(&f, A1, "mgc")->ls_primary.job_disabled = true;
 	model_instance(&f.world, B2)->reachable = false;
 	model_instance(&f.world, B2)->unreachable_reason = "login failed";
 	f.world.pool.pings = (const char *[]){"pc9"};

@@ -187,6 +187,24 @@ static void convert(struct world *w, struct model *out, bool pool_ok)
 	observed_from_facts(out, &w->fx.arena, &in);
 }
 
+/* A job disabled by hand (sysjobs.enabled = 0) is observed; a job that is gone (-1) is not this. */
+static void test_observed__disabled_jobs(void **state)
+{
+	struct world w;
+	struct model m;
+
+	(void)state;
+	world_init(&w);
+	w.facts[0].ls_primary[0].backup_job_enabled = 0;
+	w.facts[1].ls_primary[0].backup_job_enabled = -1;
+	w.facts[2].ls_secondary[0].restore_job_enabled = 0;
+	convert(&w, &m, true);
+	assert_true(model_copy_of(&m, "sqla.dc1.litwareinc.com", "mgc")->ls_primary.job_disabled);
+	assert_false(model_copy_of(&m, "sqlb.dc1.litwareinc.com", "mgc")->ls_primary.job_disabled);
+	assert_true(model_copy_of(&m, "sqla.dc2.litwareinc.com", "mgc")->ls_secondary.job_disabled);
+	world_release(&w);
+}
+
 static void test_observed__fields(void **state)
 {
 	struct world w;
@@ -207,6 +225,7 @@ static void test_observed__fields(void **state)
 	assert_true(c->ls_primary.configured);
 	assert_int_equal(c->ls_primary.n_secondaries, 1);
 	assert_string_equal(c->ls_primary.secondaries[0], "sqla.dc2.litwareinc.com");
+	assert_false(c->ls_primary.job_disabled);
 	assert_string_equal(c->fork, "F1");
 	assert_null(c->fork_parent);
 	model_lsn_format(c->lsn, lsn);
@@ -219,6 +238,7 @@ static void test_observed__fields(void **state)
 	assert_true(c->ls_secondary.configured);
 	assert_string_equal(c->ls_secondary.primary, "sqla.dc1.litwareinc.com");
 	assert_string_equal(c->ls_secondary.last_restored_file, "D:\\pchat-ls\\mgc_300.trn");
+	assert_false(c->ls_secondary.job_disabled);
 	model_lsn_format(c->ls_secondary.last_restored_lsn, lsn);
 	assert_string_equal(lsn, LSN("0400"));
 	assert_int_equal(model_instance(&m, "sqla.dc2.litwareinc.com")->n_backups, 3);
@@ -333,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_observed__fields),
+	        cmocka_unit_test(test_observed__disabled_jobs),
 	        cmocka_unit_test(test_observed__converged_world_plans_nothing),
 	        cmocka_unit_test(test_observed__pool_command_failed),
 	        cmocka_unit_test(test_observed__missing_facts_are_unreachable),
