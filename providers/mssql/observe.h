@@ -254,6 +254,15 @@ void mssql_facts_init(struct mssql_facts *facts, const char *instance);
 void mssql_facts_release(struct mssql_facts *facts);
 
 /*
+ * The log backups of `dbs` on the backup share, seen from `target`
+ * (observe_share.c): the listing, then each .trn file's header. Fills
+ * facts->backups only (type 'L', physical_device_name the file, newest
+ * last); 0, or the connect/exec error with facts->failure and reason.
+ */
+int mssql_observe_share(struct mssql_facts *facts, const struct mssql_target *target,
+                        const char *share, const char *const *dbs, size_t n_dbs);
+
+/*
  * Observe one instance: connect, run the batch, parse. Always fills
  * `facts` (initialised here); returns 0 when the instance was observed,
  * else the connect/exec error code, with facts->failure and

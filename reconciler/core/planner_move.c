@@ -310,17 +310,34 @@ static void planned(struct planner *p, struct planner_db *d)
 	d->recovered = true;
 }
 
+/* The newest log backup `inst` sees that ends at `lsn`: the last one restored. */
+static const struct model_backup *log_ending_at(const struct model_instance *inst, const char *db,
+                                                struct model_lsn lsn)
+{
+	const struct model_backup *found = NULL;
+
+	for (size_t i = 0; inst && i < inst->n_backups; i++) {
+		const struct model_backup *b = &inst->backups[i];
+
+		if (b->type == 'L' && !strcmp(b->database, db) && !model_lsn_cmp(b->last_lsn, lsn))
+			found = b;
+	}
+	return found;
+}
+
 static void exposure(struct planner *p, struct planner_db *d, const struct chain_result *r)
 {
 	const struct model_db *t = model_copy_of(p->observed, d->target, d->spec->name);
+	const struct model_backup *last = r->last;
 
-	if (r->last)
+	if (!last && !t->ls_secondary.last_restored_file)
+		last = log_ending_at(model_instance(p->observed, d->target), d->spec->name, t->lsn);
+	if (last)
 		plan_add_note(p->plan,
 		              "exposure: '%s' on lost authority '%s': changes after LSN %s "
 		              "are lost unless it comes back (last shipped log '%s', finished %s)",
-		              d->spec->name, d->auth.instance, planner_lsn(p, r->end),
-		              r->last->file,
-		              r->last->finished ? r->last->finished : "at an unknown time");
+		              d->spec->name, d->auth.instance, planner_lsn(p, r->end), last->file,
+		              last->finished ? last->finished : "at an unknown time");
 	else
 		plan_add_note(p->plan,
 		              "exposure: '%s' on lost authority '%s': changes after LSN %s "

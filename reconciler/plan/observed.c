@@ -355,6 +355,14 @@ static void read_backups(struct model *m, struct model_instance *inst, const str
 	}
 }
 
+void observed_add_backups(struct model *m, const char *instance, const struct mssql_facts *f)
+{
+	struct model_instance *inst = model_instance(m, instance);
+
+	if (inst)
+		read_backups(m, inst, f);
+}
+
 static void read_sessions(struct model_instance *inst, const struct mssql_facts *f)
 {
 	for (size_t i = 0; i < f->n_sessions; i++) {

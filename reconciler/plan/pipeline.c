@@ -349,6 +349,56 @@ int pipeline_observe_all(struct pipeline *p)
 	return 0;
 }
 
+/*
+ * The instance that catches up from the share in a disaster move (a
+ * catch-up with no `from`, else the recover of a plan with an exposure
+ * note: a copy that has restored everything it saw still catches up
+ * from the share first); NULL when the plan has none.
+ */
+static const char *share_catch_up(const struct plan *plan)
+{
+	bool exposure = false;
+
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].kind == PLAN_SQL_CATCH_UP && !plan->steps[i].peer)
+			return plan->steps[i].instance;
+	for (size_t i = 0; i < plan->n_notes; i++)
+		exposure |= !strncmp(plan->notes[i], "exposure: ", 10);
+	for (size_t i = 0; exposure && i < plan->n_steps; i++)
+		if (plan->steps[i].kind == PLAN_SQL_RECOVER)
+			return plan->steps[i].instance;
+	return NULL;
+}
+
+/*
+ * A catch-up from the share needs the log backups on it, which the
+ * one batch per instance does not read (docs/plan.md): the second round
+ * trip, to the catch-up's instance, and one more plan with them. When
+ * the share cannot be read the first plan stands.
+ */
+static bool observe_share(struct pipeline *p, struct pipeline_pool *pp, const char *inst)
+{
+	const struct model *d = &pp->desired;
+	const char **dbs = xcalloc(d->topo.n_databases + 1, sizeof(*dbs));
+	struct config_instance scratch;
+	struct mssql_target t;
+	struct mssql_facts facts;
+	size_t n = 0;
+	bool ok;
+
+	for (size_t i = 0; i < d->topo.n_databases; i++)
+		if (d->topo.databases[i].shipped)
+			dbs[n++] = d->topo.databases[i].name;
+	target_of(&t, &scratch, p->config, inst);
+	ok = mssql_observe_share(&facts, &t, d->topo.backup_share, dbs, n) == 0 &&
+	     facts.n_backups > 0;
+	if (ok)
+		observed_add_backups(&pp->observed, inst, &facts);
+	mssql_facts_release(&facts);
+	free(dbs);
+	return ok;
+}
+
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp)
 {
 	struct planner_opts opts = {.allow_data_loss = p->allow_data_loss,
@@ -356,6 +406,19 @@ void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp)
 
 	planner_run(&pp->plan, &pp->desired, &pp->observed, &opts);
 	pp->planned = true;
+}
+
+bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp)
+{
+	const char *inst;
+
+	if (!pp->planned || !pp->desired.topo.backup_share ||
+	    !(inst = share_catch_up(&pp->plan)) || !observe_share(p, pp, inst))
+		return false;
+	plan_release(&pp->plan);
+	plan_init(&pp->plan);
+	pipeline_plan(p, pp);
+	return true;
 }
 
 void pipeline_release(struct pipeline *p)

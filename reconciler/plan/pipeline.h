@@ -99,6 +99,16 @@ void pipeline_previous_release(struct pipeline_pool *pp);
 /* Plan one observed pool (pp->plan; its status says the outcome). */
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp);
 
+/*
+ * After pipeline_plan: when the plan catches up from the share (a
+ * disaster move), read the log backups on the share from the instance
+ * that catches up (mssql_observe_share: the second round trip,
+ * docs/plan.md), add them to pp->observed and plan again. true when it
+ * re-planned; false when the plan needs no share or the share could not
+ * be read (the first plan stands).
+ */
+bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp);
+
 void pipeline_release(struct pipeline *p);
 
 #endif

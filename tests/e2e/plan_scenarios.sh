@@ -15,7 +15,9 @@
 # branch, as apply does, and refuses it as drift with the spec change to
 # adopt it; `pcdr debug plan` without --previous plans the way back);
 # then dc1 stopped and the spec moved to dc2: the disaster failover plan
-# with its exposure.
+# with its exposure, which names the last log on the share (read by a
+# second round trip to sqla.dc2, xp_dirtree then RESTORE HEADERONLY, made
+# only for such a plan).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/plan_lab_setup.bash"
 export XDG_CACHE_HOME="$TMP/cache"
@@ -78,6 +80,7 @@ out=$(TDSDUMP=stderr plan --detailed-exitcode 2>"$TMP/conv.dump")
 is "$?" 0 "converged: exit 0 with --detailed-exitcode"
 like "$out" "^plan for pool 'atl-pchat': converged, 0 steps, 0 blocked$" "converged: zero steps"
 is "$(grep -c '^dblib\.c:[0-9]*:dbsqlexec(' "$TMP/conv.dump")" 4 "converged: one batch per instance"
+is "$(grep -c 'xp_dirtree' "$TMP/conv.dump")" 0 "converged: the share is not read (no catch-up)"
 st=$(status)
 like "$st" "^sqla\\.dc1\\.lab +dc1 +yes +mgc +ONLINE +PRINCIPAL SYNCHRONIZED sqlb\\.dc1\\.lab +primary -> sqla\\.dc2\\.lab" \
 	"converged: status shows the principal shipping to dc2"
@@ -131,6 +134,14 @@ out=$(plan --detailed-exitcode)
 is "$?" 3 "disaster: exit 3 (re-protecting dc1 waits for it)"
 like "$out" "^note: exposure: 'mgc' on lost authority 'sqla\\.dc1\\.lab': changes after LSN [0-9]+ are lost" \
 	"disaster: the data-loss exposure"
+like "$out" "^note: exposure: .*\\(last shipped log '[^']*mgc_[^']*\\.trn', finished [0-9]{4}-" \
+	"disaster: the exposure names the last log on the share, not 'unknown'"
+TDSDUMP=stderr plan >/dev/null 2>"$TMP/disaster.dump"
+like "$(grep -o "xp_dirtree N'[^']*', 1, 1" "$TMP/disaster.dump" | sort -u)" "xp_dirtree N'.*pchat-ls', 1, 1" \
+	"disaster: the share is listed (the second round trip)"
+like "$(grep -o "RESTORE HEADERONLY FROM DISK = N'[^']*mgc_[^']*\\.trn'" "$TMP/disaster.dump" | head -1)" "." \
+	"disaster: a header read per .trn file, quoted"
+
 like "$out" "move     sql\\.recover mgc on sqla\\.dc2\\.lab" "disaster: recovers the dc2 copy"
 like "$out" "switch   pool\\.set_state FailedOver" "disaster: fails the pool over"
 like "$out" "unfence  pool\\.set_active_servers \\[pc1\\.dc2\\.lab, pc2\\.dc2\\.lab\\]" \

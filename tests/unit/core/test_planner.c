@@ -131,6 +131,32 @@ static void test_planner__disabled_restore_job_is_reenabled(void **state)
 		"    facts: sqla.dc1.litwareinc.com/mgc.state=ONLINE sqla.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqla.dc1.litwareinc.com/mgc.mirroring=PRINCIPAL,sqlb.dc1.litwareinc.com,seq=1 sqla.dc2.litwareinc.com/mgc.state=RESTORING sqla.dc2.litwareinc.com/mgc.lsn=4100000000000000000400 sqla.dc2.litwareinc.com/mgc.ls_secondary_of=sqla.dc1.litwareinc.com sqlb.dc1.litwareinc.com/mgc.state=RESTORING sqlb.dc1.litwareinc.com/mgc.lsn=4100000000000000000450 sqlb.dc1.litwareinc.com/mgc.mirroring=MIRROR,sqla.dc1.litwareinc.com,seq=1\n");
 }
 
+/* dc1 gone after the secondary restored every log on the share, its last
+ * restored file unknown to msdb: the exposure names the log it ends with */
+static void test_planner__exposure_names_the_last_log_on_the_share(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o = {0};
+	struct model_db *t;
+	const char *text;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_dc1_lost(&f);
+	t = fx_db(&f, A2, "mgc");
+	t->lsn = fx_lsn(440);
+	t->ls_secondary.last_restored_file = NULL;
+	t->ls_secondary.last_restored_lsn = fx_lsn(440);
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_non_null(strstr(text, "note: exposure: 'mgc' on lost authority "
+	                             "'sqla.dc1.litwareinc.com': changes after LSN "
+	                             "4100000000000000000440 are lost unless it comes back (last "
+	                             "shipped log 'mgc_F1_420.trn', finished 2026-11-28T12:21:00Z)\n"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* dc1 gone: catch up from the share, recover, report the exposure */
 static void test_planner__disaster_failover_dc1_unreachable(void **state)
 {
@@ -679,6 +705,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__disabled_backup_job_is_reenabled),
 	        cmocka_unit_test(test_planner__disabled_restore_job_is_reenabled),
 	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
+	        cmocka_unit_test(test_planner__exposure_names_the_last_log_on_the_share),
 	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
 	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
 	        cmocka_unit_test(test_planner__failback_divergent_old_primary_safety_backup_first),
