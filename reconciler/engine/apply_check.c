@@ -161,6 +161,26 @@ static bool mirrored_done(const struct model_db *p, const struct plan_step *s)
 	       p->mirroring.state == MODEL_MSTATE_SYNCHRONIZED;
 }
 
+/*
+ * Log shipping is in place when both sides are configured and none of its
+ * jobs is disabled: the backup job on the primary and on its mirror (which
+ * keeps the primary configuration), the copy and restore jobs on the
+ * secondary. A job switched off by hand is drift the step corrects.
+ */
+static bool log_shipping_done(const struct model *m, const struct plan_step *s,
+                              const struct model_db *c, const struct model_db *peer)
+{
+	const struct model_db *mirror =
+	        s->peer2 && s->database ? model_copy_of(m, s->peer2, s->database) : NULL;
+
+	if (!c || !c->ls_primary.configured || c->ls_primary.job_disabled ||
+	    !has_secondary(c, s->peer))
+		return false;
+	if (!peer || !peer->ls_secondary.configured || peer->ls_secondary.job_disabled)
+		return false;
+	return !mirror || !mirror->ls_primary.job_disabled;
+}
+
 bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 {
 	const struct model_db *c = s->database ? model_copy_of(m, s->instance, s->database) : NULL;
@@ -200,8 +220,7 @@ bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 	case PLAN_SQL_ESTABLISH_MIRRORING:
 		return mirrored_done(c, s);
 	case PLAN_SQL_CONFIGURE_LOG_SHIPPING:
-		return c && c->ls_primary.configured && has_secondary(c, s->peer) && peer &&
-		       peer->ls_secondary.configured;
+		return log_shipping_done(m, s, c, peer);
 	default:
 		return false;
 	}

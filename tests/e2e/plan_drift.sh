@@ -48,9 +48,12 @@ like "$out" "protect  sql\\.configure_log_shipping mgc sqla\\.dc1\\.lab \\+ sqlb
 like "$out" "why: a log shipping backup job of 'mgc' is disabled on 'sqla\\.dc1\\.lab'" \
 	"backup job off: the step says which job is off"
 unlike "$out" "drift" "backup job off: configuration drift is not role drift"
-sql sqla.dc1.lab "EXEC msdb.dbo.sp_update_job @job_name = N'LSBackup_mgc', @enabled = 1" >/dev/null
+apply >"$TMP/apply.out" 2>&1
+is "$?" 0 "apply corrects the disabled backup job"
+unlike "$(cat "$TMP/apply.out")" "result=skipped" "the step is not skipped as already done"
+is "$(enabled sqla.dc1.lab LSBackup_mgc)" 1 "LSBackup_mgc is enabled again by apply"
 plan --detailed-exitcode >/dev/null
-is "$?" 0 "backup job enabled again by hand: converged"
+is "$?" 0 "after apply: converged"
 
 # --- the secondary's restore job ------------------------------------------------------
 job=LSRestore_sqla.dc1.lab_mgc
