@@ -3,7 +3,7 @@
  * "Drift"): the desired model of the spec that was last applied to the
  * pool and left the world converged. It is the spec commit of the
  * newest final record of the pool on the audit branch, only when that
- * record says `succeeded`: after a failed or interrupted apply the world
+ * record says `succeeded` (audit_last_succeeded, shared with `pcdr plan`): after a failed or interrupted apply the world
  * is half way to the spec on purpose, and comparing it with that same
  * spec as "previous" would call the resumption drift. Without such a
  * record the planner gets no previous model and takes every difference
@@ -16,24 +16,6 @@
 #include "reconciler/engine/apply_int.h"
 #include "util/err.h"
 
-struct last_final {
-	const char *pool;
-	char commit[41];
-	bool found;
-};
-
-static int newest_final(const struct audit_entry *e, void *payload)
-{
-	struct last_final *lf = payload;
-
-	if (strcmp(e->pool, lf->pool) || !strcmp(e->result, "intent"))
-		return 0;
-	lf->found = true;
-	if (!strcmp(e->result, "succeeded"))
-		memcpy(lf->commit, e->spec_commit, sizeof(lf->commit));
-	return 1;
-}
-
 void apply_previous_init(struct apply_previous *prev)
 {
 	memset(prev, 0, sizeof(*prev));
@@ -44,13 +26,14 @@ void apply_previous_init(struct apply_previous *prev)
 int apply_previous_load(struct apply_previous *prev, struct audit *audit, struct gitsrc *src,
                         const char *folder, const char *pool)
 {
-	struct last_final lf = {pool, "", false};
+	char commit[41];
 	int rc;
 
-	audit_walk(audit, newest_final, &lf);
-	if (!lf.commit[0])
+	if ((rc = audit_last_succeeded(audit, pool, commit)) < 0)
+		return rc;
+	if (!commit[0])
 		return 0;
-	if ((rc = gitsrc_read(&prev->specs, src, lf.commit, folder)) < 0)
+	if ((rc = gitsrc_read(&prev->specs, src, commit, folder)) < 0)
 		return rc;
 	for (size_t i = 0; i < prev->specs->n_files; i++)
 		spec_set_load_buffer(&prev->set, prev->specs->files[i].path,
