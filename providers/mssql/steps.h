@@ -95,6 +95,7 @@ const char *steps_backup_file(struct arena *arena, const char *share, const char
 void steps_sql_list_sessions(struct sqlquote *q, const char *db);
 void steps_sql_kill(struct sqlquote *q, int session_id);
 void steps_sql_backup_log(struct sqlquote *q, const char *db, const char *file, bool norecovery);
+void steps_sql_backup_log_copy_only(struct sqlquote *q, const char *db, const char *file);
 void steps_sql_backup_database(struct sqlquote *q, const char *db, const char *file,
                                bool copy_only);
 void steps_sql_headeronly(struct sqlquote *q, const char *file);

@@ -82,7 +82,9 @@ int steps_seed(struct steps_outcome *out, const struct plan_step *s, const struc
 	if ((rc = steps_run_one(out, io, s->instance, &q, "BACKUP DATABASE")) < 0)
 		goto done;
 	out->file = full;
-	steps_sql_backup_log(&q, s->database, log, false);
+	/* COPY_ONLY: a regular log backup here would be a hole in the log shipping
+	 * chain (the copy job only takes log shipping's own files) */
+	steps_sql_backup_log_copy_only(&q, s->database, log);
 	if ((rc = steps_run_one(out, io, s->instance, &q, "BACKUP LOG")) < 0)
 		goto done;
 	n_moves = read_moves(out, io, s->peer, full, moves);

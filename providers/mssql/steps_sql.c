@@ -64,6 +64,14 @@ void steps_sql_backup_log(struct sqlquote *q, const char *db, const char *file, 
 	sqlquote_add(q, "INIT, CHECKSUM, STATS = %d;", STEPS_STATS_PERCENT);
 }
 
+/* A log backup outside the chain's sequence: it does not truncate the log, so
+ * the next regular log backup (log shipping's) starts where this one does. */
+void steps_sql_backup_log_copy_only(struct sqlquote *q, const char *db, const char *file)
+{
+	sqlquote_add(q, "BACKUP LOG %I TO DISK = %L WITH COPY_ONLY, INIT, CHECKSUM, STATS = %d;",
+	             db, file, STEPS_STATS_PERCENT);
+}
+
 void steps_sql_backup_database(struct sqlquote *q, const char *db, const char *file,
                                bool copy_only)
 {

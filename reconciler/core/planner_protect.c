@@ -155,12 +155,17 @@ static bool on_chain(struct planner *p, const struct planner_db *d, const char *
 {
 	const struct model_db *sc = planner_copy(p, src, d->spec->name);
 	const struct model_db *cc = planner_copy(p, copy, d->spec->name);
+	struct chain_result more;
 	struct model_lsn need;
 
 	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE ||
 	    !model_lineage_ok(cc, sc))
 		return false;
 	chain_walk(model_instance(&p->work, copy), d->spec->name, cc->lsn, cc->fork, sc->fork, r);
+	/* the bridging logs are the authority's own: its msdb lists them, the copy's does not */
+	chain_walk(model_instance(&p->work, src), d->spec->name, r->end, cc->fork, sc->fork, &more);
+	if (model_lsn_cmp(more.end, r->end) > 0)
+		*r = more;
 	need = chain_backed_up_to(model_instance(&p->work, src), d->spec->name, sc->fork);
 	return model_lsn_cmp(r->end, need) >= 0 || model_lsn_cmp(cc->lsn, need) >= 0;
 }

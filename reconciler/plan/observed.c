@@ -258,6 +258,22 @@ static const struct mssql_obs_backup *own_backup(const struct mssql_facts *f, co
 	return NULL;
 }
 
+/*
+ * An ONLINE copy's newest own backup on its fork is later than what the
+ * views gave when it ends past it: last_log_backup_lsn ignores COPY_ONLY
+ * log backups and, after a recovery onto a new fork, still names a backup
+ * of the old fork.
+ */
+static bool own_is_later(const struct model_db *d, const struct mssql_obs_backup *own)
+{
+	if (model_lsn_is_zero(d->lsn))
+		return true;
+	if (own->last_recovery_fork_guid && d->fork &&
+	    strcasecmp(own->last_recovery_fork_guid, d->fork))
+		return false;
+	return model_lsn_cmp(lsn_of(own->last_lsn), d->lsn) > 0;
+}
+
 static void set_fork(struct model *m, struct model_db *d, const char *fork, const char *first,
                      const char *fork_point)
 {
@@ -294,7 +310,7 @@ static void read_lineage_fallback(struct model *m, struct model_instance *inst,
 				d->lsn = lsn_of(restore->last_lsn);
 			if (model_lsn_is_zero(d->ls_secondary.last_restored_lsn))
 				d->ls_secondary.last_restored_lsn = lsn_of(restore->last_lsn);
-		} else if (!restoring && own && model_lsn_is_zero(d->lsn)) {
+		} else if (!restoring && own && own_is_later(d, own)) {
 			d->lsn = lsn_of(own->last_lsn);
 		}
 	}
