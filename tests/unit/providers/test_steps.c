@@ -201,6 +201,8 @@ static void test_steps__safety_backup_is_copy_only(void **state)
 	strbuf_release(&f.log);
 }
 
+/* The seed's log backup is COPY_ONLY: it must not take a log out of the
+ * chain log shipping restores from (docs/apply.md). */
 static void test_steps__seed_backs_up_then_restores_norecovery(void **state)
 {
 	struct fake f = {0};
@@ -216,7 +218,7 @@ static void test_steps__seed_backs_up_then_restores_norecovery(void **state)
 	        "sqla| BACKUP DATABASE [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' "
 	        "WITH INIT, CHECKSUM, STATS = 10;\n"
 	        "sqla| BACKUP LOG [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
-	        "WITH INIT, CHECKSUM, STATS = 10;\n"
+	        "WITH COPY_ONLY, INIT, CHECKSUM, STATS = 10;\n"
 	        "sqlb| RESTORE FILELISTONLY FROM DISK = "
 	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak';\n"
 	        "sqlb| RESTORE DATABASE [mgc] FROM DISK = "
