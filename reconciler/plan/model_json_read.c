@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reconciler/plan/model_names.h"
 #include "reconciler/plan/model_json.h"
 #include "reconciler/plan/model_json_int.h"
 #include "util/err.h"
@@ -151,30 +152,6 @@ static int opt_enum(const struct rd *r, const json_t *obj, const char *key,
 	return bad(r, key, "unknown value");
 }
 
-static const char *db_state_name(int v)
-{
-	return model_db_state_name((enum model_db_state)v);
-}
-static const char *role_name(int v)
-{
-	return model_role_name((enum model_role)v);
-}
-static const char *mstate_name(int v)
-{
-	return model_mirror_state_name((enum model_mirror_state)v);
-}
-static const char *safety_name(int v)
-{
-	return model_safety_name((enum model_safety)v);
-}
-static const char *recovery_name(int v)
-{
-	return model_recovery_name((enum model_recovery)v);
-}
-static const char *pool_state_name(int v)
-{
-	return model_pool_state_name((enum model_pool_state)v);
-}
 
 /* Enter `key` (and index, when >= 0) in the path for messages; returns the old length. */
 static size_t path_push(struct rd *r, const char *key, long index)
@@ -198,10 +175,10 @@ static int read_mirroring(struct rd *r, const json_t *o, struct model_mirroring 
 	size_t len = path_push(r, "mirroring", -1);
 
 	if ((error = keys_ok(r, o, keys)) < 0 ||
-	    (error = opt_enum(r, o, "role", role_name, MODEL_ROLE_MIRROR, &role)) < 0 ||
-	    (error = opt_enum(r, o, "state", mstate_name, MODEL_MSTATE_SYNCHRONIZED, &state)) < 0 ||
+	    (error = opt_enum(r, o, "role", model_names_role, MODEL_ROLE_MIRROR, &role)) < 0 ||
+	    (error = opt_enum(r, o, "state", model_names_mirror_state, MODEL_MSTATE_SYNCHRONIZED, &state)) < 0 ||
 	    (error = opt_str(r, o, "partner", &m->partner)) < 0 ||
-	    (error = opt_enum(r, o, "safety", safety_name, MODEL_SAFETY_FULL, &safety)) < 0 ||
+	    (error = opt_enum(r, o, "safety", model_names_safety, MODEL_SAFETY_FULL, &safety)) < 0 ||
 	    (error = opt_uint(r, o, "role_sequence", 1000000000, &seq)) < 0)
 		goto done;
 	m->role = (enum model_role)role;
@@ -305,8 +282,8 @@ static int read_db(struct rd *r, struct model_instance *inst, const json_t *o)
 		return error;
 	d = model_add_db(r->m, inst, name);
 	rec = json_object_get(o, "recovery");
-	if ((error = opt_enum(r, o, "state", db_state_name, MODEL_DB_OFFLINE, &state)) < 0 ||
-	    (rec && (error = opt_enum(r, o, "recovery", recovery_name, MODEL_RECOVERY_SIMPLE,
+	if ((error = opt_enum(r, o, "state", model_names_db_state, MODEL_DB_OFFLINE, &state)) < 0 ||
+	    (rec && (error = opt_enum(r, o, "recovery", model_names_recovery, MODEL_RECOVERY_SIMPLE,
 	                              &recovery)) < 0) ||
 	    (error = opt_bool(r, o, "standby", false, &d->is_in_standby)) < 0 ||
 	    (error = read_ls(r, o, d)) < 0 || (error = opt_str(r, o, "fork", &d->fork)) < 0 ||
@@ -407,7 +384,7 @@ static int read_pool(struct rd *r, const json_t *o)
 	if ((error = keys_ok(r, o, keys)) < 0 ||
 	    (error = opt_bool(r, o, "reachable", true, &p->reachable)) < 0 ||
 	    (error = opt_str(r, o, "unreachable_reason", &p->unreachable_reason)) < 0 ||
-	    (error = opt_enum(r, o, "state", pool_state_name, MODEL_POOL_FAILED_OVER, &state)) <
+	    (error = opt_enum(r, o, "state", model_names_pool_state, MODEL_POOL_FAILED_OVER, &state)) <
 	            0 ||
 	    (error = opt_strv(r, o, "active_servers", &p->active_servers, &p->n_active_servers)) <
 	            0 ||

@@ -21,6 +21,7 @@
  * - pings: tblServerIdentity rows whose last ping falls in the window,
  *   by host name ("net.tcp://pc1.dc1.lab:8011" is "pc1.dc1.lab").
  */
+#include "reconciler/plan/model_names.h"
 #include "reconciler/plan/observed.h"
 
 #include <ctype.h>
@@ -92,26 +93,6 @@ static int by_name(const char *name, const char *(*name_of)(int), int max, int d
 	return dflt;
 }
 
-static const char *db_state_name(int v)
-{
-	return model_db_state_name((enum model_db_state)v);
-}
-static const char *role_name(int v)
-{
-	return model_role_name((enum model_role)v);
-}
-static const char *mstate_name(int v)
-{
-	return model_mirror_state_name((enum model_mirror_state)v);
-}
-static const char *safety_name(int v)
-{
-	return model_safety_name((enum model_safety)v);
-}
-static const char *recovery_name(int v)
-{
-	return model_recovery_name((enum model_recovery)v);
-}
 
 static struct model_lsn lsn_of(const char *text)
 {
@@ -126,13 +107,13 @@ static void read_database(struct model *m, struct model_instance *inst,
                           const struct mssql_obs_database *o)
 {
 	struct model_db *d = model_add_db(m, inst, o->name);
-	int state = by_name(o->state_desc, db_state_name, MODEL_DB_OFFLINE, -1);
+	int state = by_name(o->state_desc, model_names_db_state, MODEL_DB_OFFLINE, -1);
 
 	if (state < 0)
 		state = o->state >= 0 && o->state <= 6 ? o->state + 1 : MODEL_DB_OFFLINE;
 	d->state = (enum model_db_state)state;
 	d->is_in_standby = o->is_in_standby;
-	d->recovery = (enum model_recovery)by_name(o->recovery_model_desc, recovery_name,
+	d->recovery = (enum model_recovery)by_name(o->recovery_model_desc, model_names_recovery,
 	                                           MODEL_RECOVERY_SIMPLE, MODEL_RECOVERY_UNKNOWN);
 }
 
@@ -158,11 +139,11 @@ static void read_mirroring(const struct model *desired, struct model *m,
 
 	if (!d)
 		return;
-	d->mirroring.role = (enum model_role)by_name(o->role_desc, role_name, MODEL_ROLE_MIRROR, 0);
-	d->mirroring.state = (enum model_mirror_state)by_name(o->state_desc, mstate_name,
+	d->mirroring.role = (enum model_role)by_name(o->role_desc, model_names_role, MODEL_ROLE_MIRROR, 0);
+	d->mirroring.state = (enum model_mirror_state)by_name(o->state_desc, model_names_mirror_state,
 	                                                      MODEL_MSTATE_SYNCHRONIZED, 0);
 	d->mirroring.safety =
-	        (enum model_safety)by_name(o->safety_level_desc, safety_name, MODEL_SAFETY_FULL, 0);
+	        (enum model_safety)by_name(o->safety_level_desc, model_names_safety, MODEL_SAFETY_FULL, 0);
 	d->mirroring.role_sequence = o->role_sequence;
 	d->mirroring.partner = arena_strdup(m->arena, partner_of(desired, o));
 }
