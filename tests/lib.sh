@@ -14,6 +14,12 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pcdr-test.XXXXXX")
 LAB_DIR=""
 
 _cleanup() {
+	# A failed script shows the end of the lab's log: a daemon that died
+	# (a sanitizer report ends the process) explains refused connections.
+	if [ "$_tap_failed" -gt 0 ] && [ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/lab.log" ]; then
+		echo "# last lines of $LAB_DIR/lab.log:"
+		tail -n 40 "$LAB_DIR/lab.log" | sed 's/^/#   /'
+	fi
 	if [ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/lab.pid" ]; then
 		"$PCDR_LAB" --dir "$LAB_DIR" down >/dev/null 2>&1 || true
 	fi
