@@ -134,10 +134,7 @@ int cmd_plan(int argc, char **argv)
 	pipeline_observe_all(&p);
 	for (size_t i = 0; i < p.n_pools; i++) {
 		pipeline_plan(&p, &p.pools[i]);
-		/* apply does not read the share yet: a saved plan must be the
-		 * one apply makes again, or apply refuses it as stale */
-		if (!a.out)
-			pipeline_plan_share(&p, &p.pools[i]);
+		pipeline_plan_share(&p, &p.pools[i]);
 		rc = plan_output_worse(rc, plan_output_exit_code(&p.pools[i].plan, a.detailed));
 	}
 	plan_print(&p, &a, all);

@@ -248,6 +248,11 @@ static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_out
 	popts.previous = prev.ok ? &prev.desired : NULL;
 	planner_run(&c->pp->plan, &c->pp->desired, &c->pp->observed, &popts);
 	c->pp->planned = true;
+	if (pipeline_observe_share(c->p, c->pp)) { /* what plan reads too */
+		plan_release(&c->pp->plan);
+		plan_init(&c->pp->plan);
+		planner_run(&c->pp->plan, &c->pp->desired, &c->pp->observed, &popts);
+	}
 	c->plan = &c->pp->plan;
 	c->steps = xcalloc(c->plan->n_steps + 1, sizeof(*c->steps));
 	for (size_t i = 0; i < c->plan->n_steps; i++)

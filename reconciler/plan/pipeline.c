@@ -408,12 +408,17 @@ void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp)
 	pp->planned = true;
 }
 
-bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp)
+bool pipeline_observe_share(struct pipeline *p, struct pipeline_pool *pp)
 {
 	const char *inst;
 
-	if (!pp->planned || !pp->desired.topo.backup_share ||
-	    !(inst = share_catch_up(&pp->plan)) || !observe_share(p, pp, inst))
+	return pp->planned && pp->desired.topo.backup_share &&
+	       (inst = share_catch_up(&pp->plan)) && observe_share(p, pp, inst);
+}
+
+bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp)
+{
+	if (!pipeline_observe_share(p, pp))
 		return false;
 	plan_release(&pp->plan);
 	plan_init(&pp->plan);

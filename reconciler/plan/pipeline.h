@@ -100,13 +100,17 @@ void pipeline_previous_release(struct pipeline_pool *pp);
 void pipeline_plan(struct pipeline *p, struct pipeline_pool *pp);
 
 /*
- * After pipeline_plan: when the plan catches up from the share (a
+ * After a first plan (pp->plan): when it catches up from the share (a
  * disaster move), read the log backups on the share from the instance
  * that catches up (mssql_observe_share: the second round trip,
- * docs/plan.md), add them to pp->observed and plan again. true when it
- * re-planned; false when the plan needs no share or the share could not
- * be read (the first plan stands).
+ * docs/plan.md) and add them to pp->observed. true when it added some,
+ * so the caller plans again; false when the plan needs no share or the
+ * share could not be read (the first plan stands). plan and apply both
+ * call it, so a saved plan's facts are the ones apply observes again.
  */
+bool pipeline_observe_share(struct pipeline *p, struct pipeline_pool *pp);
+
+/* pipeline_observe_share, then pipeline_plan again when it added facts. */
 bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp);
 
 void pipeline_release(struct pipeline *p);

@@ -147,4 +147,14 @@ like "$out" "switch   pool\\.set_state FailedOver" "disaster: fails the pool ove
 like "$out" "unfence  pool\\.set_active_servers \\[pc1\\.dc2\\.lab, pc2\\.dc2\\.lab\\]" \
 	"disaster: service restored on dc2's servers"
 
+# A saved plan reads the share too, and apply reads it again: not stale.
+plan --out "$TMP/disaster-saved.json" >/dev/null
+like "$(cat "$TMP/disaster-saved.json")" "last shipped log '[^']*mgc_[^']*\\.trn'" \
+	"disaster: the saved plan carries the share's facts"
+out=$("$PCDR" apply --config "$CONFIG" --repo "$TMP/specs" --auto-approve --allow-data-loss \
+	"$TMP/disaster-saved.json" 2>&1)
+rc=$?
+unlike "$out" "stale|moved since" "disaster: apply of the saved plan is not stale"
+is "$rc" 3 "disaster: the saved plan applied (exit 3: dc1's re-protection waits for dc1)"
+
 done_testing
