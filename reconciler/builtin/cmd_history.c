@@ -131,16 +131,23 @@ int cmd_history(int argc, char **argv)
 	if ((rc = history_parse(&args, argc, argv)) != 0)
 		return rc;
 	gopts.cache_dir = args.cache;
+	gopts.own_branch = args.branch;
 	aopts.branch = args.branch;
-	aopts.no_push = 1; /* read only: never fetch into or push from a local repository */
 	rc = PCDR_EXIT_ERROR;
-	if (gitsrc_open(&src, args.repo, &gopts) < 0 || audit_open(&audit, src, &aopts) < 0 ||
-	    history_load(&history, audit, args.pool, args.max) < 0) {
+	if (gitsrc_open(&src, args.repo, &gopts) == 0) {
+		/* read only: a local repository is never fetched into; a URL's
+		 * cache fetches the remote's audit branch beside its own
+		 * (history never writes, so nothing is pushed) */
+		aopts.no_push = gitsrc_cache_path(src) == NULL;
+		if (audit_open(&audit, src, &aopts) == 0 &&
+		    history_load(&history, audit, args.pool, args.max) == 0)
+			rc = PCDR_EXIT_OK;
+	}
+	if (rc != PCDR_EXIT_OK) {
 		fprintf(stderr, "pcdr history: %s\n", err_last());
 		goto done;
 	}
 	history_print(&history, args.json);
-	rc = PCDR_EXIT_OK;
 done:
 	history_release(&history);
 	audit_free(audit);

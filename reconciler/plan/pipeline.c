@@ -48,10 +48,12 @@ static int load_specs(struct pipeline *p, const struct pipeline_options *opts,
 {
 	const char *repo = opts->repo ? opts->repo : p->config->source.repository;
 	const char *ref = opts->ref ? opts->ref : p->config->source.ref;
+	struct gitsrc_options go = GITSRC_OPTIONS_INIT;
 	struct strbuf line = STRBUF_INIT;
 	int error;
 
-	if ((error = gitsrc_open(&p->src, repo, NULL)) < 0 ||
+	go.own_branch = p->config->audit.branch; /* a cache's fetch leaves it alone */
+	if ((error = gitsrc_open(&p->src, repo, &go)) < 0 ||
 	    (error = gitsrc_read(&p->specs, p->src, ref, p->config->source.folder)) < 0)
 		return error;
 	for (size_t i = 0; i < p->specs->n_files; i++)

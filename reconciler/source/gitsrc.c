@@ -2,7 +2,8 @@
  * gitsrc: opening spec repositories. A local path is opened as it is;
  * a URL gets a bare repository of its own in the cache, named from the
  * URL, into which every fetch mirrors the remote's branches (as local
- * branches and as origin/...) and tags, pruned, so a branch name always
+ * branches and as origin/...) and tags, pruned (gitsrc_mirror.c: all but
+ * the audit branch, which is pcdr's own), so a branch name always
  * means the remote's branch as of this fetch and HEAD follows the
  * remote's default branch. Reading the tree is in gitsrc_read.c.
  *
@@ -33,14 +34,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define GITSRC_REMOTE  "origin"
 #define GITSRC_URL_KEY "pcdr.url" /* the password-free URL a cache folder mirrors */
-
-static const char *const gitsrc_fetchspecs[] = {
-        "+refs/heads/*:refs/heads/*",
-        "+refs/heads/*:refs/remotes/" GITSRC_REMOTE "/*",
-        "+refs/tags/*:refs/tags/*",
-};
 
 static pthread_once_t gitsrc_once = PTHREAD_ONCE_INIT;
 static int gitsrc_init_rc;
@@ -480,10 +474,9 @@ int gitsrc_remote(git_remote **out, git_repository *repo, const char *url)
 }
 
 static int gitsrc_fetch(struct gitsrc *src, const char *url, const char *secret,
-                        const char *known_hosts)
+                        const struct gitsrc_options *opts)
 {
-	git_strarray specs = {(char **)gitsrc_fetchspecs,
-	                      sizeof(gitsrc_fetchspecs) / sizeof(gitsrc_fetchspecs[0])};
+	struct gitsrc_mirror mirror = {{NULL, 0}, NULL};
 	struct gitsrc_fetch_ctx ctx;
 	git_fetch_options fo;
 	git_remote *remote = NULL;
@@ -491,19 +484,22 @@ static int gitsrc_fetch(struct gitsrc *src, const char *url, const char *secret,
 
 	/* the _INIT macros leave fields out, which -Wextra refuses */
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	gitsrc_remote_callbacks(&fo.callbacks, &ctx, url, known_hosts);
+	gitsrc_remote_callbacks(&fo.callbacks, &ctx, url, opts ? opts->known_hosts : NULL);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE; /* the refspec fetches them */
 	if (gitsrc_remote(&remote, src->repo, url) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
-	    git_remote_download(remote, &specs, &fo) < 0 ||
+	    gitsrc_mirror_specs(&mirror, remote, opts ? opts->own_branch : NULL) < 0 ||
+	    git_remote_download(remote, &mirror.specs, &fo) < 0 ||
 	    git_remote_update_tips(remote, &fo.callbacks, 0, fo.download_tags, "pcdr: fetch") < 0 ||
-	    git_remote_prune(remote, &fo.callbacks) < 0) {
+	    git_remote_prune(remote, &fo.callbacks) < 0 ||
+	    gitsrc_mirror_prune(&mirror, src->repo, remote) < 0) {
 		error = gitsrc_git_err(ctx.hostkey_error ? ctx.hostkey_error : ERR_IO, secret,
 		                       "cannot fetch '%s'", src->location);
 		goto done;
 	}
 	error = gitsrc_follow_head(src->repo, remote, src->location);
 done:
+	gitsrc_mirror_free(&mirror);
 	if (remote)
 		git_remote_disconnect(remote);
 	git_remote_free(remote);
@@ -524,7 +520,7 @@ static int gitsrc_open_url(struct gitsrc *src, const char *url, const struct git
 	if ((error = gitsrc_cache_lock(&lock, root, src->location)) < 0 ||
 	    (error = gitsrc_cache_open(src, root, src->location, &created)) < 0)
 		goto done;
-	error = gitsrc_fetch(src, url, secret, opts ? opts->known_hosts : NULL);
+	error = gitsrc_fetch(src, url, secret, opts);
 done:
 	if (error < 0 && created) {
 		/* a failed first clone leaves no half-made folder behind */

@@ -35,10 +35,14 @@ struct gitsrc_options {
 	/* ssh host keys are checked against this file. NULL:
 	 * ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts. */
 	const char *known_hosts;
+	/* The branch pcdr writes its records on in this repository (the
+	 * audit branch): a cache's fetch neither moves nor prunes it. NULL:
+	 * "pcdr/audit", the default audit branch. */
+	const char *own_branch;
 };
 
 /* clang-format off */
-#define GITSRC_OPTIONS_INIT { NULL, NULL }
+#define GITSRC_OPTIONS_INIT { NULL, NULL, NULL }
 /* clang-format on */
 
 /* Author, email and subject are printable: control characters become '?'. */

@@ -66,4 +66,18 @@ char *gitsrc_password(const char *url);
 /* The port of scheme://[user@]host:port/..., 0 when none is given. */
 int gitsrc_url_port(const char *url);
 
+/* What a cache's fetch mirrors (gitsrc_mirror.c): every remote branch
+ * but `own` (the audit branch, NULL: "pcdr/audit"), and the tags. */
+struct gitsrc_mirror {
+	git_strarray specs;
+	const char *own;
+};
+
+/* After git_remote_connect: the refspecs for the remote's branches. */
+int gitsrc_mirror_specs(struct gitsrc_mirror *m, git_remote *remote, const char *own);
+/* After the fetch: delete local branches and origin/ branches the remote
+ * no longer has (never the own branch). */
+int gitsrc_mirror_prune(const struct gitsrc_mirror *m, git_repository *repo, git_remote *remote);
+void gitsrc_mirror_free(struct gitsrc_mirror *m);
+
 #endif

@@ -437,6 +437,73 @@ static void test_gitsrc__clones_a_remote_then_fetches(void **state)
 	free(first_cache);
 }
 
+/* The rev-parse of `rev` in `repo`, or "" when it does not resolve. */
+static void rev_of(char out[64], const char *repo, const char *rev)
+{
+	char cmd[700];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse -q --verify '%s' 2>/dev/null", repo, rev);
+	out[0] = '\0';
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (!fgets(out, 64, f))
+		out[0] = '\0';
+	pclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/*
+ * The cache's audit branch is pcdr's own: a fetch neither prunes an
+ * unpushed one nor moves it back to the remote's older commit (the next
+ * audit write pushes it, audit_push.c).
+ */
+static void test_gitsrc__fetch_keeps_the_local_audit_branch(void **state)
+{
+	char *work = two_commit_repo("upstream-audit");
+	char remote[300], url[320], cache[300], before[64], after[64], remote_audit[64];
+	struct gitsrc_options opts = GITSRC_OPTIONS_INIT;
+	struct gitsrc *src;
+	char *path;
+
+	(void)state;
+	snprintf(remote, sizeof(remote), "%s/remote-audit.git", tmp_root);
+	snprintf(url, sizeof(url), "file://%s", remote);
+	snprintf(cache, sizeof(cache), "%s/cache-audit", tmp_root);
+	GIT(tmp_root, "clone", "-q", "--bare", work, remote);
+	src = open_ok(url, cache);
+	path = strdup(gitsrc_cache_path(src));
+	gitsrc_free(src);
+
+	/* never pushed: a fetch must not prune it */
+	GIT(path, "branch", "pcdr/audit", "main~1");
+	rev_of(before, path, "refs/heads/pcdr/audit");
+	assert_string_not_equal(before, "");
+	gitsrc_free(open_ok(url, cache));
+	rev_of(after, path, "refs/heads/pcdr/audit");
+	assert_string_equal(after, before);
+
+	/* pushed once, then a local commit ahead of the remote: kept */
+	GIT(path, "push", "-q", remote, "pcdr/audit");
+	GIT(path, "branch", "-f", "pcdr/audit", "main");
+	rev_of(before, path, "refs/heads/pcdr/audit");
+	gitsrc_free(open_ok(url, cache));
+	rev_of(after, path, "refs/heads/pcdr/audit");
+	assert_string_equal(after, before);
+	rev_of(remote_audit, remote, "refs/heads/pcdr/audit");
+	assert_string_not_equal(remote_audit, after);
+
+	/* a configured branch name is kept the same way */
+	opts.cache_dir = cache;
+	opts.own_branch = "ops/dr-audit";
+	GIT(path, "branch", "ops/dr-audit", "main");
+	assert_int_equal(gitsrc_open(&src, url, &opts), 0);
+	gitsrc_free(src);
+	rev_of(after, path, "refs/heads/ops/dr-audit");
+	assert_string_equal(after, before);
+	free(path);
+}
+
 /* Two processes opening one URL at once both get a good cache. */
 static void test_gitsrc__concurrent_opens_share_the_cache(void **state)
 {
@@ -763,6 +830,7 @@ int main(void)
 	        cmocka_unit_test(test_gitsrc__default_cache_dir_follows_xdg),
 	        cmocka_unit_test(test_gitsrc__ssh_host_keys_are_checked_against_known_hosts),
 	        cmocka_unit_test(test_gitsrc__url_ports),
+	        cmocka_unit_test(test_gitsrc__fetch_keeps_the_local_audit_branch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
