@@ -107,8 +107,9 @@ static void instance_rows(struct rows *rows, const struct model *desired,
 
 	memset(&r, 0, sizeof(r));
 	if (!in->reachable) {
-		r.cell[2] = fmt("no: %s", in->unreachable_reason ? in->unreachable_reason : "?", "",
-		                "");
+		/* why goes last, so a long connection error widens no column */
+		r.cell[2] = xstrdup("no");
+		r.cell[9] = xstrdup(in->unreachable_reason ? in->unreachable_reason : "?");
 		vec_push(rows, r);
 	} else if (!in->n_dbs) {
 		r.cell[2] = xstrdup("yes");

@@ -49,7 +49,7 @@ lab stop sqlb.dc2.lab
 out=$(plan --detailed-exitcode)
 is "$?" 2 "sqlb.dc2 stopped, not needed: exit 2 (changes, none blocked)"
 like "$out" "ready, 7 steps, 0 blocked" "sqlb.dc2 stopped, not needed: nothing blocked"
-like "$(status)" "^sqlb\\.dc2\\.lab +dc2 +no: " "sqlb.dc2 stopped: status says unreachable"
+like "$(status)" "^sqlb\\.dc2\\.lab +dc2 +no +" "sqlb.dc2 stopped: status says unreachable"
 lab start sqlb.dc2.lab
 lab stop sqla.dc2.lab
 out=$(plan --detailed-exitcode)

@@ -29,7 +29,7 @@ is "$?" 129 "status: markdown is not an output of status"
 lab_config unreachable sqlb.dc2.lab
 st=$("$PCDR" status --config "$TMP/config.yaml" --repo "$TMP/specs")
 is "$?" 0 "status: an unreachable instance is not an error"
-like "$st" "^sqlb\\.dc2\\.lab +dc2 +no: .*sqlb\\.dc2\\.lab" "status: unreachable, and why"
+like "$st" "^sqlb\\.dc2\\.lab +dc2 +no +.*sqlb\\.dc2\\.lab" "status: unreachable, and why"
 
 "$PCDR" debug observe --config "$CONFIG" --repo "$TMP/specs" >"$TMP/observed.json"
 is "$?" 0 "debug observe: exit 0"
