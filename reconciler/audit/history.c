@@ -53,6 +53,21 @@ static void history_failed_step(struct history_entry *h, const json_t *steps)
 	}
 }
 
+static int history_count_blocked(const json_t *steps)
+{
+	size_t i;
+	json_t *step;
+	int n = 0;
+
+	json_array_foreach(steps, i, step)
+	{
+		const char *r = json_string_value(json_object_get(step, "result"));
+
+		n += r && !strcmp(r, "blocked");
+	}
+	return n;
+}
+
 static void history_fill(struct history_entry *h, const struct audit_entry *e, const json_t *record)
 {
 	const json_t *who = json_object_get(record, "reconciler");
@@ -79,6 +94,7 @@ static void history_fill(struct history_entry *h, const struct audit_entry *e, c
 	snprintf(h->by, sizeof(h->by), "%s@%s", *user ? user : "?", *host ? host : "?");
 	h->steps = (int)json_array_size(json_object_get(record, "steps"));
 	h->steps_run = e->steps_run;
+	h->steps_blocked = history_count_blocked(json_object_get(record, "steps"));
 	h->zero_loss = json_is_boolean(zero) ? json_is_true(zero) : json_is_object(demotion);
 	h->demotion = json_is_object(demotion) ? json_deep_copy(demotion) : NULL;
 	h->exposure = json_is_object(exposure) ? json_deep_copy(exposure) : NULL;

@@ -36,6 +36,7 @@ struct history_entry {
 	char version[64];      /* pcdr's version */
 	int steps;             /* steps in the record */
 	int steps_run;         /* steps that started */
+	int steps_blocked;     /* steps the plan could not run (an instance down ...) */
 	int zero_loss;         /* the authority moved by a tail-log backup */
 	json_t *demotion;      /* the record's demotion token, or NULL (owned) */
 	json_t *exposure;      /* the record's exposure, or NULL (owned) */

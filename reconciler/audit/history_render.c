@@ -63,6 +63,9 @@ static void history_put_headline(struct strbuf *out, const struct history_entry 
 		              "  INCOMPLETE: intent recorded, no final record (%d step%s "
 		              "planned; still running, or the apply died)\n",
 		              h->steps, h->steps == 1 ? "" : "s");
+	else if (h->steps_blocked)
+		strbuf_printf(out, "  %s (%d step%s, %d blocked: not converged yet)\n", h->result,
+		              h->steps, h->steps == 1 ? "" : "s", h->steps_blocked);
 	else
 		strbuf_printf(out, "  %s (%d step%s)\n", h->result, h->steps,
 		              h->steps == 1 ? "" : "s");
@@ -82,9 +85,16 @@ static void history_put_details(struct strbuf *out, const struct history_entry *
 		}
 		strbuf_putc(out, '\n');
 	} else if (history_is_move(h->kind) && h->exposure) {
-		strbuf_puts(out, "    unplanned, exposure: ");
-		history_put_pairs(out, h->exposure);
+		const char *note = json_string_value(json_object_get(h->exposure, "note"));
+		json_t *pairs = json_deep_copy(h->exposure);
+
+		json_object_del(pairs, "note"); /* its own line: it is a sentence */
+		strbuf_puts(out, "    unplanned (disaster), exposure: ");
+		history_put_pairs(out, pairs);
 		strbuf_putc(out, '\n');
+		if (note)
+			strbuf_printf(out, "    %s\n", note);
+		json_decref(pairs);
 	}
 	strbuf_printf(out, "    spec %.12s applied by %s with pcdr %s; audit commit %.12s\n",
 	              h->spec_commit, h->by, *h->version ? h->version : "?", h->audit_commit);
@@ -125,6 +135,7 @@ static json_t *history_entry_json(const struct history_entry *h)
 	json_object_set_new(o, "result", json_string(h->result));
 	json_object_set_new(o, "steps", json_integer(h->steps));
 	json_object_set_new(o, "steps_run", json_integer(h->steps_run));
+	json_object_set_new(o, "steps_blocked", json_integer(h->steps_blocked));
 	json_object_set_new(o, "failed_step", history_str_or_null(h->failed_step));
 	json_object_set_new(o, "zero_loss", json_boolean(h->zero_loss));
 	json_object_set_new(o, "demotion", h->demotion ? json_incref(h->demotion) : json_null());

@@ -35,6 +35,25 @@ static const char *primary_site(const struct model *desired, const struct model 
 	return NULL;
 }
 
+/*
+ * When no copy was reachable and writable before (the authority's site is
+ * lost: a disaster), the pool state says which site served: Normal the
+ * home site, FailedOver the other one.
+ */
+static const char *served_site(const struct model *desired, const struct model *before)
+{
+	const struct model_topology *t = &desired->topo;
+
+	if (!before->pool.reachable || before->pool.state == MODEL_POOL_UNKNOWN)
+		return NULL;
+	if (before->pool.state == MODEL_POOL_NORMAL)
+		return t->home;
+	for (size_t i = 0; i < t->n_sites; i++)
+		if (t->home && strcmp(t->sites[i].name, t->home))
+			return t->sites[i].name;
+	return NULL;
+}
+
 static void set_str(json_t *o, const char *key, const char *value)
 {
 	if (value)
@@ -66,6 +85,34 @@ static json_t *step_json(struct apply_ctx *c, size_t i, bool intent)
 	return o;
 }
 
+/*
+ * A disaster move with nothing to catch up (the copy had restored all it
+ * saw) still loses what the lost authority had not shipped: its exposure
+ * is the LSN the recovered copy had, with the plan's exposure note.
+ */
+static void add_recover_exposure(struct apply_ctx *c, json_t *r)
+{
+	char lsn[MODEL_LSN_STRLEN];
+
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		const struct model_instance *in = model_instance(&c->pp->observed, s->instance);
+		const struct model_db *db = in ? model_db(in, s->database) : NULL;
+		json_t *e;
+
+		if (s->kind != PLAN_SQL_RECOVER || s->risk != PLAN_RISK_DATA_LOSS ||
+		    c->steps[i].result != APPLY_SUCCEEDED || !db)
+			continue;
+		model_lsn_format(db->lsn, lsn);
+		e = json_pack("{s:s, s:s}", "last_lsn", lsn, "last_log", "(none: already restored)");
+		for (size_t n = 0; n < c->plan->n_notes; n++)
+			if (!strncmp(c->plan->notes[n], "exposure: ", 10))
+				json_object_set_new(e, "note", json_string(c->plan->notes[n] + 10));
+		json_object_set_new(r, "exposure", e);
+		return;
+	}
+}
+
 static void add_move_facts(struct apply_ctx *c, json_t *r)
 {
 	for (size_t i = 0; i < c->plan->n_steps; i++) {
@@ -85,6 +132,8 @@ static void add_move_facts(struct apply_ctx *c, json_t *r)
 			                                                  ? st->outcome.last_file
 			                                                  : "(none restored)"));
 	}
+	if (!json_object_get(r, "exposure"))
+		add_recover_exposure(c, r);
 }
 
 /*
@@ -117,6 +166,8 @@ json_t *apply_record(struct apply_ctx *c, const char *result, const struct model
 	const char *sb = model_pool_state_name(before->pool.state);
 	const char *sa = after ? model_pool_state_name(after->pool.state) : NULL;
 
+	if (!from)
+		from = served_site(d, before);
 	apply_record_identity(c, r);
 	json_object_set_new(r, "result", json_string(result));
 	for (size_t i = 0; i < c->plan->n_steps; i++) {

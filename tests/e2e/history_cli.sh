@@ -97,7 +97,7 @@ is "$(printf '%s\n' "$out" | sed -n 1p)" "2 applies recorded on 'pcdr/audit', ne
 like "$(printf '%s\n' "$out" | sed -n 3p)" \
 	"^2026-11-28 16:00:00 UTC  atl-pchat  FAILBACK dc2 -> dc1  succeeded \(2 steps\)$" \
 	"the failback comes first, marked"
-like "$out" "unplanned, exposure: last_log_at 2026-11-28T15:59:00Z, last_lsn 42000000035000001" \
+like "$out" "unplanned \\(disaster\\), exposure: last_log_at 2026-11-28T15:59:00Z, last_lsn 42000000035000001" \
 	"with what it exposed"
 like "$out" "2026-11-28 14:00:00 UTC  atl-pchat  FAILOVER dc1 -> dc2  succeeded \(2 steps\)" \
 	"the failover is marked"

@@ -156,5 +156,12 @@ out=$("$PCDR" apply --config "$CONFIG" --repo "$TMP/specs" --auto-approve --allo
 rc=$?
 unlike "$out" "stale|moved since" "disaster: apply of the saved plan is not stale"
 is "$rc" 3 "disaster: the saved plan applied (exit 3: dc1's re-protection waits for dc1)"
+hist=$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat)
+like "$hist" "FAILOVER dc1 -> dc2  succeeded \\([0-9]+ steps, [1-9][0-9]* blocked: not converged yet\\)" \
+	"disaster: history says the move is not converged yet"
+like "$hist" "unplanned \\(disaster\\), exposure: last_lsn [0-9]+, last_log " \
+	"disaster: history names the exposure (nothing to catch up: the LSN recovered at)"
+like "$hist" "'mgc' on lost authority 'sqla\\.dc1\\.lab': changes after LSN [0-9]+ are lost" \
+	"disaster: and the plan's exposure sentence"
 
 done_testing

@@ -118,7 +118,7 @@ static void test_history__text_marks_failovers_and_failbacks(void **state)
 	        "%.12s\n"
 	        "\n"
 	        "2026-11-28 16:00:00 UTC  atl-pchat  FAILBACK dc2 -> dc1  succeeded (9 steps)\n"
-	        "    unplanned, exposure: last_log_at 2026-11-28T15:59:00Z, last_lsn "
+	        "    unplanned (disaster), exposure: last_log_at 2026-11-28T15:59:00Z, last_lsn "
 	        "42000000035000001\n"
 	        "    spec %.12s applied by alice@sql-admin01 with pcdr 0.3.0; audit commit "
 	        "%.12s\n"
