@@ -3,7 +3,7 @@
  * plan order, phase by phase: a wave is the first pending step that is
  * not blocked plus the later pending steps of the same phase whose
  * dependencies are done and whose instances (and the pool) it does not
- * share; a wave runs on one thread per step, and the next wave starts
+ * share, database-scoped steps on different databases excepted; a wave runs on one thread per step, and the next wave starts
  * when it has finished. The first failure stops the run: what had not
  * started is `not_run`. A SIGINT or SIGTERM lets the running steps end
  * and starts nothing new. One step: check the lease epoch, observe what
@@ -251,13 +251,41 @@ static void *step_thread(void *arg)
 	return NULL;
 }
 
-/* The instances a step touches, and "pool" for a pool step. */
+/* Steps that act on their database alone: its state, its sessions, its
+ * mirroring session, its backup and restore files (named for the database).
+ * SQL Server runs such statements for different databases of one instance
+ * at the same time. The others also change instance-wide objects (the
+ * mirroring endpoint, msdb's log shipping tables and jobs). */
+static bool database_scoped(enum plan_step_kind k)
+{
+	switch (k) {
+	case PLAN_SQL_END_SESSIONS:
+	case PLAN_SQL_CATCH_UP:
+	case PLAN_SQL_TAIL_LOG_BACKUP:
+	case PLAN_SQL_RECOVER:
+	case PLAN_SQL_REMOVE_MIRRORING:
+	case PLAN_SQL_MIRROR_FAILOVER:
+	case PLAN_SQL_FORCE_SERVICE:
+	case PLAN_SQL_SAFETY_BACKUP:
+	case PLAN_SQL_SEED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether two steps may not run at the same time: both pool steps, or SQL
+ * steps on a shared instance, unless both are database-scoped and on
+ * different databases (two seeds of mgc and mgccomp from one principal). */
 static bool share_target(const struct plan_step *a, const struct plan_step *b)
 {
 	const char *x[3] = {a->instance, a->peer, a->peer2}, *y[3] = {b->instance, b->peer, b->peer2};
 
 	if (!a->database || !b->database)
 		return !a->database && !b->database;
+	if (database_scoped(a->kind) && database_scoped(b->kind) &&
+	    !model_same_name(a->database, b->database))
+		return false;
 	for (size_t i = 0; i < 3; i++)
 		for (size_t k = 0; k < 3; k++)
 			if (x[i] && y[k] && model_same_name(x[i], y[k]))
