@@ -90,6 +90,23 @@ static bool ls_secondary_ok(const struct model_db *want, const struct model_db *
 	       (w->primary_alt && model_same_name(have->ls_secondary.primary, w->primary_alt));
 }
 
+/*
+ * The authority's mirror in a session with it is on its chain by
+ * construction: mirroring sends it every log record the principal
+ * hardens. Under write traffic its LSN, observed a moment after the
+ * principal's, can be past the principal's observed one, which is no
+ * divergence.
+ */
+static bool mirror_of(const struct model_db *have, const char *inst, const struct model_db *auth,
+                      const char *auth_inst)
+{
+	return have->mirroring.role == MODEL_ROLE_MIRROR &&
+	       auth->mirroring.role == MODEL_ROLE_PRINCIPAL &&
+	       model_same_name(have->mirroring.partner, auth_inst) &&
+	       model_same_name(auth->mirroring.partner, inst) && have->fork && auth->fork &&
+	       strcmp(have->fork, auth->fork) == 0;
+}
+
 static size_t diff_db(const struct model *desired, const struct model *actual,
                       const struct model_instance *inst, const struct model_db *want,
                       struct strbuf *why)
@@ -111,7 +128,7 @@ static size_t diff_db(const struct model *desired, const struct model *actual,
 	if ((want->want & MODEL_WANT_LS_SECONDARY) && !ls_secondary_ok(want, have))
 		n += note(why, inst->name, want->name, "log shipping secondary differs");
 	if ((want->want & MODEL_WANT_IN_CHAIN) && have && auth && model_db_restoring(have) &&
-	    !model_lineage_ok(have, auth))
+	    !model_lineage_ok(have, auth) && !mirror_of(have, inst->name, auth, ai->name))
 		n += note(why, inst->name, want->name, "not on the authority's log chain");
 	return n;
 }

@@ -98,6 +98,34 @@ static void test_model__diff_of_converged_world_is_empty(void **state)
 	fx_release(&f);
 }
 
+/* Observed under write traffic, the mirror's LSN is read a moment after
+ * the principal's: ahead of it is no divergence for the authority's own
+ * mirror, but it is for any other copy (the log shipping secondary). */
+static void test_model__diff_accepts_a_mirror_ahead_of_its_principal(void **state)
+{
+	struct fx f;
+	struct strbuf why = STRBUF_INIT;
+
+	(void)state;
+	fx_init(&f, "dc1");
+	fx_converged(&f, "dc1");
+	model_copy_of(&f.world, B1, "mgc")->lsn = fx_lsn(2000);
+	assert_int_equal(model_diff(&f.desired, &f.world, &why), 0);
+	model_copy_of(&f.world, B1, "mgc")->mirroring.partner = A2; /* someone else's mirror */
+	assert_int_equal(model_diff(&f.desired, &f.world, &why), 2);
+	assert_string_equal(strbuf_cstr(&why),
+	                    "sqlb.dc1.litwareinc.com/mgc: mirroring differs\n"
+	                    "sqlb.dc1.litwareinc.com/mgc: not on the authority's log chain\n");
+	strbuf_reset(&why);
+	model_copy_of(&f.world, B1, "mgc")->mirroring.partner = A1;
+	model_copy_of(&f.world, A2, "mgc")->lsn = fx_lsn(2000);
+	assert_int_equal(model_diff(&f.desired, &f.world, &why), 1);
+	assert_string_equal(strbuf_cstr(&why),
+	                    "sqla.dc2.litwareinc.com/mgc: not on the authority's log chain\n");
+	strbuf_release(&why);
+	fx_release(&f);
+}
+
 static void test_model__diff_skips_unreachable_instances(void **state)
 {
 	struct fx f;
@@ -170,6 +198,7 @@ int main(void)
 	        cmocka_unit_test(test_model__lookup_is_case_insensitive_for_instances),
 	        cmocka_unit_test(test_model__copy_is_deep),
 	        cmocka_unit_test(test_model__diff_of_converged_world_is_empty),
+	        cmocka_unit_test(test_model__diff_accepts_a_mirror_ahead_of_its_principal),
 	        cmocka_unit_test(test_model__diff_skips_unreachable_instances),
 	        cmocka_unit_test(test_model__lineage_follows_one_fork_step),
 	        cmocka_unit_test(test_chain__walk_stops_at_a_gap),
