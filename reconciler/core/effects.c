@@ -101,7 +101,8 @@ static void adopt_lineage(struct model *m, struct model_db *c, const struct plan
 static int catch_up(struct model *m, const struct plan_step *s)
 {
 	struct model_db *c;
-	struct chain_result r;
+	struct model_instance *si;
+	struct chain_result r, more;
 	int rc = need_copy(m, s->instance, s->database, &c);
 
 	if (rc)
@@ -110,6 +111,15 @@ static int catch_up(struct model *m, const struct plan_step *s)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not RESTORING outside mirroring",
 		               s->database, s->instance);
 	chain_walk(model_instance(m, s->instance), s->database, c->lsn, c->fork, NULL, &r);
+	/* the source's msdb lists the logs it wrote to the share that the
+	 * copy has not restored (a tail-log backup of an earlier apply) */
+	if (s->peer && (si = model_instance(m, s->peer)) != NULL && si->reachable) {
+		const struct model_db *src = model_db(si, s->database);
+
+		chain_walk(si, s->database, r.end, c->fork, src ? src->fork : NULL, &more);
+		if (model_lsn_cmp(more.end, r.end) > 0)
+			r = more;
+	}
 	if (model_lsn_cmp(r.end, s->lsn) < 0)
 		return err_set(ERR_CONFLICT,
 		               "the log chain of '%s' visible to '%s' ends before "

@@ -106,7 +106,7 @@ static void classify(struct planner *p, struct planner_db *d)
 static bool target_in_chain(struct planner *p, struct planner_db *d, const struct model_db *a)
 {
 	const struct model_db *t = planner_copy(p, d->target, d->spec->name);
-	struct chain_result r;
+	struct chain_result r, more;
 	struct model_lsn need;
 
 	if (!model_db_restoring(t) || t->mirroring.role != MODEL_ROLE_NONE ||
@@ -114,6 +114,16 @@ static bool target_in_chain(struct planner *p, struct planner_db *d, const struc
 		return false;
 	chain_walk(model_instance(&p->work, d->target), d->spec->name, t->lsn, t->fork, a->fork,
 	           &r);
+	/* A switchover that stopped after its tail-log backup: the demoted
+	 * authority's msdb lists the tail, the target's only what it restored.
+	 * Only then, and on the target's own fork: across a recovery fork the
+	 * authority's list is no proof that RESTORE will take the logs. */
+	if (a->state != MODEL_DB_ONLINE) {
+		chain_walk(model_instance(&p->work, d->auth.instance), d->spec->name, r.end,
+		           t->fork, NULL, &more);
+		if (model_lsn_cmp(more.end, r.end) > 0)
+			r = more;
+	}
 	need = a->state == MODEL_DB_ONLINE
 	               ? chain_backed_up_to(model_instance(&p->work, d->auth.instance),
 	                                    d->spec->name, a->fork)

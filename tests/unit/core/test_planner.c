@@ -603,6 +603,57 @@ static void test_planner__planned_switchover_reuses_old_primary(void **state)
 	fx_release(&f);
 }
 
+/*
+ * A switchover that stopped after the tail-log backup (the target went
+ * down during its catch-up): the demoted old primary's msdb lists the
+ * tail, the target's lists only what it restored. The next plan catches
+ * the target up to the tail and recovers it; no seed from a RESTORING
+ * authority, nothing blocked.
+ */
+static void test_planner__resumes_switchover_after_the_tail(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	struct model_db *c;
+	bool caught_up = false, recovered = false;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_build(&f, "converged", &o);
+	model_set_active_servers(&f.world, NULL, 0);
+	c = fx_db(&f, A1, "mgc");
+	c->state = MODEL_DB_RESTORING;
+	c->mirroring = (struct model_mirroring){0};
+	c->ls_primary = (struct model_ls_primary){0};
+	c = fx_db(&f, B1, "mgc");
+	c->mirroring = (struct model_mirroring){0};
+	c->ls_primary = (struct model_ls_primary){0};
+	c->lsn = fx_lsn(440);
+	c = fx_db(&f, A2, "mgc");
+	c->ls_secondary = (struct model_ls_secondary){0};
+	model_add_backup(&f.world, model_instance(&f.world, A1), "mgc", "mgc_tail.trn", 'L',
+	                 fx_lsn(400), fx_lsn(450), "F1", "2026-11-28T12:59:00Z");
+	fx_plan_text(&f, &f.world, &o, &plan);
+	for (size_t i = 0; i < plan.n_steps; i++) {
+		const struct plan_step *s = &plan.steps[i];
+
+		assert_false(s->kind == PLAN_SQL_SEED && model_same_name(s->peer, A2));
+		assert_false(s->blocked);
+		if (s->kind == PLAN_SQL_CATCH_UP && model_same_name(s->instance, A2)) {
+			caught_up = true;
+			assert_true(s->has_lsn);
+			assert_int_equal(model_lsn_cmp(s->lsn, fx_lsn(450)), 0);
+		}
+		recovered |= s->kind == PLAN_SQL_RECOVER && model_same_name(s->instance, A2);
+	}
+	assert_true(caught_up);
+	assert_true(recovered);
+	assert_int_equal(plan.status, PLAN_READY);
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* Rendering is byte-stable: two runs over the same inputs give the same bytes. */
 static void test_planner__render_is_stable(void **state)
 {
@@ -717,6 +768,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__unreachable_unneeded_mirror_blocks_nothing),
 	        cmocka_unit_test(test_planner__unreachable_secondary_not_needed),
 	        cmocka_unit_test(test_planner__planned_switchover_reuses_old_primary),
+	        cmocka_unit_test(test_planner__resumes_switchover_after_the_tail),
 	        cmocka_unit_test(test_planner__render_is_stable),
 	        cmocka_unit_test(test_planner__observed_is_not_modified),
 	        cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
