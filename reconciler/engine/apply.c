@@ -150,12 +150,90 @@ static int write_record(struct apply_ctx *c, struct audit *audit, const char *re
 	return rc;
 }
 
-/* What ran and what did not, after a failure or an interruption. */
-static void print_state_left(struct apply_ctx *c)
+/* One copy as the state left shows it: "sqla.dc1.lab RESTORING (MIRROR of sqlb.dc1.lab)". */
+static void describe_copy(FILE *out, const struct model_instance *inst, const struct model_db *d)
+{
+	fprintf(out, "%s %s", inst->name, model_db_state_name(d->state));
+	if (d->mirroring.role != MODEL_ROLE_NONE)
+		fprintf(out, " (%s of %s)", model_role_name(d->mirroring.role),
+		        d->mirroring.partner ? d->mirroring.partner : "?");
+	else if (d->ls_secondary.configured)
+		fprintf(out, " (log shipping secondary of %s)",
+		        d->ls_secondary.primary ? d->ls_secondary.primary : "?");
+}
+
+/*
+ * The world as the observation after the run saw it: the pool (fenced or
+ * not), for each database where it accepts writes (or that nothing
+ * does) and every copy, the instances that did not answer, and the
+ * demotion token when a tail-log backup ran.
+ */
+static void describe_world(struct apply_ctx *c, const struct model *after)
+{
+	const struct model_topology *t = &c->pp->desired.topo;
+
+	if (!after->pool.reachable)
+		fprintf(stderr, "  pool: did not answer (%s)\n",
+		        after->pool.unreachable_reason ? after->pool.unreachable_reason : "unknown");
+	else if (after->pool.n_active_servers == 0)
+		fprintf(stderr, "  pool: %s, no active server: fenced, no chat server writes until "
+		                "an apply lets the spec's servers in\n",
+		        model_pool_state_name(after->pool.state));
+	else {
+		fprintf(stderr, "  pool: %s, active:", model_pool_state_name(after->pool.state));
+		for (size_t i = 0; i < after->pool.n_active_servers; i++)
+			fprintf(stderr, " %s", after->pool.active_servers[i]);
+		fputc('\n', stderr);
+	}
+	for (size_t k = 0; k < t->n_databases; k++) {
+		const char *db = t->databases[k].name, *writable = NULL;
+		size_t shown = 0;
+
+		for (size_t i = 0; i < after->n_instances && !writable; i++) {
+			const struct model_db *d = model_db(&after->instances[i], db);
+
+			if (after->instances[i].reachable && d && model_db_writable(d))
+				writable = after->instances[i].name;
+		}
+		fprintf(stderr, "  %s: %s%s%s", db, writable ? "writable on " : "",
+		        writable ? writable : "no copy that answered accepts writes",
+		        writable ? "" : " (no service from it until an apply recovers one)");
+		for (size_t i = 0; i < after->n_instances; i++) {
+			const struct model_db *d = model_db(&after->instances[i], db);
+
+			if (!after->instances[i].reachable || !d || d->state == MODEL_DB_ABSENT)
+				continue;
+			fputs(shown++ ? ", " : "; copies: ", stderr);
+			describe_copy(stderr, &after->instances[i], d);
+		}
+		fputc('\n', stderr);
+	}
+	for (size_t i = 0; i < after->n_instances; i++)
+		if (!after->instances[i].reachable)
+			fprintf(stderr, "  %s: did not answer (%s)\n", after->instances[i].name,
+			        after->instances[i].unreachable_reason
+			                ? after->instances[i].unreachable_reason
+			                : "unknown");
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct apply_step *st = &c->steps[i];
+
+		if (c->plan->steps[i].kind == PLAN_SQL_TAIL_LOG_BACKUP &&
+		    st->result == APPLY_SUCCEEDED && st->outcome.file && st->outcome.lsn)
+			fprintf(stderr, "  demotion: %s on %s ends at LSN %s (tail-log backup %s); "
+			                "recover from it, never from an older copy\n",
+			        c->plan->steps[i].database, c->plan->steps[i].instance,
+			        st->outcome.lsn, st->outcome.file);
+	}
+}
+
+/* What ran and what did not, after a failure or an interruption, and the world it left. */
+static void print_state_left(struct apply_ctx *c, const struct model *after)
 {
 	char tg[1024];
 
 	fprintf(stderr, "state left behind (nothing was rolled back):\n");
+	describe_world(c, after);
+	fprintf(stderr, "  steps:\n");
 	for (size_t i = 0; i < c->plan->n_steps; i++) {
 		const struct plan_step *s = &c->plan->steps[i];
 		const struct apply_step *st = &c->steps[i];
@@ -210,7 +288,7 @@ static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outc
 		snprintf(wwhy, sizeof(wwhy), "%s", err_last());
 	progress_event(c->progress, "apply_end", result);
 	if (rc < 0 || out->interrupted)
-		print_state_left(c);
+		print_state_left(c, &after.observed);
 	if (rc < 0)
 		return err_set(rc, "%s", why);
 	if (out->interrupted)
