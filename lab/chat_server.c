@@ -186,14 +186,26 @@ static void ping(struct chat_server *s)
 	strbuf_release(&sql);
 }
 
+/* What the batch said besides the INSERT's count. */
+struct ack_info {
+	char claimed[32];
+	uint64_t lsn;   /* 0: unknown */
+	int64_t lab_us; /* 0: unknown */
+};
+
 static void claimed_row(void *ctx, int n, const char *const *cells)
 {
-	char *claimed = ctx;
+	struct ack_info *a = ctx;
 
 	if (n >= 2 && cells[0] && cells[1])
-		snprintf(claimed, 32, "%s/%s", cells[0], cells[1]);
+		snprintf(a->claimed, sizeof(a->claimed), "%s/%s", cells[0], cells[1]);
 	else if (n >= 1)
-		snprintf(claimed, 32, "ONLINE");
+		snprintf(a->claimed, sizeof(a->claimed), "ONLINE");
+	if (n >= 3 && cells[2] && ledger_time_parse(cells[2], &a->lab_us) < 0)
+		a->lab_us = 0;
+	if (n >= 4 && cells[3] && ledger_lsn_parse(cells[3], &a->lsn) < 0)
+		a->lsn = 0;
+	err_clear();
 }
 
 static int64_t take_id(struct chat_shared *sh)
@@ -207,9 +219,10 @@ static int64_t take_id(struct chat_shared *sh)
 }
 
 static void acknowledge(struct chat_server *s, int64_t id, const char *instance,
-                        const char *claimed)
+                        const struct ack_info *a)
 {
-	struct ledger_entry e = {id, s->name, labfile_now_us(), instance, claimed};
+	struct ledger_entry e = {id,         s->name, labfile_now_us(), instance,
+	                         a->claimed, a->lsn,  a->lab_us};
 	struct strbuf line = STRBUF_INIT;
 
 	ledger_format_line(&line, &e);
@@ -227,7 +240,8 @@ static void acknowledge(struct chat_server *s, int64_t id, const char *instance,
 static void send_one(struct chat_server *s)
 {
 	struct strbuf sql = STRBUF_INIT;
-	char claimed[32] = "-", instance[256];
+	struct ack_info ack = {"-", 0, 0};
+	char instance[256];
 	int64_t id = take_id(s->sh), affected;
 	int number, error;
 
@@ -235,13 +249,16 @@ static void send_one(struct chat_server *s)
 	strbuf_printf(&sql,
 	              "INSERT INTO mgc.dbo.tblChat (channelId, chatId, chatDate, userId, isAlert, "
 	              "content) VALUES (%d, %lld, %lld, %d, 0, N'message %lld from %s');"
-	              " SELECT mirroring_role_desc, mirroring_role_sequence FROM "
-	              "sys.database_mirroring WHERE database_id = DB_ID(N'mgc');",
+	              " SELECT m.mirroring_role_desc, m.mirroring_role_sequence,"
+	              " CONVERT(varchar(30), SYSUTCDATETIME(), 126), l.log_end_lsn"
+	              " FROM sys.database_mirroring AS m"
+	              " CROSS JOIN sys.dm_db_log_stats(DB_ID(N'mgc')) AS l"
+	              " WHERE m.database_id = DB_ID(N'mgc');",
 	              s->server_id, (long long)id, (long long)labfile_now_us(), s->server_id,
 	              (long long)id, s->sql_name);
-	error = chatdb_exec(s->conn, sql.ptr, claimed_row, claimed, &number, &affected);
+	error = chatdb_exec(s->conn, sql.ptr, claimed_row, &ack, &number, &affected);
 	if (!error && affected == 1) {
-		acknowledge(s, id, instance, claimed);
+		acknowledge(s, id, instance, &ack);
 		s->last_problem[0][0] = s->last_problem[1][0] = '\0';
 	} else {
 		pthread_mutex_lock(&s->sh->stats_lock);

@@ -49,7 +49,7 @@ static const struct labverb labverbs[] = {
          "  message to DIR/ledger. Runs in the background (DIR/chat.pid,\n"
          "  DIR/chat.log); status prints each server's counters.\n"},
         {"verify", verify_main,
-         "usage: pcdr-lab --dir DIR verify [--allow-loss-after TIME]\n"
+         "usage: pcdr-lab --dir DIR verify [--allow-loss-after LSN|TIME]\n"
          "  check DIR/ledger against mgc.dbo.tblChat on the instance the pool uses\n"
          "  now: prints 'acknowledged N, present N, lost N, duplicates N,\n"
          "  split-brain N' and exits 0 only when nothing acknowledged is lost\n"

@@ -86,13 +86,98 @@ bad:
 	               "bad time '%.40s': expected UTC 'YYYY-MM-DDTHH:MM:SS[.ffffff][Z]'", s);
 }
 
+/* Hex digits [s, s+n) into *out; false unless n > 0 and all are hex. */
+static bool hex_field(const char *s, size_t n, uint64_t *out)
+{
+	*out = 0;
+	if (n == 0 || n > 8)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+		                                 : -1;
+		if (d < 0)
+			return false;
+		*out = *out * 16 + (uint64_t)d;
+	}
+	return true;
+}
+
+int ledger_lsn_parse(const char *s, uint64_t *out)
+{
+	const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	uint64_t v = 0, vlf, blk, slot;
+
+	if (c1) {
+		if (!c2 || !hex_field(s, (size_t)(c1 - s), &vlf) ||
+		    !hex_field(c1 + 1, (size_t)(c2 - c1 - 1), &blk) ||
+		    !hex_field(c2 + 1, strlen(c2 + 1), &slot) || blk >= 10000000000ull ||
+		    slot >= 100000u || vlf >= 18000u)
+			goto bad;
+		*out = vlf * 1000000000000000ull + blk * 100000u + slot;
+		return 0;
+	}
+	if (!*s || strlen(s) > 19)
+		goto bad;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+bad:
+	return err_set(ERR_INVALID,
+	               "bad LSN '%.40s': expected decimal digits (numeric(25,0)) or "
+	               "VLF:block:slot in hexadecimal",
+	               s);
+}
+
+int ledger_allowance_parse(const char *s, struct ledger_allowance *out)
+{
+	bool lsn = *s != '\0';
+
+	memset(out, 0, sizeof(*out));
+	for (const char *p = s; *p && lsn; p++)
+		lsn = (*p >= '0' && *p <= '9') || *p == ':' || (*p >= 'a' && *p <= 'f') ||
+		      (*p >= 'A' && *p <= 'F');
+	if (lsn) { /* a time always has '-' and 'T' or ' ' */
+		out->kind = LEDGER_ALLOW_LSN;
+		return ledger_lsn_parse(s, &out->lsn);
+	}
+	out->kind = LEDGER_ALLOW_TIME;
+	return ledger_time_parse(s, &out->lab_us);
+}
+
 void ledger_format_line(struct strbuf *sb, const struct ledger_entry *e)
 {
-	char when[LEDGER_TIME_SIZE];
+	char when[LEDGER_TIME_SIZE], lab[LEDGER_TIME_SIZE] = "-", lsn[24] = "-";
 
 	ledger_time_format(when, e->acked_us);
-	strbuf_printf(sb, "%lld\t%s\t%s\t%s\t%s\n", (long long)e->id, e->server, when, e->instance,
-	              e->claimed && *e->claimed ? e->claimed : "-");
+	if (e->lab_us)
+		ledger_time_format(lab, e->lab_us);
+	if (e->lsn)
+		snprintf(lsn, sizeof(lsn), "%llu", (unsigned long long)e->lsn);
+	strbuf_printf(sb, "%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->id, e->server, when,
+	              e->instance, e->claimed && *e->claimed ? e->claimed : "-", lsn, lab);
+}
+
+/* Split one line at tabs into at most n fields; their number in *k. */
+static bool split_fields_count(char *line, char **fields, size_t n, size_t *k)
+{
+	*k = 0;
+	fields[(*k)++] = line;
+	for (char *p = line; *p; p++) {
+		if (*p != '\t')
+			continue;
+		if (*k == n)
+			return false;
+		*p = '\0';
+		fields[(*k)++] = p + 1;
+	}
+	return true;
 }
 
 /* Split one line (NUL-terminated, no newline) at tabs: exactly n fields. */
@@ -100,16 +185,7 @@ static bool split_fields(char *line, char **fields, size_t n)
 {
 	size_t k = 0;
 
-	fields[k++] = line;
-	for (char *p = line; *p; p++) {
-		if (*p != '\t')
-			continue;
-		if (k == n)
-			return false;
-		*p = '\0';
-		fields[k++] = p + 1;
-	}
-	return k == n;
+	return split_fields_count(line, fields, n, &k) && k == n;
 }
 
 static bool parse_id(const char *s, int64_t *out)
@@ -169,14 +245,19 @@ static int ledger_one(void *ctx, char *line, const char *what, size_t lineno)
 {
 	struct ledger *l = ctx;
 	struct ledger_entry e;
-	char *f[5];
+	char *f[7];
+	size_t k;
 
-	if (!split_fields(line, f, 5) || !parse_id(f[0], &e.id) || !*f[1] || !*f[3] || !*f[4])
+	memset(&e, 0, sizeof(e));
+	if (!split_fields_count(line, f, 7, &k) || (k != 5 && k != 7) || !parse_id(f[0], &e.id) ||
+	    !*f[1] || !*f[3] || !*f[4])
 		return err_set(ERR_INVALID,
-		               "%s:%zu: expected ID, SERVER, ACKED-AT, INSTANCE, CLAIMED "
-		               "separated by tabs",
+		               "%s:%zu: expected ID, SERVER, ACKED-AT, INSTANCE, CLAIMED[, LSN, "
+		               "LAB-AT] separated by tabs",
 		               what, lineno);
-	if (ledger_time_parse(f[2], &e.acked_us) < 0)
+	if (ledger_time_parse(f[2], &e.acked_us) < 0 ||
+	    (k == 7 && strcmp(f[5], "-") != 0 && ledger_lsn_parse(f[5], &e.lsn) < 0) ||
+	    (k == 7 && strcmp(f[6], "-") != 0 && ledger_time_parse(f[6], &e.lab_us) < 0))
 		return line_error(what, lineno);
 	e.server = arena_strdup(&l->arena, f[1]);
 	e.instance = arena_strdup(&l->arena, f[3]);
@@ -400,20 +481,42 @@ static void ledger_ids(const struct ledger *l, struct ledger_ids *ids, struct le
 	sort_unique(ids);
 }
 
-/* Lost ids acknowledged only at or after the allowance. */
-static size_t count_allowed(const struct ledger *l, const struct ledger_ids *lost, int64_t after)
+/* Is the entry at or after the allowance (a position it may lose)? */
+static bool after_allowance(const struct ledger_entry *e, const struct ledger_allowance *a)
+{
+	if (!a || a->kind == LEDGER_ALLOW_NONE)
+		return false;
+	if (a->kind == LEDGER_ALLOW_TIME)
+		return e->lab_us != 0 && e->lab_us >= a->lab_us;
+	return e->lsn != 0 && e->lsn >= a->lsn;
+}
+
+/* Lost ids acknowledged only at or after the allowance; *kept: the
+ * acknowledged ids at or after it that are present all the same. */
+static size_t count_allowed(const struct ledger *l, const struct ledger_ids *lost,
+                            const struct ledger_ids *acked, const struct ledger_allowance *a,
+                            size_t *kept)
 {
 	bool *early = xcalloc(lost->len ? lost->len : 1, sizeof(bool));
+	bool *late = xcalloc(acked->len ? acked->len : 1, sizeof(bool));
 	size_t allowed = 0;
 
+	*kept = 0;
 	for (size_t i = 0; i < l->entries.len; i++) {
-		long k = index_of(lost, l->entries.items[i].id);
-		if (k >= 0 && l->entries.items[i].acked_us < after)
+		const struct ledger_entry *e = &l->entries.items[i];
+		long k = index_of(lost, e->id);
+
+		if (k >= 0 && !after_allowance(e, a))
 			early[k] = true;
+		if (k < 0 && after_allowance(e, a) && (k = index_of(acked, e->id)) >= 0)
+			late[k] = true;
 	}
 	for (size_t k = 0; k < lost->len; k++)
 		allowed += !early[k];
+	for (size_t k = 0; k < acked->len; k++)
+		*kept += late[k];
 	free(early);
+	free(late);
 	return allowed;
 }
 
@@ -436,7 +539,7 @@ static void compare_ids(struct ledger_report *out, const struct ledger_ids *acke
 
 void ledger_check(struct ledger_report *out, const struct ledger *ledger,
                   const struct ledger_history *history, const struct ledger_world *world,
-                  const int64_t *present, size_t n_present, int64_t allow_loss_after_us)
+                  const int64_t *present, size_t n_present, const struct ledger_allowance *allow)
 {
 	struct ledger_ids acked = {NULL, 0, 0};
 	int64_t *have = xcalloc(n_present ? n_present : 1, sizeof(int64_t));
@@ -453,7 +556,7 @@ void ledger_check(struct ledger_report *out, const struct ledger *ledger,
 	compare_ids(out, &acked, have, n_present);
 	sort_unique(&out->duplicate_ids);
 	out->lost = out->lost_ids.len;
-	out->lost_allowed = count_allowed(ledger, &out->lost_ids, allow_loss_after_us);
+	out->lost_allowed = count_allowed(ledger, &out->lost_ids, &acked, allow, &out->kept_after);
 	out->duplicates = out->duplicate_ids.len;
 
 	c.events = xcalloc(c.n_events ? c.n_events : 1, sizeof(*c.events));

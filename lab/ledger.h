@@ -7,14 +7,21 @@
  * not the authority at the time. Text formats, one record per line, `#`
  * lines ignored, fields separated by one tab:
  *
- *   ledger:        ID  SERVER  ACKED-AT  INSTANCE  CLAIMED
+ *   ledger:        ID  SERVER  ACKED-AT  INSTANCE  CLAIMED  LSN  LAB-AT
  *   pool.history:  AT  STATE  SERVER,SERVER...
  *
  * Times are UTC, ISO 8601 with microseconds ("2026-11-28T14:02:11.123456Z").
- * CLAIMED is what the instance said about mgc in the same batch as the
- * INSERT: "PRINCIPAL/3" (mirroring role and mirroring_role_sequence),
- * "ONLINE" (not mirrored) or "-" (unknown). Nothing here does I/O or reads
- * the clock: lab/verify.c feeds it.
+ * ACKED-AT and pool.history's AT are wall-clock times of this machine;
+ * LAB-AT is the lab clock (the instance's SYSUTCDATETIME(), the clock of
+ * msdb's backup and restore dates) read in the same batch as the INSERT.
+ * CLAIMED is what the instance said about mgc in that batch:
+ * "PRINCIPAL/3" (mirroring role and mirroring_role_sequence), "ONLINE"
+ * (not mirrored) or "-" (unknown). LSN is the end of mgc's log
+ * (sys.dm_db_log_stats log_end_lsn) read right after the INSERT, as a
+ * decimal numeric(25,0) LSN: the message's commit LSN or, when another
+ * session committed in between, a later one. LSN and LAB-AT are "-" when
+ * unknown; a line of the older five-field format has neither. Nothing
+ * here does I/O or reads the clock: lab/verify.c feeds it.
  */
 #ifndef PCDR_LAB_LEDGER_H
 #define PCDR_LAB_LEDGER_H
@@ -28,7 +35,6 @@
 #include "util/vec.h"
 
 #define LEDGER_TIME_SIZE 32 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ" and the NUL */
-#define LEDGER_NO_LIMIT  INT64_MAX
 
 struct ledger_entry {
 	int64_t id;           /* mgc.dbo.tblChat.chatId */
@@ -36,6 +42,18 @@ struct ledger_entry {
 	int64_t acked_us;     /* when the INSERT returned success */
 	const char *instance; /* the instance that acknowledged it */
 	const char *claimed;  /* "PRINCIPAL/3", "ONLINE" or "-" */
+	uint64_t lsn;         /* end of mgc's log after the commit; 0: unknown */
+	int64_t lab_us;       /* the lab clock at the INSERT; 0: unknown */
+};
+
+/* What --allow-loss-after allows: messages acknowledged at or after a lab
+ * clock time, or whose LSN is at or after an LSN, may be lost. */
+enum ledger_allow_kind { LEDGER_ALLOW_NONE = 0, LEDGER_ALLOW_TIME, LEDGER_ALLOW_LSN };
+
+struct ledger_allowance {
+	enum ledger_allow_kind kind;
+	int64_t lab_us; /* LEDGER_ALLOW_TIME */
+	uint64_t lsn;   /* LEDGER_ALLOW_LSN */
 };
 
 struct ledger {
@@ -58,6 +76,16 @@ void ledger_time_format(char *buf, int64_t us);
 
 /* Parse "YYYY-MM-DD[T ]HH:MM:SS[.f...][Z]" (UTC). 0, or ERR_INVALID. */
 int ledger_time_parse(const char *s, int64_t *out_us);
+
+/* An LSN as SQL Server shows it: decimal numeric(25,0) digits
+ * ("34000000012300001") or the hexadecimal VLF:block:slot form of
+ * sys.dm_db_log_stats and fn_dblog ("00000022:0000007b:0001"), into the
+ * decimal value (VLF * 10^15 + block * 10^5 + slot). 0, or ERR_INVALID. */
+int ledger_lsn_parse(const char *s, uint64_t *out);
+
+/* Parse an --allow-loss-after argument: all digits or the hex form is an
+ * LSN, anything else a lab clock time. 0, or ERR_INVALID. */
+int ledger_allowance_parse(const char *s, struct ledger_allowance *out);
 
 /* One ledger line (with its newline) appended to sb. */
 void ledger_format_line(struct strbuf *sb, const struct ledger_entry *e);
@@ -95,6 +123,7 @@ struct ledger_report {
 	size_t present;             /* of those, present at the authority */
 	size_t lost;                /* acknowledged and absent */
 	size_t lost_allowed;        /* of the lost, acknowledged at or after the allowance */
+	size_t kept_after;          /* acknowledged at or after the allowance and present */
 	size_t duplicates;          /* acknowledged ids present (or recorded) more than once */
 	size_t split_brain;         /* acknowledged by a copy that was not the authority */
 	size_t unacknowledged;      /* distinct ids present that the ledger does not hold */
@@ -106,7 +135,9 @@ struct ledger_report {
 /*
  * Check `ledger` against the ids present at the authority now (`present`,
  * any order, duplicates kept). Messages acknowledged at or after
- * `allow_loss_after_us` may be lost (LEDGER_NO_LIMIT: none may). A
+ * the allowance (`allow`, NULL or LEDGER_ALLOW_NONE: none) may be lost:
+ * LAB-AT at or after its time, or LSN at or after its LSN; an entry
+ * whose position is unknown is never allowed. A
  * message is split-brain when its instance is not in the site the pool
  * pointed at when it was acknowledged (per `history`, Normal before the
  * first event), or when, within one pool state, another instance of the
@@ -116,7 +147,7 @@ struct ledger_report {
  */
 void ledger_check(struct ledger_report *out, const struct ledger *ledger,
                   const struct ledger_history *history, const struct ledger_world *world,
-                  const int64_t *present, size_t n_present, int64_t allow_loss_after_us);
+                  const int64_t *present, size_t n_present, const struct ledger_allowance *allow);
 void ledger_report_release(struct ledger_report *r);
 
 /* True when the report passes: nothing lost beyond the allowance, no

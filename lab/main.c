@@ -53,7 +53,7 @@ static const struct verb verbs[] = {
          "the Persistent Chat pool, as pcdr's pool command (pool -h for details)"},
         {"chat", NULL, 0, 0, "pcdr-lab --dir DIR chat start [--rate N] | stop | status",
          "simulated chat servers writing to mgc, each acknowledged message in DIR/ledger"},
-        {"verify", NULL, 0, 0, "pcdr-lab --dir DIR verify [--allow-loss-after TIME]",
+        {"verify", NULL, 0, 0, "pcdr-lab --dir DIR verify [--allow-loss-after LSN|TIME]",
          "check DIR/ledger against the database the pool uses now (exit 1: loss)"},
         {"stop", NULL, 0, 0, "pcdr-lab --dir DIR stop INSTANCE|SITE",
          "stop an instance or a site (connections refused, state kept)"},

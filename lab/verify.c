@@ -3,9 +3,9 @@
  * The authority is found as the chat servers find it: the pool state
  * names the site, its first instance is tried, then the other one (after
  * a mirroring failover the principal is there); the first that lets the
- * login open mgc and answers the SELECT is the authority. LSN-based
- * allowances are not supported (the engine has no per-row LSN): the
- * allowance is a time.
+ * login open mgc and answers the SELECT is the authority. The allowance
+ * is an LSN or a lab clock time, compared with each ledger line's LSN
+ * and LAB-AT (ledger.h).
  */
 #include "lab/verify.h"
 
@@ -117,14 +117,18 @@ static void show_ids(const char *what, const struct ledger_ids *ids)
 }
 
 static void print_report(const struct ledger_report *r, const char *authority, bool failed_over,
-                         const char *allow)
+                         const char *allow, const struct ledger_allowance *a)
 {
 	printf("authority: '%s' (pool %s)\n", authority, failed_over ? "FailedOver" : "Normal");
 	printf("acknowledged %zu, present %zu, lost %zu, duplicates %zu, split-brain %zu\n",
 	       r->acknowledged, r->present, r->lost, r->duplicates, r->split_brain);
-	if (allow)
-		printf("lost but allowed (acknowledged at or after %s): %zu\n", allow,
-		       r->lost_allowed);
+	if (allow) {
+		bool lsn = a->kind == LEDGER_ALLOW_LSN;
+
+		printf("lost but allowed (acknowledged at or after %s %s): %zu\n",
+		       lsn ? "LSN" : "lab time", allow, r->lost_allowed);
+		printf("acknowledged at or after the allowance and present: %zu\n", r->kept_after);
+	}
 	if (r->unacknowledged)
 		printf("present but never acknowledged (refused or cut off): %zu\n",
 		       r->unacknowledged);
@@ -163,11 +167,11 @@ struct verify_run {
 
 static int verify_check(struct verify_run *v, const char *dir, const char *allow)
 {
-	int64_t after = LEDGER_NO_LIMIT;
+	struct ledger_allowance after = {LEDGER_ALLOW_NONE, 0, 0};
 	const char *authority = NULL;
 	int error;
 
-	if ((allow && (error = ledger_time_parse(allow, &after)) < 0) ||
+	if ((allow && (error = ledger_allowance_parse(allow, &after)) < 0) ||
 	    (error = labfile_topology(&v->topo, dir)) < 0 ||
 	    (error = labpool_read(&v->pool, dir)) < 0 ||
 	    (error = read_record_file(dir, "ledger", &v->ledger, parse_ledger)) < 0 ||
@@ -176,8 +180,8 @@ static int verify_check(struct verify_run *v, const char *dir, const char *allow
 		return error;
 	world_of(&v->world, v->topo);
 	ledger_check(&v->report, &v->ledger, &v->history, &v->world, v->present.items,
-	             v->present.len, after);
-	print_report(&v->report, authority, v->pool.failed_over, allow);
+	             v->present.len, &after);
+	print_report(&v->report, authority, v->pool.failed_over, allow, &after);
 	return 0;
 }
 
@@ -192,7 +196,7 @@ int verify_main(const char *dir, int argc, char **argv)
 		allow = argv[1];
 	} else if (argc != 0) {
 		fputs("pcdr-lab: bad verify arguments\n"
-		      "usage: pcdr-lab --dir DIR verify [--allow-loss-after TIME]\n",
+		      "usage: pcdr-lab --dir DIR verify [--allow-loss-after LSN|TIME]\n",
 		      stderr);
 		return 129;
 	}

@@ -122,6 +122,10 @@ struct sqlname {            /* [db.][schema.]name, as written */
 	const char *schema; /* NULL when absent ("db..t" too) */
 	const char *name;
 	const char *text; /* as written, for messages */
+	/* a table-valued function in FROM: name(arg) ; arg NULL for
+	 * DEFAULT / NULL / nothing */
+	bool call;
+	struct sqlexpr *arg;
 };
 
 enum sqljoin { JN_FIRST = 0, JN_INNER, JN_LEFT, JN_CROSS };

@@ -31,6 +31,11 @@ static bool sources_exist(struct sqlctx *c, const struct sqlselect *q)
 		                                     : sqlexec_current_db(c);
 		struct rowset rs;
 
+		if (n->call) {
+			if (!catalog_is_function(n))
+				return false;
+			continue;
+		}
 		if (!db || (n->db && world_db_openable(db, &c->err)))
 			return false;
 		if (!(n->schema && !strcasecmp(n->schema, "sys")) &&

@@ -120,7 +120,8 @@ bool dblog_redo_start(const struct sqldb *db, uint64_t *lsn, uint8_t fork[16])
 		memcpy(fork, db->log->redo_fork, 16);
 	} else {
 		*lsn = lsn_parse(r->redo_start_lsn);
-		memcpy(fork, r->has_redo_start_fork ? r->redo_start_fork_guid : r->recovery_fork_guid,
+		memcpy(fork,
+		       r->has_redo_start_fork ? r->redo_start_fork_guid : r->recovery_fork_guid,
 		       16);
 	}
 	return *lsn != 0;
@@ -209,6 +210,7 @@ uint64_t dblog_append(struct dblog *log, uint8_t *data, size_t len)
 
 	vec_push(&log->recs, r);
 	log->next = lsn_succ(log->next);
+	log->last = r.lsn;
 	return r.lsn;
 }
 
@@ -223,6 +225,8 @@ void dblog_keep(struct dblog *log, uint64_t lsn, const uint8_t *data, size_t len
 	vec_push(&log->recs, r);
 	if (lsn >= log->next)
 		log->next = lsn_succ(lsn);
+	if (lsn > log->last)
+		log->last = lsn;
 }
 
 void dblog_truncate(struct dblog *log, uint64_t lsn)

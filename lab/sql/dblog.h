@@ -59,6 +59,7 @@ struct dblog {
 	uint8_t prev_fork[16];
 	uint64_t mirror_sent; /* mirroring: records below this reached the mirror */
 	uint64_t trunc_lsn;   /* records below this were truncated away */
+	uint64_t last;        /* LSN of the newest record (0: none yet) */
 	VEC(struct dbpending) pending;
 };
 
@@ -105,6 +106,8 @@ int dblog_redo(struct sqldb *db, const uint8_t *data, size_t len, bool apply);
 /* Keep a copy of a record received from elsewhere (a restored log
  * backup, the mirroring partner) under its own LSN. */
 void dblog_keep(struct dblog *log, uint64_t lsn, const uint8_t *data, size_t len);
+/* The LSN of the log's last record (sys.dm_db_log_stats log_end_lsn). */
+uint64_t dblog_end_lsn(const struct dblog *log);
 /* Drop retained records below `lsn`. */
 void dblog_truncate(struct dblog *log, uint64_t lsn);
 

@@ -207,6 +207,11 @@ int sqlquery_open(struct sqlctx *c, const struct sqlname *n, int line, struct ro
  * is a view of `schema` (and filled), 0 when not a view. */
 int catalog_open(struct sqlctx *c, struct sqldb *db, const char *schema, const char *name,
                  struct rowset *out);
+/* Table-valued functions in FROM (catalog_log.c: sys.dm_db_log_stats):
+ * catalog_is_function tells whether `n` names one; catalog_call fills
+ * *out (1), 0 when `n` is not a function, -1 after queuing an error. */
+bool catalog_is_function(const struct sqlname *n);
+int catalog_call(struct sqlctx *c, const struct sqlname *n, struct rowset *out);
 
 /* --- procedures ------------------------------------------------------ */
 

@@ -93,6 +93,14 @@ static int parse_source(struct parser *p, struct sqlfrom *f, enum sqljoin join)
 	f->join = join;
 	if (parse_objname(p, &f->obj))
 		return -1;
+	if (parse_accept_op(p, "(")) { /* sys.dm_db_log_stats(DB_ID()) */
+		f->obj.call = true;
+		if (!parse_accept(p, "DEFAULT") && !sqllex_is_op(pcur(p), ")") &&
+		    parse_expr(p, &f->obj.arg))
+			return -1;
+		if (parse_expect_op(p, ")"))
+			return -1;
+	}
 	if (parse_alias(p, &f->alias) || parse_hints(p))
 		return -1;
 	if ((join == JN_INNER || join == JN_LEFT)) {

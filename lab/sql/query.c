@@ -24,6 +24,13 @@ int sqlquery_open(struct sqlctx *c, const struct sqlname *n, int line, struct ro
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (n->call) {
+		rc = catalog_call(c, n, out);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+		return sqlexec_fail(c, AB_SCOPE, 208, 16, line, "Invalid object name '%s'.",
+		                    n->text);
+	}
 	if (db && n->db && world_db_openable(db, &c->err))
 		return sqlexec_fail_err(c, AB_STMT, &c->err, line);
 	if (db && !(n->schema && !strcasecmp(n->schema, "sys")))

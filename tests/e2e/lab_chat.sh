@@ -83,13 +83,25 @@ like "$out" "acknowledged $acked, present $((acked - 3)), lost 3, duplicates 0, 
 	"verify counts three lost"
 is "$(printf '%s\n' "$out" | sed -n 's/^lost: //p')" "$(echo "$lost" | paste -sd' ' -)" \
 	"verify names exactly the deleted ids"
-first=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '10p' | cut -f3)
+# every line has its position: the LSN after the commit and the lab clock
+is "$(grep -v '^#' "$LAB_DIR/ledger" | awk -F'\t' 'NF != 7 || $6 !~ /^[0-9]+$/ ||
+	$7 !~ /^20[0-9-]+T[0-9:.]+Z$/' | wc -l)" 0 "every ledger line has an LSN and a lab time"
+first=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '10p' | cut -f7)
 out=$(lab verify --allow-loss-after "$first")
-is "$?" 0 "--allow-loss-after the first lost message: verify passes"
-like "$out" "lost but allowed \(acknowledged at or after $first\): 3" "... and says so"
-last=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '30p' | cut -f3)
+is "$?" 0 "--allow-loss-after the first lost message's lab time: verify passes"
+like "$out" "lost but allowed \(acknowledged at or after lab time $first\): 3" "... and says so"
+like "$out" "acknowledged at or after the allowance and present: [1-9]" \
+	"... and counts the later messages that survived"
+last=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '30p' | cut -f7)
 lab verify --allow-loss-after "$last" >/dev/null
-is "$?" 1 "--allow-loss-after the last lost message: verify fails"
+is "$?" 1 "--allow-loss-after the last lost message's lab time: verify fails"
+lsn1=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '10p' | cut -f6)
+out=$(lab verify --allow-loss-after "$lsn1")
+is "$?" 0 "--allow-loss-after the first lost message's LSN: verify passes"
+like "$out" "lost but allowed \(acknowledged at or after LSN $lsn1\): 3" "... and says so"
+lsn3=$(grep -v '^#' "$LAB_DIR/ledger" | sed -n '30p' | cut -f6)
+lab verify --allow-loss-after "$lsn3" >/dev/null
+is "$?" 1 "--allow-loss-after the last lost message's LSN: verify fails"
 lab verify --allow-loss-after yesterday >/dev/null 2>&1
 is "$?" 2 "a bad time is an error (exit 2)"
 lab verify --allow-loss-after >/dev/null 2>&1
@@ -103,7 +115,7 @@ out=$(lab verify --allow-loss-after "$first")
 is "$?" 1 "verify fails on a duplicate"
 like "$out" "duplicates 1, split-brain 0" "verify counts one duplicate"
 like "$out" "duplicates: $dup" "... naming it"
-printf '42\tpc1.dc2.lab\t%s\tsqla.dc2.lab\tONLINE\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" \
+printf '42\tpc1.dc2.lab\t%s\tsqla.dc2.lab\tONLINE\t-\t-\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" \
 	>>"$LAB_DIR/ledger"
 sql sqla.dc1.lab "INSERT INTO mgc.dbo.tblChat (channelId, chatId, chatDate, userId, isAlert,
 	content) VALUES (3, 42, 0, 3, 0, N'forged')" >/dev/null
@@ -162,7 +174,7 @@ is "$?" 1 "verify after FailedOver without shipping: the home site's messages ar
 like "$out" "authority: 'sqla.dc2.lab' \(pool FailedOver\)" "verify reads the backup principal"
 like "$out" "acknowledged $total, present $((total - home)), lost $home, duplicates 0, split-brain 0" \
 	"every message acknowledged in dc1 is lost, none is split brain"
-first=$(grep -v '^#' "$LAB_DIR/ledger" | head -1 | cut -f3)
+first=$(grep -v '^#' "$LAB_DIR/ledger" | head -1 | cut -f7)
 lab verify --allow-loss-after "$first" >/dev/null
 is "$?" 0 "... which --allow-loss-after the first message allows"
 

@@ -34,44 +34,53 @@ wait_for() { # INSTANCE QUERY REGEX: poll up to 15 s
 }
 
 ledger() { grep -v '^#' "$LAB_DIR/ledger"; }
-# lab2wall LABTIME: the wall-clock time (ledger format) of a lab-clock
-# time (yyyy-mm-ddThh:mm:ss.fff, UTC). DIR/clock was written when the
-# clock was set: its mtime is the real start, lab_us the lab start.
-lab2wall() {
-	python3 - "$LAB_DIR/clock" "$1" "$SCALE" <<'EOF'
-import os, sys, datetime as d
-p, t, scale = sys.argv[1], sys.argv[2], float(sys.argv[3])
-lab0 = int(open(p).read().split('lab_us ')[1].split()[0])
-real0 = os.stat(p).st_mtime_ns // 1000
-e = d.datetime(1970, 1, 1)
-lab = int((d.datetime.strptime(t, '%Y-%m-%dT%H:%M:%S.%f') - e) / d.timedelta(microseconds=1))
-w = real0 + (lab - lab0) / scale
-print((e + d.timedelta(microseconds=int(w))).strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
-EOF
+# lab_now INSTANCE: the lab clock now, as the instance shows it
+lab_now() {
+	sql "$1" "SELECT CONVERT(varchar(30), SYSUTCDATETIME(), 126) AS t" | grep -oE '^[0-9]{4}-[0-9T:.-]+'
 }
-# tail_check T NLOST: the lost messages are exactly the unshipped tail. A
-# message committed just before the backup's start but acknowledged (its
-# ledger time) just after it is shipped: the boundary is exact up to the
-# acknowledgement latency, GRACE (50 ms). So: every message dc1
-# acknowledged at or after T+GRACE is absent from the authority, and
-# NLOST lies between the counts after T+GRACE and after T.
-GRACE_US=50000
+# tail_check T NLOST INSTANCE: the lost messages are exactly the unshipped
+# tail. T is a lab-clock time (the last shipped backup's start), compared
+# with the ledger's LAB-AT (field 7). A message committed just before the
+# backup's start but acknowledged just after it is shipped: the boundary
+# is exact up to the acknowledgement latency, GRACE (50 ms of real time,
+# 3 s of lab time at the 60x clock). So: every message dc1 acknowledged
+# at or after T+GRACE is absent from the authority, and NLOST lies
+# between the counts after T+GRACE and after T.
+GRACE_US=$((50000 * SCALE))
 tail_check() {
 	local t=$1 nlost=$2 tg n_t n_tg ids present
 	tg=$(python3 -c 'import sys, datetime as d
-t = d.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ") + d.timedelta(microseconds=int(sys.argv[2]))
+t = d.datetime.strptime(sys.argv[1].rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f") + d.timedelta(microseconds=int(sys.argv[2]))
 print(t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))' "$t" "$GRACE_US")
-	n_t=$(ledger | awk -F'\t' -v t="$t" '$3 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
-	n_tg=$(ledger | awk -F'\t' -v t="$tg" '$3 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
-	ids=$(ledger | awk -F'\t' -v t="$tg" '$3 >= t && $4 == "sqla.dc1.lab" { print $1 }' | paste -sd, -)
+	n_t=$(ledger | awk -F'\t' -v t="$t" '$7 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
+	n_tg=$(ledger | awk -F'\t' -v t="$tg" '$7 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
+	ids=$(ledger | awk -F'\t' -v t="$tg" '$7 >= t && $4 == "sqla.dc1.lab" { print $1 }' | paste -sd, -)
 	present=$(sql "$3" "SELECT COUNT(*) AS n FROM mgc.dbo.tblChat WHERE chatId IN (${ids:-0})" |
 		grep -oE '^[[:space:]]*[0-9]+[[:space:]]*$' | tr -d '[:space:]')
 	is "$present" 0 "none of the $n_tg messages dc1 acknowledged after the backup (+50 ms) is on $3"
 	ok "$([ "$nlost" -ge "$n_tg" ] && [ "$nlost" -le "$n_t" ] && echo 0 || echo 1)" \
 		"lost $nlost = the messages acknowledged after the backup's time ($n_t; $((n_t - n_tg)) within 50 ms of it)"
 }
-# acked_since WALLTIME: ids in the ledger acknowledged at or after it
-acked_since() { ledger | awk -F'\t' -v t="$1" '$3 >= t { print $1 }' | sort; }
+# lsn_check L OUT: verify by LSN. L is the LastLSN of the last log backup
+# that reached the authority: the messages at or after it (ledger field
+# 6) may be lost, nothing before it. Passes with L; fails with the LSN
+# just after the first lost message's (one too late); OUT is verify's
+# output without an allowance.
+lsn_check() {
+	local l=$1 out=$2 first late n_after
+	out=$(lab verify --allow-loss-after "$l")
+	is "$?" 0 "verify --allow-loss-after LSN $l (the last restored log's LastLSN) passes"
+	like "$out" "lost but allowed \(acknowledged at or after LSN $l\): [1-9]" "... allowing the tail by LSN"
+	n_after=$(ledger | awk -F'\t' -v l="$l" 'length($6) > length(l) || (length($6) == length(l) && $6 >= l)' | grep -c .)
+	ok "$([ "$n_after" -gt 0 ] && echo 0 || echo 1)" "messages were acknowledged at or after that LSN ($n_after)"
+	first=$(printf '%s\n' "$2" | sed -n 's/^lost: //p' | tr ' ' '\n' | grep -E '^[0-9]+$' | head -1)
+	first=$(ledger | awk -F'\t' -v id="$first" '$1 == id { print $6 }' | head -1)
+	late=$(python3 -c 'import sys; print(int(sys.argv[1]) + 1)' "$first")
+	lab verify --allow-loss-after "$late" >/dev/null
+	is "$?" 1 "verify --allow-loss-after a later LSN ($late, after a lost message's) fails"
+}
+# acked_since LABTIME: ids in the ledger acknowledged at or after it (lab clock)
+acked_since() { ledger | awk -F'\t' -v t="$1" '$7 >= t { print $1 }' | sort; }
 
 LAB_DIR="$TMP/lab"
 "$PCDR_LAB" up --topology "$TOPO" --dir "$LAB_DIR" --clock-scale $SCALE >"$TMP/up.log" 2>&1 || {

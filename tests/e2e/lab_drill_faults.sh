@@ -115,7 +115,7 @@ WHERE j.name = N'LSBackup_mgc' AND h.step_id = 0 ORDER BY h.instance_id DESC")" 
 
 out=$(lab stop dc1)
 like "$out" "'sqla\.dc1\.lab' stopped" "DISASTER at that point: dc1 stops"
-stop_wall=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+stop_lab=$(lab_now $S)
 
 # dc2 recovers from what reached it: every file in the copy folder
 sql $S "EXEC msdb.dbo.sp_update_job @job_name = N'LSRestore_mgc', @enabled = 0" >/dev/null
@@ -140,14 +140,18 @@ lastlab=$(sql $S "SELECT TOP 1 CONVERT(varchar(30), bs.backup_start_date, 126) A
 FROM msdb.dbo.restorehistory AS rh JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id
 WHERE rh.destination_database_name = N'mgc' AND rh.restore_type = 'L' ORDER BY bs.last_lsn DESC" |
 	grep -oE '^[0-9]{4}-[0-9T:.-]+')
-T=$(lab2wall "$lastlab")
-echo "# last log that reached dc2: backup_start_date $lastlab (lab), $T (wall); dc1 stopped at $stop_wall"
+T=$lastlab
+L=$(sql $S "SELECT TOP 1 bs.last_lsn FROM msdb.dbo.restorehistory AS rh
+JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id
+WHERE rh.destination_database_name = N'mgc' AND rh.restore_type = 'L' ORDER BY bs.last_lsn DESC" |
+	grep -oE '^[[:space:]]*[0-9]{15,}' | tr -d '[:space:]')
+echo "# last log that reached dc2: backup_start_date $T, LastLSN $L (lab clock); dc1 stopped at $stop_lab"
 lab pool set-state FailedOver
 lab pool set-active-servers pc1.dc2.lab pc2.dc2.lab
 sleep 1
 lab chat stop >/dev/null
 
-tail_n=$(ledger | awk -F'\t' -v t="$T" '$3 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
+tail_n=$(ledger | awk -F'\t' -v t="$T" '$7 >= t && $4 == "sqla.dc1.lab"' | grep -c .)
 ok "$([ "$tail_n" -gt 0 ] && echo 0 || echo 1)" "messages were acknowledged in dc1 after the last log that reached dc2 ($tail_n)"
 out=$(lab verify)
 is "$?" 1 "verify fails without an allowance"
@@ -157,9 +161,12 @@ tail_check "$T" "$nlost" $S
 like "$out" "duplicates 0, split-brain 0" "no duplicate, no split brain"
 listed=$(printf '%s\n' "$out" | sed -n 's/^lost: //p' | tr ' ' '\n' | grep -cE '^[0-9]+$')
 outside=$(printf '%s\n' "$out" | sed -n 's/^lost: //p' | tr ' ' '\n' | grep -E '^[0-9]+$' |
-	grep -vxF -f <(ledger | awk -F'\t' -v t="$T" '$3 >= t && $4 == "sqla.dc1.lab" { print $1 }') | grep -c .)
+	grep -vxF -f <(ledger | awk -F'\t' -v t="$T" '$7 >= t && $4 == "sqla.dc1.lab" { print $1 }') | grep -c .)
 ok "$([ "$listed" -gt 0 ] && [ "$outside" -eq 0 ] && echo 0 || echo 1)" \
 	"every lost id verify names was acknowledged after that backup ($listed named, $outside not)"
+lost_out=$out
 out=$(lab verify --allow-loss-after "$T")
-is "$?" 0 "verify --allow-loss-after that time passes"
+is "$?" 0 "verify --allow-loss-after that lab time passes"
+like "$out" "lost but allowed \(acknowledged at or after lab time $T\): $nlost" "... allowing exactly the lost ones"
+lsn_check "$L" "$lost_out"
 done_testing

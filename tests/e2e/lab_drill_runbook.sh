@@ -66,7 +66,7 @@ done
 sleep 0.5
 out=$(lab stop dc1)
 like "$out" "'sqla\.dc1\.lab' stopped, 'sqlb\.dc1\.lab' stopped" "DISASTER: the dc1 site stops"
-stop_wall=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+stop_lab=$(lab_now $S)
 sleep 0.5
 unlike "$(sql $P "SELECT 1")" "\(1 row affected\)" "the primary refuses connections"
 
@@ -137,9 +137,13 @@ like "$(sql $S "RESTORE LOG mgc FROM DISK = N'D:\\LSCopy\\$lastfile' WITH NORECO
 lastlab=$(sql $S "SELECT TOP 1 CONVERT(varchar(30), bs.backup_start_date, 126) AS t
 FROM msdb.dbo.restorehistory AS rh JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id
 WHERE rh.destination_database_name = N'mgc' ORDER BY bs.last_lsn DESC" | grep -oE '^[0-9]{4}-[0-9T:.-]+')
-T=$(lab2wall "$lastlab")
-echo "# last shipped: $lastfile, backup_start_date $lastlab (lab), $T (wall); dc1 stopped at $stop_wall"
-ok "$([[ "$T" < "$stop_wall" ]] && echo 0 || echo 1)" "the last shipped log ($lastfile) was taken at $lastlab lab = $T"
+T=$lastlab
+L=$(sql $S "SELECT TOP 1 bs.last_lsn FROM msdb.dbo.restorehistory AS rh
+JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id
+WHERE rh.destination_database_name = N'mgc' ORDER BY bs.last_lsn DESC" |
+	grep -oE '^[[:space:]]*[0-9]{15,}' | tr -d '[:space:]')
+echo "# last shipped: $lastfile, backup_start_date $T, LastLSN $L (lab clock); dc1 stopped at $stop_lab"
+ok "$([[ "$T" < "$stop_lab" ]] && echo 0 || echo 1)" "the last shipped log ($lastfile) was taken at $T, before the disaster ($stop_lab)"
 ntail=$(acked_since "$T" | grep -c .)
 ok "$([ "$ntail" -gt 0 ] && echo 0 || echo 1)" "messages were acknowledged after the last shipped log ($ntail)"
 
@@ -182,9 +186,10 @@ ok "$([ "${nlost:-0}" -gt 0 ] && echo 0 || echo 1)" "verify reports the unshippe
 tail_check "$T" "$nlost" $S
 listed=$(printf '%s\n' "$out" | sed -n 's/^lost: //p' | tr ' ' '\n' | grep -cE '^[0-9]+$')
 outside=$(printf '%s\n' "$out" | sed -n 's/^lost: //p' | tr ' ' '\n' | grep -E '^[0-9]+$' |
-	grep -vxF -f <(ledger | awk -F'\t' -v t="$T" '$3 >= t && $4 == "sqla.dc1.lab" { print $1 }') | grep -c .)
+	grep -vxF -f <(ledger | awk -F'\t' -v t="$T" '$7 >= t && $4 == "sqla.dc1.lab" { print $1 }') | grep -c .)
 ok "$([ "$listed" -gt 0 ] && [ "$outside" -eq 0 ] && echo 0 || echo 1)" \
 	"every lost id verify names was acknowledged after that backup ($listed named, $outside not)"
+lsn_check "$L" "$out"
 
 # ======================================================================================
 # Fail back
