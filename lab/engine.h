@@ -193,7 +193,8 @@ bool lab_world_running(const struct lab_world *world, size_t i);
 int lab_world_partition(struct lab_world *world, const char *site_a, const char *site_b);
 void lab_world_heal(struct lab_world *world);
 void lab_world_set_latency(struct lab_world *world, size_t i, int ms);
-/* Sleep for instance i's latency (the TDS layer calls it per request). */
+/* Sleep for instance i's latency (the TDS layer calls it before answering
+ * each request, PRELOGIN and LOGIN7: every round trip). */
 void lab_world_delay(struct lab_world *world, size_t i);
 void lab_world_set_throughput(struct lab_world *world, double mbps);
 int lab_world_rebuild(struct lab_world *world, size_t i, const struct lab_topo_instance *ti);

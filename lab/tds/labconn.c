@@ -408,6 +408,7 @@ static int handshake(struct labconn *c)
 			log_warn("%s: %s", c->server_name, err_last());
 			return -1;
 		}
+		lab_world_delay(c->world, c->instance); /* the PRELOGIN round trip */
 		wire_prelogin_reply(&c->tokens);
 		flush_tokens(c, FLUSH_FINAL);
 		if (next_message(c, &msg) <= 0)
@@ -418,6 +419,7 @@ static int handshake(struct labconn *c)
 		wire_msg_release(&msg);
 		return -1;
 	}
+	lab_world_delay(c->world, c->instance); /* the LOGIN7 round trip */
 	rc = do_login(c, &msg);
 	wire_msg_release(&msg);
 	return rc;

@@ -74,7 +74,14 @@ rt() { # seconds for one round trip (login + one batch) to $1
 "$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab 400 >/dev/null
 is "$?" 0 "set a latency"
 slow=$(rt sqlb.dc1.lab)
-ok "$(awk -v t="$slow" 'BEGIN { exit !(t >= 0.4) }'; echo $?)" "a round trip takes at least 400 ms ($slow s)"
+ok "$(awk -v t="$slow" 'BEGIN { exit !(t >= 1.2) }'; echo $?)" \
+	"PRELOGIN, LOGIN7 and one batch take at least 3 x 400 ms ($slow s)"
+t0=$(date +%s.%N)
+printf 'exit\n' | timeout 30 tsql -S sqlb.dc1.lab -U "$PCDR_SQL_USER" -P "$PCDR_SQL_PASSWORD" >/dev/null 2>&1
+t1=$(date +%s.%N)
+login=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
+ok "$(awk -v t="$login" 'BEGIN { exit !(t >= 0.8) }'; echo $?)" \
+	"a login alone (PRELOGIN and LOGIN7) is delayed too: at least 2 x 400 ms ($login s)"
 "$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab 0 >/dev/null
 fast=$(rt sqlb.dc1.lab)
 ok "$(awk -v s="$slow" -v f="$fast" 'BEGIN { exit !(f < s - 0.3) }'; echo $?)" \
