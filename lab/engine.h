@@ -198,6 +198,15 @@ void lab_world_set_latency(struct lab_world *world, size_t i, int ms);
 void lab_world_delay(struct lab_world *world, size_t i);
 void lab_world_set_throughput(struct lab_world *world, double mbps);
 int lab_world_rebuild(struct lab_world *world, size_t i, const struct lab_topo_instance *ti);
+/* Instance i starts after `stop` (an unclean shutdown): each user
+ * database that was ONLINE (or RECOVERING, RECOVERY_PENDING, SUSPECT)
+ * runs crash recovery (lab/sql/recovery.c). */
+void lab_world_crash_recovery(struct lab_world *world, size_t i);
+/* Damage a database's files (`lost`: a file is missing, else corrupt);
+ * refused (ERR_INVALID) unless the instance is stopped or the database
+ * OFFLINE: SQL Server holds the files of an open database. It shows at
+ * the database's next startup. */
+int lab_world_damage_db(struct lab_world *world, size_t i, const char *db, bool lost);
 /* The share folder (absolute) and UNC name, NULL without a lab dir. */
 const char *lab_world_share_dir(const struct lab_world *world);
 

@@ -133,6 +133,8 @@ static int set_up(struct labctl *c, const char *name, bool up, struct strbuf *re
 
 		if (!up)
 			lab_world_set_running(c->world, idx[k], false);
+		else if (!lab_world_running(c->world, idx[k]))
+			lab_world_crash_recovery(c->world, idx[k]); /* `stop` was a crash */
 		if ((error = server_set_up(c->server, idx[k], up, CTL_WAIT_SECS)) < 0)
 			return error;
 		if (up)
@@ -279,6 +281,15 @@ static int apply(struct labctl *c, char **w, int n, struct strbuf *reply)
 		if (!strcmp(w[0], "corrupt-file") && (error = corrupt(path)) < 0)
 			return error;
 		strbuf_printf(reply, "%s '%s'", w[0][0] == 'l' ? "lost" : "corrupted", w[1]);
+		return 0;
+	}
+	if (n == 3 && (!strcmp(w[0], "lose-db-file") || !strcmp(w[0], "corrupt-db-file"))) {
+		if ((i = lab_world_instance_index(c->world, w[1])) < 0)
+			return err_set(ERR_NOTFOUND, "no instance '%s' in the lab", w[1]);
+		if ((error = lab_world_damage_db(c->world, (size_t)i, w[2], w[0][0] == 'l')) < 0)
+			return error;
+		strbuf_printf(reply, "a file of '%s' on '%s' %s", w[2], w[1],
+		              w[0][0] == 'l' ? "is lost" : "is damaged");
 		return 0;
 	}
 	if (n == 3 && !strcmp(w[0], "latency")) {

@@ -34,6 +34,8 @@ int labctl_main_heal(const char *dir, int argc, char **argv);
 int labctl_main_rebuild(const char *dir, int argc, char **argv);
 int labctl_main_lose_file(const char *dir, int argc, char **argv);
 int labctl_main_corrupt_file(const char *dir, int argc, char **argv);
+int labctl_main_lose_db_file(const char *dir, int argc, char **argv);
+int labctl_main_corrupt_db_file(const char *dir, int argc, char **argv);
 int labctl_main_latency(const char *dir, int argc, char **argv);
 int labctl_main_throughput(const char *dir, int argc, char **argv);
 

@@ -117,6 +117,16 @@ int labctl_main_corrupt_file(const char *dir, int argc, char **argv)
 	return request("corrupt-file", "corrupt-file PATH", 1, dir, argc, argv);
 }
 
+int labctl_main_lose_db_file(const char *dir, int argc, char **argv)
+{
+	return request("lose-db-file", "lose-db-file INSTANCE DATABASE", 2, dir, argc, argv);
+}
+
+int labctl_main_corrupt_db_file(const char *dir, int argc, char **argv)
+{
+	return request("corrupt-db-file", "corrupt-db-file INSTANCE DATABASE", 2, dir, argc, argv);
+}
+
 int labctl_main_latency(const char *dir, int argc, char **argv)
 {
 	return request("latency", "latency INSTANCE MS", 2, dir, argc, argv);

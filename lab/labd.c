@@ -216,6 +216,20 @@ static void ready_table(struct strbuf *sb, const struct lab_server *server, cons
 	strbuf_printf(sb, "load the environment with: . '%s/env'\n", dir);
 }
 
+/* Instances that were stopped when the lab went down (DIR/state/faults)
+ * stay stopped: their listeners close again (their ports are kept). */
+static int stop_stopped(struct lab_world *world, struct lab_server *server)
+{
+	for (size_t i = 0; i < lab_world_instance_count(world); i++) {
+		if (lab_world_running(world, i))
+			continue;
+		server_mark_down(server, i);
+		log_info("'%s' stays stopped (it was when the lab went down)",
+		         lab_world_instance_name(world, i));
+	}
+	return 0;
+}
+
 /* The lab process: bind, announce, serve until a stop signal, save. */
 static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topology *topo,
                    int report_fd)
@@ -235,6 +249,7 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 	    (error = server_start(&server, world, o->base_port)) < 0 ||
 	    (error = lab_agent_start(world)) < 0 ||
 	    (error = labctl_start(&ctl, dir, world, server, topo)) < 0 ||
+	    (error = stop_stopped(world, server)) < 0 ||
 	    (error = write_runtime_files(dir, server, topo)) < 0) {
 fail:
 		report(report_fd, "error", err_last());

@@ -81,9 +81,18 @@ static const struct labverb labverbs[] = {
         {"corrupt-file", labctl_main_corrupt_file,
          "usage: pcdr-lab --dir DIR corrupt-file PATH\n"
          "  damage PATH in the share (16 bytes in its middle are flipped).\n"},
+        {"lose-db-file", labctl_main_lose_db_file,
+         "usage: pcdr-lab --dir DIR lose-db-file INSTANCE DATABASE\n"
+         "  a data or log file of DATABASE on INSTANCE is lost (the instance stopped or the\n"
+         "  database OFFLINE): at its next startup it is RECOVERY_PENDING (945).\n"},
+        {"corrupt-db-file", labctl_main_corrupt_db_file,
+         "usage: pcdr-lab --dir DIR corrupt-db-file INSTANCE DATABASE\n"
+         "  a file of DATABASE on INSTANCE is damaged (the instance stopped or the database\n"
+         "  OFFLINE): its next recovery fails and it is SUSPECT (926).\n"},
         {"latency", labctl_main_latency,
          "usage: pcdr-lab --dir DIR latency INSTANCE MS\n"
-         "  delay every response of INSTANCE by MS milliseconds (0 removes it).\n"},
+         "  delay every round trip to INSTANCE (login included) by MS milliseconds\n"
+         "  (0 removes it).\n"},
         {"throughput", labctl_main_throughput,
          "usage: pcdr-lab --dir DIR throughput MBPS\n"
          "  the MB/s that BACKUP and RESTORE move (their duration follows the size).\n"},

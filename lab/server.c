@@ -286,6 +286,20 @@ static size_t connections_of(struct lab_server *s, size_t i)
 	return n;
 }
 
+void server_mark_down(struct lab_server *s, size_t i)
+{
+	char b = 1;
+
+	if (i >= s->n)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->ls[i].down = true;
+	s->changes++;
+	if (write(s->wake[1], &b, 1) < 0 && errno != EAGAIN)
+		log_error("%s: cannot wake the listener thread", s->ls[i].name);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int server_set_up(struct lab_server *s, size_t i, bool up, int wait_seconds)
 {
 	struct timespec until;

@@ -39,6 +39,10 @@ int server_run(struct lab_server *server, int stop_fd);
  * wait_seconds) until the listener thread applied it and, when stopping,
  * the connections are gone. 0, ERR_TIMEOUT or ERR_IO.
  */
+/* Mark instance i stopped before server_run starts (an instance that was
+ * stopped when the lab went down): its listener closes on server_run's
+ * first turn and a connection accepted meanwhile is closed. */
+void server_mark_down(struct lab_server *s, size_t i);
 int server_set_up(struct lab_server *server, size_t i, bool up, int wait_seconds);
 
 /* Close the listeners, shut every connection down, wait (up to

@@ -149,12 +149,41 @@ static const char *state_name(uint8_t st)
 	return st < 7 ? n[st] : "Unknown";
 }
 
+/* SET ONLINE of an OFFLINE (cleanly shut down: nothing to redo),
+ * RECOVERY_PENDING or SUSPECT database runs its recovery again
+ * (recovery.c); damaged files make it fail as SQL Server's does: a
+ * missing file 5120, damage 926, each followed by 5069. */
+static int bring_online(struct sqlctx *c, struct sqldb *db, int line)
+{
+	world_db_recover(db, 0);
+	world_recovery_tick(c->inst);
+	if (db->state == DB_RECOVERY_PENDING)
+		sqlexec_fail(c, AB_STMT, 5120, 16, line,
+		             "Unable to open the physical file \"C:\\Program Files\\Microsoft SQL "
+		             "Server\\MSSQL13.MSSQLSERVER\\MSSQL\\DATA\\%s.mdf\". Operating system "
+		             "error 2: \"2(The system cannot find the file specified.)\".",
+		             db->name);
+	else if (db->state == DB_SUSPECT)
+		sqlexec_fail(
+		        c, AB_STMT, 926, 14, line,
+		        "Database '%s' cannot be opened. It has been marked SUSPECT by recovery. "
+		        "See the SQL Server errorlog for more information.",
+		        db->name);
+	else
+		return 0;
+	return sqlexec_fail(c, AB_STMT, 5069, 16, line, "ALTER DATABASE statement failed.");
+}
+
 static int set_option(struct sqlctx *c, struct sqldb *db, const struct sqladmin *a, int line)
 {
 	const struct sqladmopt *o = &a->opts[0], *with = admin_opt(a, "WITH");
 	const char *k = o->key;
 
-	if (db->state == DB_RESTORING || (db->state == DB_OFFLINE && strcmp(k, "ONLINE")))
+	bool damaged = db->state == DB_RECOVERY_PENDING || db->state == DB_SUSPECT;
+
+	if (db->state == DB_RESTORING || db->state == DB_RECOVERING ||
+	    (db->state == DB_OFFLINE && strcmp(k, "ONLINE")) ||
+	    (damaged && strcmp(k, "ONLINE") && strcmp(k, "OFFLINE")))
 		return sqlexec_fail(c, AB_STMT, 5052, 16, line,
 		                    "ALTER DATABASE is not permitted while a database is in the %s "
 		                    "state.",
@@ -170,10 +199,13 @@ static int set_option(struct sqlctx *c, struct sqldb *db, const struct sqladmin 
 	if (!strcmp(k, "OFFLINE") || !strcmp(k, "ONLINE")) {
 		if (db->mirror.on)
 			return set_recovery(c, db, "SIMPLE", line); /* 1468 */
-		if (k[1] == 'F' && exclusive(c, db, with, false, line))
+		if (k[1] == 'F' && !damaged && exclusive(c, db, with, false, line))
 			return -1;
-		db->state = k[1] == 'F' ? DB_OFFLINE : DB_ONLINE;
-		return 0;
+		if (k[1] == 'F' || db->state == DB_ONLINE) {
+			db->state = k[1] == 'F' ? DB_OFFLINE : DB_ONLINE;
+			return 0;
+		}
+		return bring_online(c, db, line);
 	}
 	if (!strcmp(k, "READ_ONLY") || !strcmp(k, "READ_WRITE")) {
 		if (exclusive(c, db, with, false, line))

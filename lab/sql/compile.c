@@ -203,6 +203,7 @@ int sqlcompile_batch(struct sqlctx *c, const struct sqlbatch *b)
 
 	c->compiling = true;
 	pthread_mutex_lock(&c->inst->lock);
+	world_recovery_tick(c->inst); /* a recovery whose time is up is over */
 	bind_list(c, b->stmts, b->n, &stop);
 	pthread_mutex_unlock(&c->inst->lock);
 	c->compiling = false;

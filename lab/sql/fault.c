@@ -16,6 +16,7 @@
 
 #include "lab/sql/world.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define FAULT_MAX_CUTS     64
@@ -355,4 +356,105 @@ int lab_world_rebuild(struct lab_world *world, size_t i, const struct lab_topo_i
 	rc = world_instance_fresh(inst, ti);
 	pthread_mutex_unlock(&inst->lock);
 	return rc < 0 ? rc : 0;
+}
+
+/* --- persistence of the fault state ---------------------------------------- */
+
+/*
+ * <state_dir>/faults, written by lab_world_save (at `down`) and read when
+ * the world is created (at `up`), so the faults survive a restart of the
+ * lab as the databases do:
+ *   pcdr-lab-faults 1
+ *   throughput MBPS
+ *   stopped INSTANCE
+ *   latency INSTANCE MS
+ *   cut SITE SITE
+ * Names are the topology's (no spaces). A line naming an instance the
+ * topology no longer has is ignored; a malformed file is refused whole.
+ */
+int world_faults_save(struct lab_world *w)
+{
+	struct worldfaults *f = w->faults;
+	struct strbuf sb = STRBUF_INIT;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *out;
+	int rc = 0;
+
+	if (!f || !w->state_dir)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/faults", w->state_dir) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/faults.tmp", w->state_dir) >= (int)sizeof(tmp))
+		return err_set(ERR_INVALID, "state folder path too long");
+	pthread_mutex_lock(&f->lock);
+	strbuf_printf(&sb, "pcdr-lab-faults 1\nthroughput %.17g\n", f->mbps);
+	for (size_t i = 0; i < f->n && i < w->n_inst; i++) {
+		if (f->stopped[i])
+			strbuf_printf(&sb, "stopped %s\n", w->inst[i]->name);
+		if (f->latency_ms[i])
+			strbuf_printf(&sb, "latency %s %d\n", w->inst[i]->name, f->latency_ms[i]);
+	}
+	for (size_t k = 0; k < f->n_cuts; k++)
+		strbuf_printf(&sb, "cut %s %s\n", f->cuts[k].a, f->cuts[k].b);
+	pthread_mutex_unlock(&f->lock);
+	if (!(out = fopen(tmp, "w")))
+		rc = err_set_errno(ERR_IO, "cannot write '%s'", tmp);
+	else if (fwrite(sb.ptr, 1, sb.len, out) != sb.len || fclose(out) != 0)
+		rc = err_set_errno(ERR_IO, "cannot write '%s'", tmp);
+	else if (rename(tmp, path) != 0)
+		rc = err_set_errno(ERR_IO, "cannot rename '%s'", tmp);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static long instance_named(const struct lab_world *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_inst; i++)
+		if (!strcasecmp(w->inst[i]->name, name))
+			return (long)i;
+	return -1;
+}
+
+int world_faults_load(struct lab_world *w)
+{
+	struct worldfaults *f = w->faults;
+	char path[PATH_MAX], line[512], a[256], b[256];
+	FILE *in;
+	int rc = 0, lineno = 0;
+
+	if (!f || !w->state_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/faults", w->state_dir);
+	if (!(in = fopen(path, "r")))
+		return 0; /* none saved: no fault */
+	while (rc == 0 && fgets(line, sizeof(line), in)) {
+		double mbps;
+		int ms, used = 0;
+		long i;
+
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, "pcdr-lab-faults 1") != 0)
+				rc = err_set(ERR_INVALID, "%s: not a pcdr-lab faults file", path);
+			continue;
+		}
+		if (sscanf(line, "throughput %lf%n", &mbps, &used) == 1 && !line[used] &&
+		    mbps >= 0) {
+			lab_world_set_throughput(w, mbps);
+		} else if (sscanf(line, "stopped %255s%n", a, &used) == 1 && !line[used]) {
+			if ((i = instance_named(w, a)) >= 0)
+				lab_world_set_running(w, (size_t)i, false);
+		} else if (sscanf(line, "latency %255s %d%n", a, &ms, &used) == 2 && !line[used] &&
+		           ms >= 0) {
+			if ((i = instance_named(w, a)) >= 0)
+				lab_world_set_latency(w, (size_t)i, ms);
+		} else if (sscanf(line, "cut %255s %255s%n", a, b, &used) == 2 && !line[used]) {
+			if (lab_world_partition(w, a, b) < 0)
+				err_clear(); /* a site the topology no longer has */
+		} else {
+			rc = err_set(ERR_INVALID, "%s:%d: malformed line", path, lineno);
+		}
+	}
+	fclose(in);
+	return rc;
 }

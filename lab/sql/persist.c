@@ -8,7 +8,8 @@
  * Format (version 1), one record per line, fields separated by a space:
  *   pcdr-lab-state 1
  *   endpoint ID TYPE PROTOCOL STATE ROLE ENCRYPTION ALGORITHM AUTH PORT sNAME sIP
- *   database sNAME ID STATE STANDBY READONLY ACCESS RECOVERY SIZE_MB CREATE_US
+ *   database sNAME ID STATE STANDBY READONLY ACCESS RECOVERY SIZE_MB CREATE_US [FILEFAULT]
+ *            (FILEFAULT: DBFILE_*, absent in older files = none)
  *   mirror ON GUIDHEX ROLE STATE SAFETY WSTATE ROLESEQ SAFETYSEQ TIMEOUT
  *          sPARTNER sINSTANCE sWITNESS sFAILOVERLSN sENDLSN sREPLLSN
  *   recovery xDBGUID xFAMILY xFORK xFIRSTFORK sLASTLOGBACKUPLSN sFORKPOINTLSN
@@ -123,9 +124,9 @@ static void put_db(struct strbuf *sb, const struct sqldb *db)
 
 	strbuf_puts(sb, "database");
 	encs(sb, db->name);
-	strbuf_printf(sb, " %d %d %d %d %d %d %u %" PRId64 "\n", db->id, db->state,
+	strbuf_printf(sb, " %d %d %d %d %d %d %u %" PRId64 " %d\n", db->id, db->state,
 	              db->is_in_standby, db->is_read_only, db->user_access, db->recovery_model,
-	              db->size_mb, db->create_us);
+	              db->size_mb, db->create_us, db->file_fault);
 	strbuf_printf(sb, "mirror %d x", m->on);
 	for (int i = 0; i < 16; i++)
 		strbuf_printf(sb, "%02X", m->guid[i]);
@@ -341,10 +342,11 @@ static int load_database(struct loader *L, char **fld, size_t nf)
 {
 	const char *name;
 	size_t n;
-	int64_t v[8];
+	int64_t v[8], fault = DBFILE_OK;
 
-	if (nf != 10 || dec(fld[1], &name, &n) || nums(fld, 2, 8, v) || v[0] <= 0 || v[0] > 32767 ||
-	    v[1] < 0 || v[1] > 6)
+	if ((nf != 10 && nf != 11) || dec(fld[1], &name, &n) || nums(fld, 2, 8, v) || v[0] <= 0 ||
+	    v[0] > 32767 || v[1] < 0 || v[1] > 6 ||
+	    (nf == 11 && (num(fld[10], &fault) || fault < DBFILE_OK || fault > DBFILE_CORRUPT)))
 		return bad(L);
 	L->db = world_db_create(L->inst, name, (int32_t)v[0]);
 	if (!L->db)
@@ -356,6 +358,7 @@ static int load_database(struct loader *L, char **fld, size_t nf)
 	L->db->recovery_model = (uint8_t)(v[5] >= 1 && v[5] <= 3 ? v[5] : 1);
 	L->db->size_mb = (unsigned)v[6];
 	L->db->create_us = v[7];
+	L->db->file_fault = (uint8_t)fault;
 	L->t = NULL;
 	return 0;
 }

@@ -156,7 +156,8 @@ static int check_log(struct sqlctx *c, int line, struct rsjob *j, struct sqldb *
 		return missing(c, line, j->kind, j->set->database_name);
 	if (exclusive(c, line, j->kind, db))
 		return -1;
-	if ((db->state == DB_ONLINE && !db->is_in_standby) || !db->log)
+	if ((db->state == DB_ONLINE && !db->is_in_standby) || db->state == DB_RECOVERING ||
+	    db->state == DB_RECOVERY_PENDING || db->state == DB_SUSPECT || !db->log)
 		return bk_fail(c, line, j->kind, 3117,
 		               "The log or differential backup cannot be restored because no files "
 		               "are ready to rollforward.");
@@ -220,6 +221,8 @@ static int prepare(struct sqlctx *c, const struct sqlstmt *st, struct rsjob *j)
 	}
 	db->state = DB_RESTORING;
 	db->is_in_standby = false;
+	if (!j->log)
+		db->file_fault = DBFILE_OK; /* a full restore writes new files */
 	j->db_id = db->id;
 	return 0;
 }

@@ -225,6 +225,22 @@ int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instanc
 	return 0;
 }
 
+/* The instance starts after a clean shutdown (`down` saved it): each
+ * user database that was open, recovering or damaged runs recovery with
+ * nothing to redo (recovery.c): ONLINE, or RECOVERY_PENDING / SUSPECT
+ * when its files are lost or damaged. */
+static void startup_recovery(struct sqlinstance *inst)
+{
+	for (size_t k = 0; k < inst->dbs.len; k++) {
+		struct sqldb *db = inst->dbs.items[k];
+
+		if ((db->state == DB_ONLINE && !db->is_in_standby) || db->state == DB_RECOVERING ||
+		    db->state == DB_RECOVERY_PENDING || db->state == DB_SUSPECT)
+			world_db_recover(db, 0);
+	}
+	world_recovery_tick(inst);
+}
+
 static int instance_create(struct sqlinstance **out, struct lab_world *w,
                            const struct lab_topo_instance *ti)
 {
@@ -247,6 +263,8 @@ static int instance_create(struct sqlinstance **out, struct lab_world *w,
 	rc = w->state_dir ? persist_load_instance(inst, w->state_dir) : 1;
 	if (rc == 1)
 		rc = world_instance_fresh(inst, ti);
+	else if (rc == 0)
+		startup_recovery(inst);
 	return rc;
 }
 
@@ -286,6 +304,8 @@ int lab_world_create(struct lab_world **out, const struct lab_topology *topo, co
 		rc = instance_create(&w->inst[i], w, &topo->instances[i]);
 		w->n_inst = i + 1;
 	}
+	if (rc == 0)
+		rc = world_faults_load(w);
 	if (rc) {
 		lab_world_free(w);
 		return rc < 0 ? rc : ERR_GENERIC;
@@ -299,6 +319,7 @@ void lab_world_free(struct lab_world *world)
 	if (!world)
 		return;
 	lab_agent_stop(world); /* its threads use the instances */
+	world_recovery_stop(world);
 	for (size_t i = 0; i < world->n_inst; i++)
 		instance_free(world->inst[i]);
 	free(world->inst);
@@ -327,7 +348,7 @@ int lab_world_save(struct lab_world *world)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return world_faults_save(world);
 }
 
 size_t lab_world_instance_count(const struct lab_world *world)
@@ -367,11 +388,22 @@ int world_db_openable(const struct sqldb *db, struct sqlerr *e)
 	} else if (db->state == DB_OFFLINE) {
 		number = 942;
 		fmt = "Database '%s' cannot be opened because it is offline.";
+	} else if (db->state == DB_RECOVERING) {
+		number = 922;
+		fmt = "Database '%s' is being recovered. Waiting until recovery is finished.";
+	} else if (db->state == DB_RECOVERY_PENDING) {
+		number = 945;
+		fmt = "Database '%s' cannot be opened due to inaccessible files or insufficient "
+		      "memory or disk space. See the SQL Server errorlog for details.";
+	} else if (db->state == DB_SUSPECT) {
+		number = 926;
+		fmt = "Database '%s' cannot be opened. It has been marked SUSPECT by recovery. See "
+		      "the SQL Server errorlog for more information.";
 	}
 	if (!fmt)
 		return 0;
 	e->number = number;
-	e->severity = 14;
+	e->severity = number == 945 ? 16 : 14;
 	e->state = 1;
 	snprintf(e->text, sizeof(e->text), fmt, db->name);
 	return -1;
@@ -439,6 +471,7 @@ int lab_session_open(struct lab_world *world, size_t instance, const struct lab_
 	s->tds_version = login->tds_version;
 	s->packet_size = login->packet_size;
 	pthread_mutex_lock(&inst->lock);
+	world_recovery_tick(inst);
 	if (open_database(inst, login, s, result)) {
 		pthread_mutex_unlock(&inst->lock);
 		free(s);

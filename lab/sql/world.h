@@ -84,7 +84,17 @@ struct sqldb {
 	struct sqlrecovery recovery;
 	VEC(struct sqltable *) tables;
 	struct dblog *log; /* dblog.c: user databases, created on first use */
+	/* recovery.c: damage to the database's files (a fault verb) and
+	 * the recovery in progress (state DB_RECOVERING until recover_end_us
+	 * on the monotonic clock, then recover_to) */
+	uint8_t file_fault; /* DBFILE_* */
+	uint8_t recover_to;
+	int64_t recover_end_us;
 };
+
+#define DBFILE_OK      0
+#define DBFILE_LOST    1 /* a data or log file is missing: RECOVERY_PENDING */
+#define DBFILE_CORRUPT 2 /* a file is damaged: recovery fails, SUSPECT */
 
 struct sqlendpoint {
 	int32_t id;
@@ -226,6 +236,28 @@ double world_throughput_mbps(const struct lab_world *w);
 int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti);
 void world_faults_init(struct lab_world *w, const struct lab_topology *topo);
 void world_faults_free(struct lab_world *w);
+/* The fault state in <state_dir>/faults (saved at `down`, loaded at
+ * `up`): throughput, stopped instances, latencies, cuts. 0 or -1. */
+int world_faults_save(struct lab_world *w);
+int world_faults_load(struct lab_world *w);
+
+/*
+ * Recovery (recovery.c). world_db_recover starts a user database's
+ * recovery (caller holds the instance lock): RECOVERY_PENDING at once
+ * when a file is lost; otherwise RECOVERING for `secs` seconds (the redo
+ * time, world_redo_secs of the megabytes to redo), then ONLINE, or
+ * SUSPECT when a file is damaged. A background thread of the world
+ * makes the transitions on time (world_recovery_kick starts it; it never
+ * touches a stopped instance); world_recovery_stop ends it before the
+ * instances are freed. world_db_redo_mb: the log a crash leaves to redo
+ * (the lab takes no checkpoints: every retained log record).
+ */
+void world_db_recover(struct sqldb *db, double secs);
+double world_db_redo_mb(const struct sqldb *db);
+double world_redo_secs(const struct lab_world *w, double mb);
+void world_recovery_tick(struct sqlinstance *inst);
+void world_recovery_kick(struct lab_world *w);
+void world_recovery_stop(struct lab_world *w);
 
 /* Persistence (persist.c). */
 int persist_save_instance(struct sqlinstance *inst, const char *dir);

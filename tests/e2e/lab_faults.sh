@@ -128,4 +128,29 @@ like "$log" "fault: sites 'dc1' and 'dc2' cut apart" "lab.log records partition"
 like "$log" "fault: lost '" "lab.log records lose-file"
 like "$log" "fault: 'sqla.dc2.lab' rebuilt" "lab.log records rebuild"
 
+# --- the faults survive down / up ------------------------------------------------------
+printf 'x\n' >"$LAB_DIR/share/probe.trn"
+dirtree="EXEC master.sys.xp_dirtree N'\\\\fs1.lab\\pchat-ls', 1, 1"
+like "$(sql sqla.dc2.lab "$dirtree")" "probe.trn" "dc2 sees the share before the cut"
+"$PCDR_LAB" --dir "$LAB_DIR" partition dc1 dc2 >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" latency sqlb.dc1.lab 300 >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" throughput 77 >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" stop sqlb.dc2.lab >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" down >/dev/null
+like "$(cat "$LAB_DIR/state/faults")" "throughput 77" "down saves the faults in DIR/state/faults"
+"$PCDR_LAB" up --dir "$LAB_DIR" >/dev/null 2>&1
+is "$?" 0 "up again"
+like "$("$PCDR_LAB" --dir "$LAB_DIR" status)" "sqlb.dc2.lab +[0-9]+ +down" "a stopped instance stays stopped"
+like "$("$PCDR_LAB" --dir "$LAB_DIR" status)" "sqla.dc2.lab +[0-9]+ +up" "... the others are up"
+unlike "$(sql sqla.dc2.lab "$dirtree")" "probe.trn" "the cut is still there: dc2 cannot see the share"
+slow=$(rt sqlb.dc1.lab)
+ok "$(awk -v t="$slow" 'BEGIN { exit !(t >= 0.9) }'; echo $?)" "the latency is still there ($slow s for 3 round trips of 300 ms)"
+like "$(cat "$LAB_DIR/state/faults" 2>/dev/null; "$PCDR_LAB" --dir "$LAB_DIR" down >/dev/null;
+	cat "$LAB_DIR/state/faults")" "throughput 77" "... and the throughput"
+"$PCDR_LAB" up --dir "$LAB_DIR" >/dev/null 2>&1
+"$PCDR_LAB" --dir "$LAB_DIR" heal >/dev/null
+"$PCDR_LAB" --dir "$LAB_DIR" start sqlb.dc2.lab >/dev/null
+like "$(sql sqlb.dc2.lab "SELECT 1 AS one")" "\(1 row affected\)" "start brings it back"
+like "$(sql sqla.dc2.lab "$dirtree")" "probe.trn" "heal brings the share back"
+
 done_testing
