@@ -340,7 +340,9 @@ static void exposure(struct planner *p, struct planner_db *d, const struct chain
 	const struct model_db *t = model_copy_of(p->observed, d->target, d->spec->name);
 	const struct model_backup *last = r->last;
 
-	if (!last && !t->ls_secondary.last_restored_file)
+	/* the copy restored all it saw: the log it ends with (on the share or
+	 * in its restore history) gives the time of the exposure */
+	if (!last)
 		last = log_ending_at(model_instance(p->observed, d->target), d->spec->name, t->lsn);
 	if (last)
 		plan_add_note(p->plan,

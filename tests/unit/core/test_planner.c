@@ -157,6 +157,33 @@ static void test_planner__exposure_names_the_last_log_on_the_share(void **state)
 	fx_release(&f);
 }
 
+/* the same, with msdb knowing the last restored file (the restore job's
+ * history): the exposure still gives that log's finish time, the time
+ * messages start to be exposed, not only its name */
+static void test_planner__exposure_time_when_msdb_knows_the_last_restore(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o = {0};
+	struct model_db *t;
+	const char *text;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	sc_dc1_lost(&f);
+	t = fx_db(&f, A2, "mgc");
+	t->lsn = fx_lsn(440);
+	t->ls_secondary.last_restored_file = "D:\\pchat-ls\\mgc_F1_420.trn";
+	t->ls_secondary.last_restored_lsn = fx_lsn(440);
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_non_null(strstr(text, "note: exposure: 'mgc' on lost authority "
+	                             "'sqla.dc1.litwareinc.com': changes after LSN "
+	                             "4100000000000000000440 are lost unless it comes back (last "
+	                             "shipped log 'mgc_F1_420.trn', finished 2026-11-28T12:21:00Z)\n"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* dc1 gone: catch up from the share, recover, report the exposure */
 static void test_planner__disaster_failover_dc1_unreachable(void **state)
 {
@@ -757,6 +784,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__disabled_restore_job_is_reenabled),
 	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
 	        cmocka_unit_test(test_planner__exposure_names_the_last_log_on_the_share),
+	        cmocka_unit_test(test_planner__exposure_time_when_msdb_knows_the_last_restore),
 	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
 	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
 	        cmocka_unit_test(test_planner__failback_divergent_old_primary_safety_backup_first),
