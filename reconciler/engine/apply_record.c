@@ -125,7 +125,7 @@ static void add_move_facts(struct apply_ctx *c, json_t *r)
 			json_object_set_new(r, "demotion",
 			                    json_pack("{s:s, s:s}", "tail_log_backup",
 			                              st->outcome.file, "lsn", st->outcome.lsn));
-		if (s->kind == PLAN_SQL_CATCH_UP && !s->has_lsn && st->outcome.lsn)
+		if (s->kind == PLAN_SQL_CATCH_UP && !s->peer && st->outcome.lsn)
 			json_object_set_new(r, "exposure",
 			                    json_pack("{s:s, s:s}", "last_lsn", st->outcome.lsn,
 			                              "last_log", st->outcome.last_file
