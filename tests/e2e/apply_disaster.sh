@@ -28,6 +28,7 @@ like "$note" "^exposure: 'mgc' on lost authority 'sqla.dc1.lab': changes after L
 like "$note" "last shipped log '[^']*\\\\$NEWEST_LOG', finished [0-9]{4}-" \
 	"the exposure starts at the newest log on the share ($NEWEST_LOG): all that was shipped is restored"
 since=$(printf '%s' "$note" | sed -n "s/.*, finished \\([0-9T:.-]*\\)).*/\\1/p")
+at=$(printf '%s' "$note" | sed -n "s/.* changes after LSN \\([0-9]*\\) .*/\\1/p")
 
 out=$(apply --auto-approve 2>&1)
 is "$?" 1 "apply without --allow-data-loss: refused (exit 1)"
@@ -60,8 +61,8 @@ echo "# lost $lost messages, all acknowledged after the reported exposure ($allo
 like "$(cat "$TMP/verify")" "duplicates 0, split-brain 0" "no duplicate, no split brain"
 hist=$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat)
 like "$hist" "FAILOVER dc1 -> dc2 +succeeded" "history: a FAILOVER from dc1 to dc2"
-like "$hist" "unplanned, exposure: last_lsn [0-9]+, last_log [^ ]*$NEWEST_LOG" \
-	"history: unplanned, with its exposure"
+like "$hist" "unplanned \\(disaster\\), exposure: last_lsn $at, last_log [^ ]*$NEWEST_LOG" \
+	"history: unplanned, with the plan's exposure (LSN $at, the newest log)"
 
 out=$(plan --detailed-exitcode 2>&1)
 is "$?" 3 "after the failover, dc1 down: plan exit 3"
