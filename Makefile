@@ -2,6 +2,8 @@
 #
 #   make             build ./pcdr and ./pcdr-lab
 #   make test        install missing packages, build, run every test
+#   make demo        a DR drill against the lab (KEEP=1 leaves it running, FAST=1)
+#   make test-demo-clone  a fresh clone in a temporary folder runs make demo
 #   make test-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz        build the libFuzzer targets (clang) and run each briefly
 #   make bench       benchmarks (see bench/RESULTS.md)
@@ -75,7 +77,7 @@ UNIT_SRC    := $(foreach f,$(call rwildcard,tests/unit,*.c),$(if $(filter test_%
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 TEST_HELPERS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test test-asan deps install clean fuzz bench demo check-format unit
+.PHONY: all test test-asan deps install clean fuzz bench demo test-demo-clone check-format unit
 .DEFAULT_GOAL := all
 
 all: $(PCDR_BIN) $(LAB_BIN)
@@ -162,8 +164,16 @@ bench: all
 	@bench/run
 	@bench/plan
 
+# The drill: examples/lab/drill.sh (KEEP=1 leaves the lab running, FAST=1
+# the quickest lab clock). It runs the ./pcdr and ./pcdr-lab `all` built.
 demo: deps all
-	@examples/lab/drill.sh
+	@KEEP="$(KEEP)" FAST="$(FAST)" PCDR="$(CURDIR)/pcdr" PCDR_LAB="$(CURDIR)/pcdr-lab" \
+		examples/lab/drill.sh
+
+# What a newcomer does: git clone (of this repository's HEAD) into a
+# temporary folder, then make demo there. Slow (a full build): CI runs it.
+test-demo-clone:
+	@TOP="$(CURDIR)" bash tests/e2e/demo_fresh_clone.bash
 
 check-format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
