@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The documentation names only what exists: every pcdr command named in
-# README.md and docs/pcdr.1, and every pcdr-lab verb named in
-# docs/pcdr-lab.1, exists and answers --help with exit 0; every command
+# README.md and docs/pcdr.1, and every pcdr-lab verb named in README.md
+# and docs/pcdr-lab.1, exists and answers --help with exit 0; every
+# option README.md gives a pcdr command or a pcdr-lab verb is in that
+# command's --help; every `make TARGET` README.md names is a target; every command
 # `pcdr help` lists and every verb `pcdr-lab help` lists has its section
 # in the manual page; both manual pages render without a groff warning;
 # every example spec under examples/ validates.
@@ -36,6 +38,52 @@ ok "$([ -n "$verbs" ] && echo 0 || echo 1)" "pcdr-lab.1 names verbs"
 for v in $verbs; do
 	"$PCDR_LAB" "$v" --help >"$TMP/out" 2>&1
 	is "$?" 0 "pcdr-lab $v --help: exit 0 (named in pcdr-lab.1)"
+done
+
+# README.md: the pcdr-lab verbs it uses, the options it gives each pcdr
+# command and pcdr-lab verb, the make targets it names
+readme_lab_verbs() {
+	grep -oE 'pcdr-lab( --dir [^ `]+)? [a-z][a-z-]*' README.md | awk '{ print $NF }' | sort -u
+}
+# readme_options: "pcdr CMD --opt" / "pcdr-lab VERB --opt" for each option
+# written after a command on the same line, up to a comment, a table cell,
+# the end of inline code or the next command of a shell line
+readme_options() {
+	awk '{
+		line = $0
+		while (match(line, /pcdr(-lab)? (--dir [^ `]+ )?[a-z][a-z-]*[^`#|;&]*/)) {
+			seg = substr(line, RSTART, RLENGTH)
+			line = substr(line, RSTART + RLENGTH)
+			n = split(seg, w, /[ \[\]]+/)
+			prog = w[1]; i = 2
+			if (w[i] == "--dir") i += 2
+			cmd = w[i]
+			for (j = i + 1; j <= n; j++)
+				if (w[j] ~ /^--[a-z][a-z-]*/) {
+					o = w[j]; sub(/[^a-z-].*/, "", o)
+					print prog " " cmd " " o
+				}
+		}
+	}' README.md | sort -u
+}
+lab_verbs_readme=$(readme_lab_verbs)
+ok "$([ -n "$lab_verbs_readme" ] && echo 0 || echo 1)" "README.md names pcdr-lab verbs"
+for v in $lab_verbs_readme; do
+	"$PCDR_LAB" "$v" --help >"$TMP/out" 2>&1
+	is "$?" 0 "pcdr-lab $v --help: exit 0 (named in README.md)"
+done
+opts=$(readme_options)
+ok "$([ -n "$opts" ] && echo 0 || echo 1)" "README.md gives commands options"
+while read -r prog cmd opt; do
+	[ -n "$prog" ] || continue
+	if [ "$prog" = pcdr ]; then help=$("$PCDR" "$cmd" --help 2>&1); else help=$("$PCDR_LAB" "$cmd" --help 2>&1); fi
+	ok "$(printf '%s\n' "$help" | grep -q -- "$opt\b" && echo 0 || echo 1)" \
+		"$prog $cmd --help lists $opt (used in README.md)"
+done <<<"$opts"
+targets=$(grep -oE '(^|[`$] ?|sudo )make [a-z][a-z-]*' README.md | awk '{ print $NF }' | sort -u)
+ok "$([ -n "$targets" ] && echo 0 || echo 1)" "README.md names make targets"
+for t in $targets; do
+	ok "$(grep -qE "^$t:" Makefile && echo 0 || echo 1)" "make $t is a target of the Makefile (named in README.md)"
 done
 
 # the other way round: the manual pages describe every command there is
