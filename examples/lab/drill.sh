@@ -427,18 +427,19 @@ say "plans, apply logs, pictures: $OUT"
 if [ -n "$KEEP" ]; then
 	cat <<EOF
 
-The lab is still running (KEEP=1). To explore it:
-   . $LAB/env                      # FREETDSCONF, PCDR_SQL_USER, PCDR_LAB_DIR ...
-   export PCDR_CONFIG=$LAB/pcdr.yaml PATH=$TOP:\$PATH
-   pcdr status                          # every copy, its role, the pool
-   pcdr plan                            # converged: nothing to do
-   pcdr graph --output svg > pool.svg   # the picture
+The lab is still running (KEEP=1). To explore it, in a shell:
+   . $LAB/env
+   export PCDR_CONFIG=$LAB/pcdr.yaml PATH=$(cd "$(dirname "$PCDR")" && pwd):\$PATH
+then
+   pcdr status                            # every copy, its role, the pool
+   pcdr plan                              # converged: nothing to do
+   pcdr graph --output svg > pool.svg     # the picture
    pcdr history --repo $REMOTE
-   cd $SPEC && git log --oneline        # the operator's commits
-   pcdr-lab --dir $LAB help             # faults to try: stop, partition, lose-file ...
-   tsql -S sqla.dc1.lab -U "\$PCDR_SQL_USER" -P "\$PCDR_SQL_PASSWORD"
+   git -C $SPEC log --oneline             # the operator's commits
+   pcdr-lab --dir \$PCDR_LAB_DIR help     # faults to try: stop, partition, lose-file ...
+   tsql -S sqla.dc1.lab -U \$PCDR_SQL_USER -P \$PCDR_SQL_PASSWORD
 To stop it:
-   $PCDR_LAB --dir $LAB down && rm -rf $DEMO
+   pcdr-lab --dir $LAB down && rm -rf $DEMO
 EOF
 fi
 exit 0
