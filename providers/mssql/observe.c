@@ -413,7 +413,8 @@ struct obs_job {
 	struct mssql_facts *facts;
 	const struct mssql_target *targets;
 	size_t n;
-	const struct mssql_observe_request *req;
+	const struct mssql_observe_request *reqs; /* reqs[i] for targets[i], or reqs[0] for all */
+	bool each;
 	size_t next;
 	size_t observed;
 	pthread_mutex_t lock;
@@ -431,7 +432,8 @@ static void *obs_worker(void *arg)
 		if (i >= job->n)
 			return NULL;
 		err_clear();
-		if (mssql_observe(&job->facts[i], &job->targets[i], job->req) == 0) {
+		if (mssql_observe(&job->facts[i], &job->targets[i],
+		                  job->each ? &job->reqs[i] : job->reqs) == 0) {
 			pthread_mutex_lock(&job->lock);
 			job->observed++;
 			pthread_mutex_unlock(&job->lock);
@@ -439,10 +441,11 @@ static void *obs_worker(void *arg)
 	}
 }
 
-size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
-                         const struct mssql_observe_request *req, unsigned max_connections)
+static size_t observe_many(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
+                           const struct mssql_observe_request *reqs, bool each,
+                           unsigned max_connections)
 {
-	struct obs_job job = {facts, targets, n, req, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	struct obs_job job = {facts, targets, n, reqs, each, 0, 0, PTHREAD_MUTEX_INITIALIZER};
 	size_t n_threads = max_connections ? max_connections : 8, started = 0;
 	pthread_t *threads;
 
@@ -459,4 +462,17 @@ size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *t
 	free(threads);
 	pthread_mutex_destroy(&job.lock);
 	return job.observed;
+}
+
+size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
+                         const struct mssql_observe_request *req, unsigned max_connections)
+{
+	return observe_many(facts, targets, n, req, false, max_connections);
+}
+
+size_t mssql_observe_each(struct mssql_facts *facts, const struct mssql_target *targets,
+                          const struct mssql_observe_request *reqs, size_t n,
+                          unsigned max_connections)
+{
+	return observe_many(facts, targets, n, reqs, true, max_connections);
 }

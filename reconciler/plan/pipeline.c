@@ -4,8 +4,9 @@
  * mssql_observe_all (one batch each, at most `maxConnections` at once)
  * while a second thread runs the pool command's `get`. With several
  * pools (pipeline_observe_all), an instance that several pools name is
- * observed once, with every pool's databases in its one batch, and each
- * pool command runs on its own thread; the credentials
+ * observed once, its one batch asking about the databases of the pools
+ * that name it (mssql_observe_each), and each pool command runs on its
+ * own thread; the credentials
  * go from the configuration into the connection targets and nowhere
  * else.
  */
@@ -241,10 +242,14 @@ int pipeline_observe(struct pipeline *p, struct pipeline_pool *pp)
 	return 0;
 }
 
-/* Every pool's instances, databases and chat databases, each named once. */
+/* Every pool's instances, each named once, and for each instance the
+ * databases and chat databases of the pools that name it, each once: an
+ * instance's batch asks only about what some pool wants from it. */
 struct observe_union {
-	const char **names, **dbs, **chats;
-	size_t n_names, n_dbs, n_chats;
+	const char **names;
+	size_t n_names;
+	struct mssql_observe_request *reqs; /* reqs[i] for names[i] */
+	const char **lists;                  /* storage of every reqs[i]'s lists */
 };
 
 static void union_add(const char **list, size_t *n, const char *name)
@@ -255,9 +260,18 @@ static void union_add(const char **list, size_t *n, const char *name)
 	list[(*n)++] = name;
 }
 
+static size_t union_index(const struct observe_union *u, const char *name)
+{
+	size_t i = 0;
+
+	while (i < u->n_names && !model_same_name(u->names[i], name))
+		i++;
+	return i;
+}
+
 static void union_build(struct observe_union *u, const struct pipeline *p)
 {
-	size_t max_names = 1, max_dbs = 1;
+	size_t max_names = 1, max_dbs = 1, stride;
 
 	for (size_t i = 0; i < p->n_pools; i++) {
 		max_names += p->pools[i].desired.n_instances;
@@ -265,18 +279,37 @@ static void union_build(struct observe_union *u, const struct pipeline *p)
 	}
 	memset(u, 0, sizeof(*u));
 	u->names = xcalloc(max_names, sizeof(*u->names));
-	u->dbs = xcalloc(max_dbs, sizeof(*u->dbs));
-	u->chats = xcalloc(p->n_pools + 1, sizeof(*u->chats));
+	for (size_t i = 0; i < p->n_pools; i++)
+		for (size_t k = 0; k < p->pools[i].desired.n_instances; k++)
+			union_add(u->names, &u->n_names, p->pools[i].desired.instances[k].name);
+	/* per instance: max_dbs database names, then p->n_pools + 1 chat databases */
+	stride = max_dbs + p->n_pools + 1;
+	u->reqs = xcalloc(u->n_names + 1, sizeof(*u->reqs));
+	u->lists = xcalloc((u->n_names + 1) * stride, sizeof(*u->lists));
 	for (size_t i = 0; i < p->n_pools; i++) {
 		const struct model *d = &p->pools[i].desired;
 		const char *chat = chat_database(d);
 
-		for (size_t k = 0; k < d->n_instances; k++)
-			union_add(u->names, &u->n_names, d->instances[k].name);
-		for (size_t k = 0; k < d->topo.n_databases; k++)
-			union_add(u->dbs, &u->n_dbs, d->topo.databases[k].name);
-		if (chat)
-			union_add(u->chats, &u->n_chats, chat);
+		for (size_t k = 0; k < d->n_instances; k++) {
+			size_t n = union_index(u, d->instances[k].name);
+			struct mssql_observe_request *r = &u->reqs[n];
+			const char **dbs = u->lists + n * stride, **chats = dbs + max_dbs;
+
+			for (size_t b = 0; b < d->topo.n_databases; b++)
+				union_add(dbs, &r->n_databases, d->topo.databases[b].name);
+			if (chat)
+				union_add(chats, &r->n_more_chat_databases, chat);
+		}
+	}
+	/* the first chat database of each instance is its request's chat_database */
+	for (size_t n = 0; n < u->n_names; n++) {
+		struct mssql_observe_request *r = &u->reqs[n];
+		const char **chats = u->lists + n * stride + max_dbs;
+
+		r->databases = u->lists + n * stride;
+		r->chat_database = r->n_more_chat_databases ? chats[0] : NULL;
+		r->n_more_chat_databases -= r->n_more_chat_databases ? 1 : 0;
+		r->more_chat_databases = r->n_more_chat_databases ? chats + 1 : NULL;
 	}
 }
 
@@ -285,16 +318,10 @@ static void observe_union_sql(struct pipeline *p, const struct observe_union *u,
 {
 	struct mssql_target *targets = xcalloc(u->n_names + 1, sizeof(*targets));
 	struct config_instance *scratch = xcalloc(u->n_names + 1, sizeof(*scratch));
-	struct mssql_observe_request req = {0};
 
-	req.databases = u->dbs;
-	req.n_databases = u->n_dbs;
-	req.chat_database = u->n_chats ? u->chats[0] : NULL;
-	req.more_chat_databases = u->n_chats > 1 ? u->chats + 1 : NULL;
-	req.n_more_chat_databases = u->n_chats > 1 ? u->n_chats - 1 : 0;
 	for (size_t i = 0; i < u->n_names; i++)
 		target_of(&targets[i], &scratch[i], p->config, u->names[i]);
-	mssql_observe_all(facts, targets, u->n_names, &req, p->config->max_connections);
+	mssql_observe_each(facts, targets, u->reqs, u->n_names, p->config->max_connections);
 	free(scratch);
 	free(targets);
 }
@@ -316,21 +343,45 @@ static void observed_of_pool(struct pipeline *p, struct pipeline_pool *pp,
 	pp->observed_ok = true;
 }
 
+struct sql_job {
+	struct pipeline *p;
+	const struct observe_union *u;
+	struct mssql_facts *facts;
+};
+
+static void *sql_observe(void *arg)
+{
+	struct sql_job *job = arg;
+
+	observe_union_sql(job->p, job->u, job->facts);
+	return NULL;
+}
+
 int pipeline_observe_all(struct pipeline *p)
 {
 	struct observe_union u;
 	struct mssql_facts *facts;
+	struct sql_job sql;
+	pthread_t sql_thread;
+	bool sql_threaded;
 	struct pool_job *jobs = xcalloc(p->n_pools + 1, sizeof(*jobs));
 	pthread_t *threads = xcalloc(p->n_pools + 1, sizeof(*threads));
 	bool *threaded = xcalloc(p->n_pools + 1, sizeof(*threaded));
 
 	union_build(&u, p);
 	facts = xcalloc(u.n_names + 1, sizeof(*facts));
+	sql = (struct sql_job){p, &u, facts};
+	/* the SQL side first: its round trips are the critical path, the
+	 * pool commands fill the CPU while it waits on them */
+	sql_threaded = pthread_create(&sql_thread, NULL, sql_observe, &sql) == 0;
 	for (size_t i = 0; i < p->n_pools; i++) {
 		pool_job_init(&jobs[i], p, &p->pools[i]);
 		threaded[i] = pthread_create(&threads[i], NULL, pool_get, &jobs[i]) == 0;
 	}
-	observe_union_sql(p, &u, facts);
+	if (sql_threaded)
+		pthread_join(sql_thread, NULL);
+	else
+		sql_observe(&sql);
 	for (size_t i = 0; i < p->n_pools; i++) {
 		if (threaded[i])
 			pthread_join(threads[i], NULL);
@@ -343,8 +394,8 @@ int pipeline_observe_all(struct pipeline *p)
 		mssql_facts_release(&facts[i]);
 	free(facts);
 	free(u.names);
-	free(u.dbs);
-	free(u.chats);
+	free(u.reqs);
+	free(u.lists);
 	free(threaded);
 	free(threads);
 	free(jobs);
