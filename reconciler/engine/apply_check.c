@@ -271,6 +271,7 @@ int apply_wait_done(struct apply_ctx *c, const struct plan_step *s)
 			               plan_step_kind_name(s->kind));
 		if (t.tv_sec - t0.tv_sec >= (time_t)c->wait_s)
 			break;
+		apply_renew(c, lock_renew_interval_ms(c->lock)); /* a long wait keeps the lease */
 		usleep(APPLY_POLL_MS * 1000);
 	}
 	return err_set(rc, "%s ran, but its effect was not observed within %us",
@@ -303,6 +304,7 @@ int apply_wait_drained(struct apply_ctx *c, const struct plan_step *s)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (apply_interrupted || t.tv_sec - t0.tv_sec >= (time_t)c->wait_s)
 			break;
+		apply_renew(c, lock_renew_interval_ms(c->lock)); /* a long wait keeps the lease */
 		usleep(APPLY_POLL_MS * 1000);
 	}
 	return err_set(ERR_CONFLICT,

@@ -22,7 +22,6 @@
 #include "util/xalloc.h"
 
 #define APPLY_MAX_WAVE 16
-#define APPLY_RENEW_MS (30 * 1000) /* during long steps */
 
 const char *apply_result_name(enum apply_result r)
 {
@@ -81,7 +80,8 @@ static void on_progress(void *ctx, const char *instance, int percent)
 	struct step_job *j = ctx;
 
 	progress_step_percent(j->c->progress, j->idx + 1, instance, percent);
-	apply_renew(j->c, APPLY_RENEW_MS); /* a long backup must not outlive the lease */
+	/* a long backup must not outlive the lease */
+	apply_renew(j->c, lock_renew_interval_ms(j->c->lock));
 }
 
 static int run_pool(struct apply_ctx *c, const struct plan_step *s)

@@ -357,6 +357,13 @@ int lock_check_epoch(const struct lock *lock)
 	return 0;
 }
 
+int64_t lock_renew_interval_ms(const struct lock *lock)
+{
+	int64_t every = lock->ttl_ms / 3;
+
+	return every > 30 * 1000 ? 30 * 1000 : every;
+}
+
 int64_t lock_epoch(const struct lock *lock)
 {
 	return lock->lease.epoch;

@@ -67,6 +67,13 @@ int lock_renew(struct lock *lock);
  */
 int lock_check_epoch(const struct lock *lock);
 
+/*
+ * How often a holder must renew so that its lease never runs out while
+ * it works: a third of the lease length, at most every 30 s (a short
+ * configured ttl, say 20 s, must be renewed more often than a long one).
+ */
+int64_t lock_renew_interval_ms(const struct lock *lock);
+
 /* The epoch of our lease. */
 int64_t lock_epoch(const struct lock *lock);
 

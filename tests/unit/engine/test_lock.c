@@ -128,6 +128,22 @@ static void test_lock__expired_lease_taken_over(void **state)
 	assert_int_equal(lock_release(b), 0);
 }
 
+/* A short lease is renewed more often than every 30 s, a long one every 30 s. */
+static void test_lock__renew_interval_follows_ttl(void **state)
+{
+	struct lock_options o = opts_for("alice@host1 pid 1", 3000, 0);
+	struct lock *lk = NULL;
+
+	(void)state;
+	assert_int_equal(lock_acquire(&lk, &o), 0);
+	assert_int_equal(lock_renew_interval_ms(lk), 1000);
+	assert_int_equal(lock_release(lk), 0);
+	o.ttl_ms = 0; /* the default, 10 min */
+	assert_int_equal(lock_acquire(&lk, &o), 0);
+	assert_int_equal(lock_renew_interval_ms(lk), 30 * 1000);
+	assert_int_equal(lock_release(lk), 0);
+}
+
 /* A child: wait for the start byte, try once, report on `report`:
  * "W" when it won, "L<message>" when it lost. Exits without releasing. */
 static void race_child(int start, int report, const char *holder)
@@ -281,6 +297,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_lock__held_names_holder, each_setup),
 	        cmocka_unit_test_setup(test_lock__wait_succeeds_when_released, each_setup),
 	        cmocka_unit_test_setup(test_lock__expired_lease_taken_over, each_setup),
+	        cmocka_unit_test_setup(test_lock__renew_interval_follows_ttl, each_setup),
 	        cmocka_unit_test_setup(test_lock__two_processes_race_one_wins, each_setup),
 	        cmocka_unit_test_setup(test_lock__bad_options, each_setup),
 	        cmocka_unit_test_setup(test_lock__default_holder_names_user_host_pid, each_setup),
