@@ -130,11 +130,13 @@ int audit_check_descends(struct audit *audit, const char *pool, const char *spec
                          int allow_rewind, char last_applied[41]);
 
 /*
- * The spec commit of `pool`'s newest final record (intent records are
- * skipped) when that record says `succeeded`; "" when the pool was never
- * applied or its last apply failed or was interrupted: then the world is
- * half way to that spec on purpose, and no spec is "last applied" for the
- * planner's drift rule (docs/PLANNER.md). 0, or audit_walk's error.
+ * The spec commit of `pool`'s newest record when that record is a final
+ * one that says `succeeded`; "" when the pool was never applied, or its
+ * last apply failed or was interrupted, or died after its intent record
+ * (SIGKILL, a lost host: the newest record is an intent with no final
+ * record): then the world is half way to a spec on purpose, and no spec
+ * is "last applied" for the planner's drift rule (docs/PLANNER.md).
+ * 0, or audit_walk's error.
  */
 int audit_last_succeeded(struct audit *audit, const char *pool, char spec_commit[41]);
 

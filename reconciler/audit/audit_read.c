@@ -220,8 +220,11 @@ static int audit_find_final(const struct audit_entry *e, void *payload)
 {
 	struct audit_final *f = payload;
 
-	if (strcmp(e->pool, f->pool) || !strcmp(e->result, "intent"))
+	if (strcmp(e->pool, f->pool))
 		return 0;
+	/* the pool's newest record decides; an intent newest of all has no
+	 * final record after it: that apply was killed (or still runs) and
+	 * left the world half way, like a failed one */
 	if (!strcmp(e->result, "succeeded"))
 		audit_copy(f->commit, 41, e->spec_commit);
 	return 1; /* stop: newest first */

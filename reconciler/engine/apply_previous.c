@@ -2,9 +2,10 @@
  * apply_previous: what the planner's drift rule needs (docs/PLANNER.md,
  * "Drift"): the desired model of the spec that was last applied to the
  * pool and left the world converged. It is the spec commit of the
- * newest final record of the pool on the audit branch, only when that
- * record says `succeeded` (audit_last_succeeded, shared with `pcdr plan`): after a failed or interrupted apply the world
- * is half way to the spec on purpose, and comparing it with that same
+ * newest record of the pool on the audit branch, only when that is a
+ * final record that says `succeeded` (audit_last_succeeded, shared with
+ * `pcdr plan`): after a failed or interrupted apply, or one killed after
+ * its intent record, the world is half way to the spec on purpose, and comparing it with that same
  * spec as "previous" would call the resumption drift. Without such a
  * record the planner gets no previous model and takes every difference
  * as requested by the spec, as `pcdr plan` does.

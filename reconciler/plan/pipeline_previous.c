@@ -1,9 +1,9 @@
 /*
  * pipeline_previous: the "last applied spec" of each pool for the
  * planner's drift rule (docs/PLANNER.md, "Drift"), read the way `pcdr
- * apply` reads it: the spec commit of the pool's newest final audit
- * record, only when that record says `succeeded`
- * (audit_last_succeeded). That commit's specs are read from the same
+ * apply` reads it: the spec commit of the pool's newest audit record,
+ * only when that is a final record that says `succeeded`
+ * (audit_last_succeeded; an intent newest of all is an apply that died). That commit's specs are read from the same
  * source as the current ones and the pool's desired model is made from
  * them. Without it a hand failover under an unchanged spec would be
  * planned as a move back instead of being reported as drift.

@@ -502,6 +502,40 @@ static void test_audit__no_replay(void **state)
 	gitsrc_free(src);
 }
 
+/* The drift rule's "last applied" spec: the newest record decides, and an
+ * apply that died after its intent record (no final one) leaves none. */
+static void test_audit__last_succeeded_after_a_crash(void **state)
+{
+	char ids[3][41], last[41];
+	const char *repo = fx_spec_repo("crash", ids);
+	struct audit_written intent, final;
+	struct gitsrc *src = fx_open_src(repo, NULL);
+	struct audit *audit = fx_open_audit(src, NULL);
+
+	(void)state;
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, "");
+	apply(audit, ids[1], "succeeded", 1, &intent, &final);
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, ids[1]);
+	/* killed after its intent: no final record */
+	write_ok(&intent, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 7, "pending"));
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, "");
+	/* another pool's intent is not this pool's business */
+	assert_int_equal(audit_last_succeeded(audit, "lyon-pchat", last), 0);
+	assert_string_equal(last, "");
+	/* the next apply that succeeds is the last applied again */
+	apply(audit, ids[2], "succeeded", 1, &intent, &final);
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, ids[2]);
+	apply(audit, ids[2], "failed", 1, &intent, &final);
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, "");
+	audit_free(audit);
+	gitsrc_free(src);
+}
+
 /* Every byte of every object in the repository (records, messages,
  * notes, trees), NUL bytes made spaces so string searches see it all. */
 static char *all_objects(const char *repo, size_t *len)
@@ -658,6 +692,7 @@ int main(void)
 	        cmocka_unit_test(test_audit__cached_clone_pushes_to_its_url),
 	        cmocka_unit_test(test_audit__unreachable_remote_keeps_the_local_commit),
 	        cmocka_unit_test(test_audit__no_replay),
+	        cmocka_unit_test(test_audit__last_succeeded_after_a_crash),
 	        cmocka_unit_test(test_audit__records_never_hold_a_password),
 	        cmocka_unit_test(test_audit__invalid_records_are_refused),
 	        cmocka_unit_test(test_audit__kind),
