@@ -5,6 +5,7 @@
 #   make demo        a DR drill against the lab (KEEP=1 leaves it running, FAST=1)
 #   make test-demo-clone  a fresh clone in a temporary folder runs make demo
 #   make test-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-crash  the full crash matrix (tests/crash/matrix.sh, a few minutes)
 #   make fuzz        build the libFuzzer targets (clang) and run each briefly
 #   make bench       benchmarks (see bench/RESULTS.md)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -77,7 +78,7 @@ UNIT_SRC    := $(foreach f,$(call rwildcard,tests/unit,*.c),$(if $(filter test_%
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 TEST_HELPERS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test test-asan deps install clean fuzz bench demo test-demo-clone check-format unit
+.PHONY: all test test-asan test-crash deps install clean fuzz bench demo test-demo-clone check-format unit
 .DEFAULT_GOAL := all
 
 all: $(PCDR_BIN) $(LAB_BIN)
@@ -134,6 +135,12 @@ test: deps
 
 test-asan:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
+
+# SIGKILL `pcdr apply` after every step of three scenarios (make test runs
+# a reduced set: tests/e2e/apply_crash.sh); TAP, ends "crash points tested: N"
+test-crash: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@TOP=$(CURDIR) BUILD=$(BUILD) bash tests/crash/matrix.sh
 
 deps:
 	@tests/deps.sh
