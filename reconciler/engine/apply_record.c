@@ -16,25 +16,6 @@
 #include "reconciler/plan/model_json.h"
 #include "reconciler/plan/plan_json.h"
 
-/* The site of the writable copy of the first shipped database (the authority). */
-static const char *primary_site(const struct model *desired, const struct model *m)
-{
-	const char *db = NULL;
-
-	for (size_t i = 0; i < desired->topo.n_databases && !db; i++)
-		if (desired->topo.databases[i].shipped)
-			db = desired->topo.databases[i].name;
-	if (!db && desired->topo.n_databases)
-		db = desired->topo.databases[0].name;
-	for (size_t i = 0; m && db && i < m->n_instances; i++) {
-		const struct model_db *c = model_db(&m->instances[i], db);
-
-		if (m->instances[i].reachable && c && model_db_writable(c))
-			return m->instances[i].site;
-	}
-	return NULL;
-}
-
 /*
  * When no copy was reachable and writable before (the authority's site is
  * lost: a disaster), the pool state says which site served: Normal the
@@ -52,6 +33,35 @@ static const char *served_site(const struct model *desired, const struct model *
 		if (t->home && strcmp(t->sites[i].name, t->home))
 			return t->sites[i].name;
 	return NULL;
+}
+
+/*
+ * The site of the writable copy of the first shipped database (the
+ * authority). When more than one copy is writable (an old primary back
+ * after a disaster failover, still ONLINE until it is reseeded), the one
+ * in the site the pool uses is the authority (DESIGN.md: the copy the
+ * pool currently uses); the other is a divergent copy, not a primary.
+ */
+static const char *primary_site(const struct model *desired, const struct model *m)
+{
+	const char *db = NULL, *first = NULL, *served = m ? served_site(desired, m) : NULL;
+
+	for (size_t i = 0; i < desired->topo.n_databases && !db; i++)
+		if (desired->topo.databases[i].shipped)
+			db = desired->topo.databases[i].name;
+	if (!db && desired->topo.n_databases)
+		db = desired->topo.databases[0].name;
+	for (size_t i = 0; m && db && i < m->n_instances; i++) {
+		const struct model_db *c = model_db(&m->instances[i], db);
+
+		if (!m->instances[i].reachable || !c || !model_db_writable(c))
+			continue;
+		if (served && m->instances[i].site && !strcmp(m->instances[i].site, served))
+			return m->instances[i].site;
+		if (!first)
+			first = m->instances[i].site;
+	}
+	return first;
 }
 
 static void set_str(json_t *o, const char *key, const char *value)
