@@ -95,7 +95,8 @@ static const struct labverb labverbs[] = {
          "  (0 removes it).\n"},
         {"throughput", labctl_main_throughput,
          "usage: pcdr-lab --dir DIR throughput MBPS\n"
-         "  the MB/s that BACKUP and RESTORE move (their duration follows the size).\n"},
+         "  the MB/s that BACKUP and RESTORE move (their duration follows the size), and\n"
+         "  the speed of crash recovery and of a mirror catching up after a reconnection.\n"},
 };
 
 #define N_LABVERBS (sizeof(labverbs) / sizeof(labverbs[0]))

@@ -2,8 +2,13 @@
  * mirror_ship: moving log from principal to mirror, and the session
  * states that follow from the link (mirror.h). While connected and not
  * SUSPENDED the mirror is kept at the principal's end of log: the
- * session is SYNCHRONIZED (SYNCHRONIZING for the pump that catches up
- * after a disconnection). A lost link or stopped partner shows
+ * session is SYNCHRONIZED. After a disconnection the session is
+ * SYNCHRONIZING ("the mirror database is catching up", Database
+ * Mirroring Operating Modes) for the time the backlog (the principal's
+ * log the mirror lacks) takes to send at the throughput (`pcdr-lab
+ * throughput`); meanwhile the principal commits without waiting for
+ * the mirror, then the backlog and what was committed since reach the
+ * mirror and the session is SYNCHRONIZED again. A lost link or stopped partner shows
  * DISCONNECTED on both sides; the principal keeps running exposed. When
  * both copies claim the principal role after a forced service, the one
  * with the higher role sequence wins and the other becomes its mirror,
@@ -103,6 +108,29 @@ void mirror_ship(struct sqldb *principal, struct sqldb *mirror)
 	set_lsns(mirror, src->next);
 }
 
+/* MB of log the mirror lacks: the records from its redo point on, or
+ * an image of the whole database when it must resynchronize whole. */
+static double backlog_mb(struct sqldb *principal, struct sqldb *mirror)
+{
+	struct dblog *src = dblog_of(principal), *dst = dblog_of(mirror);
+	uint64_t from = dst->redo_next;
+	double bytes = 0;
+
+	if (from == 0 || from < src->trunc_lsn || from > src->next ||
+	    (src->recs.len && src->recs.items[0].lsn > from)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		dblog_image(&sb, principal);
+		bytes = (double)sb.len;
+		strbuf_release(&sb);
+	} else {
+		for (size_t i = 0; i < src->recs.len; i++)
+			if (src->recs.items[i].lsn >= from)
+				bytes += (double)src->recs.items[i].len;
+	}
+	return bytes / 1048576.0;
+}
+
 static void set_state(struct sqldb *a, struct sqldb *b, uint8_t st)
 {
 	if (a)
@@ -160,10 +188,15 @@ static void pump_db(struct sqlinstance *inst, struct sqldb *db, struct sqlinstan
 		return;
 	}
 	if (prin->mirror.state == 1 || mir->mirror.state == 1) {
+		double mbps = world_throughput_mbps(inst->world);
+		int64_t us = mbps > 0 ? (int64_t)(backlog_mb(prin, mir) / mbps * 1e6) : 0;
+
 		set_state(prin, mir, 2); /* reconnected: SYNCHRONIZING */
-		mirror_ship(prin, mir);
+		prin->mirror.catchup_end_us = mir->mirror.catchup_end_us = world_mono_us() + us;
 		return;
 	}
+	if (prin->mirror.state == 2 && world_mono_us() < prin->mirror.catchup_end_us)
+		return; /* still catching up: the principal runs ahead */
 	mirror_ship(prin, mir);
 	set_state(prin, mir, 4);
 }

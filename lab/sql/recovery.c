@@ -37,7 +37,7 @@ struct ticker {
 #define MAX_TICKERS 16
 static struct ticker tickers[MAX_TICKERS];
 
-static int64_t mono_us(void)
+int64_t world_mono_us(void)
 {
 	struct timespec ts;
 
@@ -66,12 +66,12 @@ void world_db_recover(struct sqldb *db, double secs)
 	}
 	db->recover_to = db->file_fault == DBFILE_CORRUPT ? DB_SUSPECT : DB_ONLINE;
 	db->state = DB_RECOVERING;
-	db->recover_end_us = mono_us() + (int64_t)(secs * 1e6);
+	db->recover_end_us = world_mono_us() + (int64_t)(secs * 1e6);
 }
 
 void world_recovery_tick(struct sqlinstance *inst)
 {
-	int64_t now = mono_us();
+	int64_t now = world_mono_us();
 
 	for (size_t k = 0; k < inst->dbs.len; k++) {
 		struct sqldb *db = inst->dbs.items[k];

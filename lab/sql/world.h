@@ -52,6 +52,9 @@ struct sqlmirror {
 	char failover_lsn[40];  /* decimal, "" = NULL */
 	char end_of_log_lsn[40];
 	char replication_lsn[40];
+	int64_t catchup_end_us; /* SYNCHRONIZING after a reconnection: until then
+	                           (world_mono_us), the mirror receives the
+	                           backlog (mirror_ship.c) */
 };
 
 /* The recovery fork and LSNs of sys.database_recovery_status and
@@ -253,6 +256,8 @@ int world_faults_load(struct lab_world *w);
  * (the lab takes no checkpoints: every retained log record).
  */
 void world_db_recover(struct sqldb *db, double secs);
+/* Microseconds on the monotonic clock (recovery and catch-up deadlines). */
+int64_t world_mono_us(void);
 double world_db_redo_mb(const struct sqldb *db);
 double world_redo_secs(const struct lab_world *w, double mb);
 void world_recovery_tick(struct sqlinstance *inst);
