@@ -139,6 +139,8 @@ static int prepare(struct sqlctx *c, const struct sqlstmt *st, struct bkjob *j)
 	const struct sqladmopt *o = admin_opt(a, "STATS");
 	struct sqldb *db;
 
+	if (bk_check_options(c, st->line, j->kind, a))
+		return -1;
 	snprintf(j->set.database_name, sizeof(j->set.database_name), "%s", a->name);
 	j->init = admin_opt(a, "INIT") || admin_opt(a, "FORMAT");
 	j->set.copy_only = admin_opt(a, "COPY_ONLY") != NULL;

@@ -295,3 +295,44 @@ void bk_history_restore(struct sqlinstance *inst, const struct bkset *s, const c
 	world_table_insert(rh, row);
 	arena_release(&a);
 }
+
+int bk_check_options(struct sqlctx *c, int line, const char *kind, const struct sqladmin *a)
+{
+	/* modelled, or without effect in the lab (media and informational) */
+	static const char *const known[] = {
+	        "INIT",           "NOINIT",
+	        "FORMAT",         "NOFORMAT",
+	        "COPY_ONLY",      "NORECOVERY",
+	        "RECOVERY",       "STANDBY",
+	        "CHECKSUM",       "NO_CHECKSUM",
+	        "STATS",          "REPLACE",
+	        "MOVE",           "FILE",
+	        "NAME",           "DESCRIPTION",
+	        "SKIP",           "NOSKIP",
+	        "UNLOAD",         "NOUNLOAD",
+	        "REWIND",         "NOREWIND",
+	        "BUFFERCOUNT",    "MAXTRANSFERSIZE",
+	        "BLOCKSIZE",      "STOP_ON_ERROR",
+	        "MEDIANAME",      "MEDIADESCRIPTION",
+	        "RETAINDAYS",     "EXPIREDATE",
+	        "NO_COMPRESSION", "COMPRESSION",
+	        "LOADHISTORY",    "KEEP_REPLICATION",
+	        "ENABLE_BROKER",  "ERROR_BROKER_CONVERSATIONS",
+	        "NEW_BROKER",
+	};
+
+	for (size_t i = 0; i < a->n_opts; i++) {
+		const char *k = a->opts[i].key;
+		bool ok = false;
+
+		for (size_t n = 0; n < sizeof(known) / sizeof(known[0]) && !ok; n++)
+			ok = !strcasecmp(k, known[n]);
+		if (!ok)
+			return bk_fail(
+			        c, line, kind, 50000,
+			        "pcdr-lab does not model %s ... WITH %s (see lab/CONFORMANCE.md, "
+			        "\"Engine: not supported\").",
+			        kind, k);
+	}
+	return 0;
+}

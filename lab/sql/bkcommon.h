@@ -16,6 +16,11 @@
 /* Queue `number` then 3013 for `kind` ("RESTORE LOG"); returns -1. */
 int bk_fail(struct sqlctx *c, int line, const char *kind, int32_t number, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));
+/* Refuse a WITH option the lab does not model but SQL Server would act
+ * on (DIFFERENTIAL, STOPAT, NO_TRUNCATE ...): running such a statement
+ * as a plain one would be a silent lie. 50000 + 3013; options it models
+ * and media options without effect here (NAME, SKIP, NOUNLOAD ...) pass. */
+int bk_check_options(struct sqlctx *c, int line, const char *kind, const struct sqladmin *a);
 /* Map a device path; 3201 + 3013 on failure. Caller holds the lock. */
 int bk_path(struct sqlctx *c, int line, const char *kind, const char *winpath, char *out,
             size_t cap);

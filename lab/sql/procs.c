@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lab/sql/admin.h"
 #include "lab/sql/catalog.h"
@@ -251,6 +252,81 @@ static int sp_who(struct sqlctx *c, struct procarg *args, size_t n, int line, in
 	return 0;
 }
 
+/*
+ * sp_who2 [[@loginame =] 'login' | session_id | 'ACTIVE'] (undocumented;
+ * the Skype for Business runbook uses it to find the sessions in mgc):
+ * the columns and values of its source in master (sp_helptext
+ * 'sp_who2'): SPID as char(5), Status lower case when sleeping and upper
+ * case otherwise, '  .' for an empty HostName and for BlkBy (nothing
+ * blocks in the lab), CPUTime and DiskIO as text, LastBatch as
+ * 'MM/DD hh:mm:ss', SPID again and REQUESTID.
+ */
+static int sp_who2(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status)
+{
+	static const struct colspec spec[] = {
+	        {"SPID", LAB_T_VARCHAR, 5, 0, 0, false},
+	        {"Status", LAB_T_NVARCHAR, 30, 0, 0, true},
+	        {"Login", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"HostName", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"BlkBy", LAB_T_VARCHAR, 5, 0, 0, true},
+	        {"DBName", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"Command", LAB_T_NVARCHAR, 16, 0, 0, true},
+	        {"CPUTime", LAB_T_VARCHAR, 10, 0, 0, true},
+	        {"DiskIO", LAB_T_VARCHAR, 10, 0, 0, true},
+	        {"LastBatch", LAB_T_VARCHAR, 14, 0, 0, true},
+	        {"ProgramName", LAB_T_NVARCHAR, 128, 0, 0, true},
+	        {"SPID", LAB_T_VARCHAR, 5, 0, 0, false},
+	        {"REQUESTID", LAB_T_VARCHAR, 5, 0, 0, false},
+	};
+	const char *filter = NULL;
+	struct rowset rs;
+	struct builder b;
+	bool active = false;
+	size_t len;
+
+	(void)line;
+	if (n > 0 && !args[0].is_default && !args[0].value.is_null)
+		filter = sqlval_text(&args[0].value, c->a, &len);
+	pthread_mutex_lock(&c->inst->lock);
+	catalog_start(&b, c, &rs, spec, sizeof(spec) / sizeof(spec[0]), c->inst->sessions.len);
+	for (size_t i = 0; i < c->inst->sessions.len; i++) {
+		const struct lab_session *s = c->inst->sessions.items[i];
+		const struct sqldb *db = world_db_by_id(c->inst, s->db_id);
+		time_t secs = (time_t)(s->last_batch_us / 1000000);
+		char spid[8], when[32];
+		struct tm tm;
+
+		if ((!c->s->sysadmin && s != c->s) || !who_matches(s, filter, &active))
+			continue;
+		snprintf(spid, sizeof(spid), "%-5d", s->spid);
+		gmtime_r(&secs, &tm);
+		snprintf(when, sizeof(when), "%02d/%02d %02d:%02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		catalog_row(&b);
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, spid, 5);
+		catalog_put_text(&b, s->running ? "RUNNABLE" : "sleeping");
+		catalog_put_text(&b, s->login);
+		catalog_put_text(&b, *s->host ? s->host : "  .");
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, "  .", 3);
+		catalog_put_text(&b, db ? db->name : NULL);
+		catalog_put_text(&b, s->running ? "SELECT" : "AWAITING COMMAND");
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, "0", 1);
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, "0", 1);
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, when, strlen(when));
+		catalog_put_text(&b, s->app);
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, spid, 5);
+		b.row[b.k++] = sqlval_str(c->a, LAB_T_VARCHAR, "0    ", 5);
+	}
+	sqlout_columns(c, rs.cols, rs.n_cols);
+	for (size_t r = 0; r < rs.n_rows; r++)
+		sqlout_row(c, rs.rows[r], rs.n_cols);
+	sqlout_done(c, LAB_DONE_COUNT, 0xC1, rs.n_rows);
+	c->rowcount = rs.n_rows;
+	pthread_mutex_unlock(&c->inst->lock);
+	*status = 0;
+	return 0;
+}
+
 struct procdef {
 	const char *name;
 	int (*fn)(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status);
@@ -259,6 +335,7 @@ struct procdef {
 static const struct procdef procs[] = {
         {"sp_executesql", sp_executesql},
         {"sp_who", sp_who},
+        {"sp_who2", sp_who2},
         {"xp_dirtree", dirtree_xp}, /* dirtree.c */
         /* SQL Server Agent (agentproc*.c, agenthelp.c) */
         {"sp_add_job", agentproc_add_job},

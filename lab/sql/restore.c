@@ -325,7 +325,7 @@ int restore_exec(struct sqlctx *c, const struct sqlstmt *st)
 	j.log = st->adm->verb == AD_RESTORE_LOG;
 	j.kind = j.log ? "RESTORE LOG" : "RESTORE DATABASE";
 	pthread_mutex_lock(&c->inst->lock);
-	rc = options(c, st->adm, &j);
+	rc = bk_check_options(c, st->line, j.kind, st->adm) ? -1 : options(c, st->adm, &j);
 	if (rc == 0 && st->adm->n_disks == 0) {
 		rc = j.log ? bk_fail(c, st->line, j.kind, 3117,
 		                     "The log or differential backup cannot be restored because no "

@@ -148,11 +148,9 @@ ntail=$(acked_since "$T" | grep -c .)
 ok "$([ "$ntail" -gt 0 ] && echo 0 || echo 1)" "messages were acknowledged after the last shipped log ($ntail)"
 
 # step 4: end connections, recover
-# The runbook uses sp_who2, which the lab does not have (build/lab-findings.txt);
-# sp_who is its documented sibling with the same spid and dbname.
-out=$(sql $S "EXEC sp_who")
-like "$out" "spid.*dbname" "step 4: sp_who lists the sessions and their databases"
-for spid in $(sql $S "SELECT session_id FROM sys.dm_exec_sessions WHERE database_id = DB_ID(N'mgc') AND session_id <> @@SPID" | grep -oE '^[0-9]+$'); do
+out=$(sql $S "exec sp_who2")
+like "$out" "SPID.*Status.*Login.*HostName.*BlkBy.*DBName.*Command" "step 4: exec sp_who2 lists the sessions and their databases"
+for spid in $(printf '%s\n' "$out" | awk -F'\t' '$6 == "mgc" { print $1 + 0 }'); do
 	sql $S "KILL $spid" >/dev/null
 done
 out=$(sql $S "restore database mgc with recovery
