@@ -3,8 +3,9 @@
  * plan order, phase by phase: a wave is the first pending step that is
  * not blocked plus the later pending steps of the same phase whose
  * dependencies are done and whose instances (and the pool) it does not
- * share, database-scoped steps on different databases excepted; a wave runs on one thread per step, and the next wave starts
- * when it has finished. The first failure stops the run: what had not
+ * share (database-scoped steps on different databases excepted); a
+ * wave runs on one thread per step, and the next wave starts when it
+ * has finished. The first failure stops the run: what had not
  * started is `not_run`. A SIGINT or SIGTERM lets the running steps end
  * and starts nothing new. One step: check the lease epoch, observe what
  * it touches, skip it when its postcondition already holds, refuse it

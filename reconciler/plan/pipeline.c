@@ -249,7 +249,7 @@ struct observe_union {
 	const char **names;
 	size_t n_names;
 	struct mssql_observe_request *reqs; /* reqs[i] for names[i] */
-	const char **lists;                  /* storage of every reqs[i]'s lists */
+	const char **lists;                 /* storage of every reqs[i]'s lists */
 };
 
 static void union_add(const char **list, size_t *n, const char *name)
