@@ -5,8 +5,8 @@
  * while a second thread runs the pool command's `get`. With several
  * pools (pipeline_observe_all), an instance that several pools name is
  * observed once, its one batch asking about the databases of the pools
- * that name it (mssql_observe_each), and each pool command runs on its
- * own thread; the credentials
+ * that name it (mssql_observe_each), started first, while at most
+ * PIPELINE_POOL_WORKERS threads run the pool commands; the credentials
  * go from the configuration into the connection targets and nowhere
  * else.
  */
@@ -112,6 +112,11 @@ int pipeline_load(struct pipeline *p, const struct pipeline_options *opts, struc
 		               p->specs->commit.short_id);
 	return 0;
 }
+
+/* At most this many pool commands run at once beside the SQL observation:
+ * each is a process, and 50 started at once only fight the round trips
+ * for the CPU (bench/plan: the same median, a shorter tail with 4). */
+#define PIPELINE_POOL_WORKERS 4
 
 /* The pool command's `get`, run on its own thread beside the SQL observation. */
 struct pool_job {
@@ -357,38 +362,62 @@ static void *sql_observe(void *arg)
 	return NULL;
 }
 
+/* Runs the pool commands' `get`s, the next one not yet taken, until none is left. */
+struct pool_queue {
+	struct pool_job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool_queue *q = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&q->lock);
+		i = q->next++;
+		pthread_mutex_unlock(&q->lock);
+		if (i >= q->n)
+			return NULL;
+		pool_get(&q->jobs[i]);
+	}
+}
+
 int pipeline_observe_all(struct pipeline *p)
 {
 	struct observe_union u;
 	struct mssql_facts *facts;
 	struct sql_job sql;
-	pthread_t sql_thread;
+	struct pool_queue q = {NULL, p->n_pools, 0, PTHREAD_MUTEX_INITIALIZER};
+	size_t n_workers = p->n_pools < PIPELINE_POOL_WORKERS ? p->n_pools : PIPELINE_POOL_WORKERS;
+	pthread_t sql_thread, workers[PIPELINE_POOL_WORKERS];
+	size_t started = 0;
 	bool sql_threaded;
-	struct pool_job *jobs = xcalloc(p->n_pools + 1, sizeof(*jobs));
-	pthread_t *threads = xcalloc(p->n_pools + 1, sizeof(*threads));
-	bool *threaded = xcalloc(p->n_pools + 1, sizeof(*threaded));
 
+	q.jobs = xcalloc(p->n_pools + 1, sizeof(*q.jobs));
 	union_build(&u, p);
 	facts = xcalloc(u.n_names + 1, sizeof(*facts));
 	sql = (struct sql_job){p, &u, facts};
+	for (size_t i = 0; i < p->n_pools; i++)
+		pool_job_init(&q.jobs[i], p, &p->pools[i]);
 	/* the SQL side first: its round trips are the critical path, the
-	 * pool commands fill the CPU while it waits on them */
+	 * pool commands use the CPU while it waits on them */
 	sql_threaded = pthread_create(&sql_thread, NULL, sql_observe, &sql) == 0;
-	for (size_t i = 0; i < p->n_pools; i++) {
-		pool_job_init(&jobs[i], p, &p->pools[i]);
-		threaded[i] = pthread_create(&threads[i], NULL, pool_get, &jobs[i]) == 0;
-	}
+	while (started < n_workers && pthread_create(&workers[started], NULL, pool_worker, &q) == 0)
+		started++;
+	if (!sql_threaded)
+		sql_observe(&sql);
+	if (started == 0)
+		pool_worker(&q); /* no thread could start: run them here */
 	if (sql_threaded)
 		pthread_join(sql_thread, NULL);
-	else
-		sql_observe(&sql);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(workers[t], NULL);
 	for (size_t i = 0; i < p->n_pools; i++) {
-		if (threaded[i])
-			pthread_join(threads[i], NULL);
-		else
-			pool_get(&jobs[i]);
-		observed_of_pool(p, &p->pools[i], facts, u.n_names, &jobs[i]);
-		poolcmd_status_release(&jobs[i].status);
+		observed_of_pool(p, &p->pools[i], facts, u.n_names, &q.jobs[i]);
+		poolcmd_status_release(&q.jobs[i].status);
 	}
 	for (size_t i = 0; i < u.n_names; i++)
 		mssql_facts_release(&facts[i]);
@@ -396,9 +425,8 @@ int pipeline_observe_all(struct pipeline *p)
 	free(u.names);
 	free(u.reqs);
 	free(u.lists);
-	free(threaded);
-	free(threads);
-	free(jobs);
+	free(q.jobs);
+	pthread_mutex_destroy(&q.lock);
 	return 0;
 }
 
