@@ -412,6 +412,10 @@ n=$(grep -cE '^[0-9]{4}-.* succeeded \(' "$OUT/history.txt")
 z=$(grep -c 'zero data loss' "$OUT/history.txt")
 [ "$z" = 3 ] || die "history shows $z zero-loss moves, expected 3 (two switchovers, the failback)" \
 	"$OUT/history.txt"
+moves=$(sed -nE 's/^[0-9-]+ [0-9:]+ UTC +atl-pchat +([A-Za-z]+( dc[12] -> dc[12])?) .*/\1/p' \
+	"$OUT/history.txt" | paste -sd, -)
+[ "$moves" = "FAILBACK dc2 -> dc1,FAILOVER dc1 -> dc2,FAILBACK dc2 -> dc1,FAILOVER dc1 -> dc2,converge" ] ||
+	die "history tells the moves as '$moves'" "$OUT/history.txt"
 grep -qE '^ +unplanned \(disaster\), exposure' "$OUT/history.txt" ||
 	die "history does not show the disaster failover's exposure" "$OUT/history.txt"
 pass "5 applies recorded: the disaster failover with its exposure, the 3 planned moves zero data loss"

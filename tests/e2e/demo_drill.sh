@@ -49,6 +49,8 @@ like "$out" "ok: pool Normal, active servers pc1.dc1.lab pc2.dc1.lab" "the pool 
 like "$out" "5 applies recorded on 'pcdr/audit'" "history: five applies"
 like "$out" "FAILOVER dc1 -> dc2 +succeeded \\([0-9]+ steps, 2 blocked" "history: the disaster failover"
 like "$out" "unplanned \\(disaster\\), exposure" "history: its exposure"
+is "$(grep -c 'UTC  atl-pchat  FAILBACK dc2 -> dc1  succeeded' "$TMP/drill.txt")" 2 \
+	"history: the failback after the rebuild and the switch back, both from dc2"
 is "$(grep -c 'planned switchover, zero data loss' "$TMP/drill.txt")" 3 \
 	"history: the failback and the switchovers lost no data"
 like "$out" "apply atl-pchat: converge \\(succeeded, 7 steps\\)" "git log of pcdr/audit in the remote"
