@@ -42,6 +42,8 @@ is "$(copy sqla.dc1.lab mgc state)" "ONLINE" "rebuilt dc1: a fresh ONLINE mgc"
 is "$(full_restores sqla.dc1.lab mgc)" 0 "rebuilt dc1: no restore in its new msdb"
 
 out=$(plan 2>&1)
+like "$out" "sql.safety_backup mgc on sqla.dc1.lab" \
+	"plan: the fresh ONLINE copy is backed up before it is overwritten"
 like "$out" "sql.seed mgc sqla.dc2.lab -> sqla.dc1.lab" "plan: reseed dc1 from dc2"
 like "$out" "sql.configure_log_shipping mgc sqla.dc2.lab \\+ sqlb.dc2.lab -> sqla.dc1.lab" \
 	"plan: log shipping dc2 -> dc1"
