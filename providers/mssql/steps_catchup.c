@@ -37,6 +37,8 @@ struct catchup {
 	size_t n_sets, cap_sets;
 	const char **seen; /* file names already listed */
 	size_t n_seen;
+	const char *unlisted; /* each folder that did not answer or listed nothing, and why */
+	struct model_lsn gap_to; /* the first LSN past the hole, when out->gap */
 };
 
 /* "<db>_....trn", the database's name as written by log shipping or by pcdr. */
@@ -111,7 +113,7 @@ static int list_folder(struct catchup *c, const char *dir)
 {
 	struct mssql_result res;
 	struct sqlquote q;
-	size_t n;
+	size_t n, listed = 0;
 	int rc = 0;
 
 	if (!dir)
@@ -120,7 +122,11 @@ static int list_folder(struct catchup *c, const char *dir)
 	sqlquote_init(&q, 0);
 	steps_sql_dirtree(&q, dir);
 	if (steps_exec(c->out, c->io, c->s->instance, &q, &res, "xp_dirtree") < 0) {
-		c->out->error = NULL; /* the other folder may still have the logs */
+		/* the other folder may still have the logs; say why if they fall short */
+		c->unlisted = arena_sprintf(&c->out->arena, "%s%s'%s' did not answer (%s)",
+		                            c->unlisted ? c->unlisted : "", c->unlisted ? "; " : "",
+		                            dir, c->out->error ? c->out->error : err_last());
+		c->out->error = NULL;
 		err_clear();
 		goto done;
 	}
@@ -135,7 +141,12 @@ static int list_folder(struct catchup *c, const char *dir)
 			continue;
 		c->seen[c->n_seen++] = arena_strdup(&c->out->arena, name);
 		rc = read_headers(c, join(&c->out->arena, dir, name));
+		listed++;
 	}
+	if (rc == 0 && listed == 0) /* xp_dirtree lists an unreachable share as empty */
+		c->unlisted = arena_sprintf(&c->out->arena, "%s%s'%s' listed no log backup of '%s'",
+		                            c->unlisted ? c->unlisted : "", c->unlisted ? "; " : "",
+		                            dir, c->s->database);
 done:
 	sqlquote_release(&q);
 	mssql_result_release(&res);
@@ -204,8 +215,9 @@ static int redo_start(struct catchup *c, struct model_lsn *needed)
 	return rc;
 }
 
-/* The set containing `needed`; NULL when none. *gap: a later set exists. */
-static const struct log_set *next_set(const struct catchup *c, struct model_lsn needed, bool *gap)
+/* The set containing `needed`; NULL when none. *gap: a later set exists (the first past the hole in *gap_to). */
+static const struct log_set *next_set(const struct catchup *c, struct model_lsn needed, bool *gap,
+                                      struct model_lsn *gap_to)
 {
 	*gap = false;
 	for (size_t i = 0; i < c->n_sets; i++) {
@@ -213,10 +225,30 @@ static const struct log_set *next_set(const struct catchup *c, struct model_lsn 
 
 		if (model_lsn_cmp(s->first, needed) <= 0 && model_lsn_cmp(needed, s->last) < 0)
 			return s;
-		if (model_lsn_cmp(s->first, needed) > 0)
+		if (model_lsn_cmp(s->first, needed) > 0 &&
+		    (!*gap || model_lsn_cmp(s->first, *gap_to) < 0)) {
 			*gap = true;
+			*gap_to = s->first;
+		}
 	}
 	return NULL;
+}
+
+/* Why the chain fell short of the LSN to reach: where it stopped, the gap, the folders that did not answer. */
+static const char *short_of(struct catchup *c)
+{
+	struct arena *a = &c->out->arena;
+
+	return arena_sprintf(a,
+	                     "the log chain of '%s' visible to '%s' stops at LSN %s, before LSN %s, "
+	                     "the LSN to reach%s%s%s%s; nothing was recovered",
+	                     c->s->database, c->s->instance, c->out->lsn,
+	                     model_lsn_str(a, c->s->lsn),
+	                     c->out->gap ? ": gap in the log chain, the next log backup starts at "
+	                                   "LSN "
+	                                 : "",
+	                     c->out->gap ? model_lsn_str(a, c->gap_to) : "", c->unlisted ? "; " : "",
+	                     c->unlisted ? c->unlisted : "");
 }
 
 static int restore_chain(struct catchup *c, struct model_lsn needed)
@@ -226,7 +258,7 @@ static int restore_chain(struct catchup *c, struct model_lsn needed)
 	int rc = 0;
 
 	sqlquote_init(&q, 0);
-	while (rc == 0 && (set = next_set(c, needed, &c->out->gap)) != NULL) {
+	while (rc == 0 && (set = next_set(c, needed, &c->out->gap, &c->gap_to)) != NULL) {
 		steps_sql_restore_log(&q, c->s->database, set->file, set->position);
 		if ((rc = steps_run_one(c->out, c->io, c->s->instance, &q,
 		                        "RESTORE LOG WITH NORECOVERY")) < 0)
@@ -239,10 +271,7 @@ static int restore_chain(struct catchup *c, struct model_lsn needed)
 	if (rc == 0 && !c->out->lsn)
 		c->out->lsn = model_lsn_str(&c->out->arena, needed);
 	if (rc == 0 && c->s->has_lsn && model_lsn_cmp(needed, c->s->lsn) < 0)
-		rc = steps_fail(c->out, ERR_CONFLICT,
-		                "the log chain of '%s' visible to '%s' stops at LSN %s, before the "
-		                "LSN to reach",
-		                c->s->database, c->s->instance, c->out->lsn);
+		rc = steps_fail(c->out, ERR_CONFLICT, "%s", short_of(c), NULL, NULL);
 	sqlquote_release(&q);
 	return rc;
 }
@@ -250,7 +279,7 @@ static int restore_chain(struct catchup *c, struct model_lsn needed)
 int steps_catch_up(struct steps_outcome *out, const struct plan_step *s,
                    const struct steps_env *env, const struct steps_io *io)
 {
-	struct catchup c = {out, s, io, NULL, 0, 0, NULL, 0};
+	struct catchup c = {out, s, io, NULL, 0, 0, NULL, 0, NULL, {0, 0}};
 	struct model_lsn needed;
 	int rc;
 

@@ -379,7 +379,33 @@ static void test_steps__catch_up_stops_at_a_gap(void **state)
 	s.has_lsn = true;
 	s.lsn = model_lsn_u64(300);
 	assert_int_equal(run(&f, &s, &e, &out), ERR_CONFLICT);
-	assert_non_null(strstr(out.error, "stops at LSN 100"));
+	assert_string_equal(out.error,
+	                    "the log chain of 'mgc' visible to 'sqla.dc2' stops at LSN 100, before "
+	                    "LSN 300, the LSN to reach: gap in the log chain, the next log backup "
+	                    "starts at LSN 200; nothing was recovered");
+	steps_outcome_release(&out);
+	strbuf_release(&f.log);
+}
+
+/* A share that does not answer (a partition) lists nothing; the error says so. */
+static void test_steps__catch_up_names_a_share_that_did_not_answer(void **state)
+{
+	struct fake f = {0};
+	struct steps_outcome out;
+	struct plan_step s = step(PLAN_SQL_CATCH_UP, "mgc", "sqla.dc2", "sqla.dc1");
+	struct steps_env e = env;
+
+	(void)state;
+	e.copy_to = NULL; /* the copy folder holds nothing newer either */
+	catch_up_fixture(&f);
+	f.fail_on = "xp_dirtree N'\\\\fs1";
+	s.has_lsn = true;
+	s.lsn = model_lsn_u64(300);
+	assert_int_equal(run(&f, &s, &e, &out), ERR_CONFLICT);
+	assert_non_null(strstr(out.error, "stops at LSN 100, before LSN 300, the LSN to reach; "
+	                                  "'\\\\fs1\\ls' did not answer ("));
+	assert_non_null(strstr(out.error, "Cannot open backup device."));
+	assert_null(strstr(strbuf_cstr(&f.log), "RESTORE LOG"));
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
 }
@@ -492,6 +518,7 @@ int main(void)
 	        cmocka_unit_test(test_steps__drop_log_shipping_checks_return_codes),
 	        cmocka_unit_test(test_steps__catch_up_restores_in_lsn_order),
 	        cmocka_unit_test(test_steps__catch_up_stops_at_a_gap),
+	        cmocka_unit_test(test_steps__catch_up_names_a_share_that_did_not_answer),
 	        cmocka_unit_test(test_steps__establish_mirroring_mirror_first),
 	        cmocka_unit_test(test_steps__configure_log_shipping_in_order),
 	};
