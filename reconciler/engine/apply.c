@@ -122,6 +122,30 @@ static int check_data_loss(struct apply_ctx *c)
 	return 0;
 }
 
+/*
+ * Before anything runs: a planned switchover's catch-up target must be
+ * able to read the share the tail-log backup goes to. Checked again
+ * right before the demotion (apply_exec.c); here it refuses with nothing
+ * changed, the pool not fenced.
+ */
+static int preflight(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		int rc;
+
+		if (s->kind == PLAN_SQL_TAIL_LOG_BACKUP && !s->blocked &&
+		    (rc = apply_check_tail_target(c, s)) < 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", err_last());
+			return err_set(rc, "step %zu (%s): %s; nothing was run", i + 1,
+			               plan_step_kind_name(s->kind), why);
+		}
+	}
+	return 0;
+}
+
 static const char **secrets_of(const struct config *cfg)
 {
 	const char **v = xcalloc(cfg->n_secrets + 1, sizeof(*v));
@@ -245,6 +269,30 @@ static void print_state_left(struct apply_ctx *c, const struct model *after)
 	fprintf(stderr, "run pcdr plan to see what remains; the next apply continues from here\n");
 }
 
+/*
+ * Exit 3 says "partially converged"; stderr says why: every blocked step
+ * whose reason is its own (not "depends on blocked step N").
+ */
+static void print_blocked(struct apply_ctx *c)
+{
+	size_t n = plan_blocked_count(c->plan);
+	char tg[1024];
+
+	if (n == 0)
+		return;
+	fprintf(stderr, "pcdr apply: partially converged: %zu of %zu steps blocked, not run:\n", n,
+	        c->plan->n_steps);
+	for (size_t i = 0; i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+
+		if (!s->blocked || !s->blocked_reason ||
+		    !strncmp(s->blocked_reason, "depends on blocked step", 23))
+			continue;
+		fprintf(stderr, "  step %zu (%s %s): %s\n", i + 1, plan_step_kind_name(s->kind),
+		        apply_targets(tg, sizeof(tg), s), s->blocked_reason);
+	}
+}
+
 /* Observe once more for the final record (pp->observed stays the "before"). */
 static void observe_after(struct apply_ctx *c, struct pipeline_pool *tmp)
 {
@@ -355,10 +403,12 @@ static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_out
 			rc = write_record(c, audit, "succeeded", &c->pp->observed);
 		goto done;
 	}
-	if ((rc = check_data_loss(c)) < 0 || (rc = approve(c)) < 0)
+	if ((rc = check_data_loss(c)) < 0 || (rc = preflight(c)) < 0 || (rc = approve(c)) < 0)
 		goto done;
 	rc = run_steps(c, audit, out);
 done:
+	if (rc == 0 && c->plan)
+		print_blocked(c);
 	for (size_t i = 0; c->steps && i < c->plan->n_steps; i++) {
 		steps_outcome_release(&c->steps[i].outcome);
 		free(c->steps[i].error);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "providers/pool/poolcmd.h"
@@ -177,6 +178,94 @@ static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_st
 	return rc;
 }
 
+/*
+ * The newest backup of `db` that `inst` wrote to the share, from the
+ * observation the plan was made from; NULL when there is none.
+ */
+static const char *newest_on_share(struct apply_ctx *c, const char *inst, const char *db)
+{
+	const struct model_instance *mi = model_instance(&c->pp->observed, inst);
+	const char *share = c->pp->spec->log_shipping.backup_share;
+	const struct model_backup *best = NULL;
+	size_t n = share ? strlen(share) : 0;
+
+	for (size_t i = 0; mi && n && i < mi->n_backups; i++) {
+		const struct model_backup *b = &mi->backups[i];
+
+		if (b->file && !strcmp(b->database, db) && !strncasecmp(b->file, share, n) &&
+		    (!best || model_lsn_cmp(b->last_lsn, best->last_lsn) > 0))
+			best = b;
+	}
+	return best ? best->file : NULL;
+}
+
+/*
+ * Can `instance` read `file` on the share (RESTORE HEADERONLY)? 0, or the
+ * error (err_last set). xp_dirtree cannot tell: an unreachable share
+ * lists as an empty folder, as in SQL Server.
+ */
+static int share_readable(struct apply_ctx *c, const char *instance, const char *file)
+{
+	struct config_instance scratch;
+	struct mssql_target t;
+	struct steps_outcome out;
+	struct mssql_result res;
+	struct steps_conn *conn;
+	struct steps_io io;
+	struct sqlquote q;
+	int rc;
+
+	apply_target(&t, &scratch, c->p->config, instance);
+	conn = steps_conn_new(&t, 1, NULL, NULL);
+	steps_conn_io(&io, conn);
+	steps_outcome_init(&out);
+	mssql_result_init(&res);
+	sqlquote_init(&q, 0);
+	steps_sql_headeronly(&q, file);
+	if ((rc = steps_exec(&out, &io, instance, &q, &res, "RESTORE HEADERONLY")) < 0) {
+		char why[768];
+
+		snprintf(why, sizeof(why), "%s", out.error ? out.error : err_last());
+		rc = err_set(ERR_UNREACHABLE, "'%s' cannot read the backup share (%s)", instance,
+		             why);
+	}
+	sqlquote_release(&q);
+	mssql_result_release(&res);
+	steps_outcome_release(&out);
+	steps_conn_free(conn);
+	return rc;
+}
+
+/*
+ * A tail-log backup demotes the authority; the catch-up that follows it
+ * reads the tail from the share on its target. When that target cannot
+ * list the share (a partition), demoting would leave no writable copy
+ * until the link comes back: refuse instead, naming both.
+ */
+int apply_check_tail_target(struct apply_ctx *c, const struct plan_step *tail)
+{
+	const char *file = newest_on_share(c, tail->instance, tail->database);
+
+	for (size_t i = 0; file && i < c->plan->n_steps; i++) {
+		const struct plan_step *s = &c->plan->steps[i];
+		int rc;
+
+		if (s->kind != PLAN_SQL_CATCH_UP || s->blocked || !s->peer ||
+		    !model_same_name(s->peer, tail->instance) || !s->database ||
+		    strcmp(s->database, tail->database))
+			continue;
+		if ((rc = share_readable(c, s->instance, file)) < 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", err_last());
+			return err_set(rc, "not demoting '%s' on '%s': %s; its catch-up could not read "
+			                   "the tail-log backup",
+			               tail->database, tail->instance, why);
+		}
+	}
+	return 0;
+}
+
 static int check_epoch(struct apply_ctx *c)
 {
 	int rc;
@@ -211,7 +300,8 @@ static int step_body(struct apply_ctx *c, struct step_job *j, const struct plan_
 		             plan_step_kind_name(s->kind), why);
 		goto done;
 	}
-	if (s->kind == PLAN_SQL_TAIL_LOG_BACKUP && (rc = apply_wait_drained(c, s)) < 0)
+	if (s->kind == PLAN_SQL_TAIL_LOG_BACKUP &&
+	    ((rc = apply_check_tail_target(c, s)) < 0 || (rc = apply_wait_drained(c, s)) < 0))
 		goto done;
 	if ((rc = check_epoch(c)) < 0)
 		goto done;

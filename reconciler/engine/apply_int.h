@@ -81,6 +81,8 @@ void apply_renew(struct apply_ctx *c, int64_t every_ms);
 
 /* Run every step that can run; 0 or the failed step's error. */
 int apply_exec(struct apply_ctx *c);
+/* Before a tail-log backup: its catch-up's target can list the backup share. */
+int apply_check_tail_target(struct apply_ctx *c, const struct plan_step *tail);
 /* "mgc on sqla.dc1.lab -> sqlb.dc1.lab", in the plan's arena-free words (static buffer per call). */
 const char *apply_targets(char *buf, size_t size, const struct plan_step *s);
 const char *apply_result_name(enum apply_result r);
