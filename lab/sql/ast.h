@@ -239,7 +239,8 @@ struct sqlstmt {
 	size_t n_cols;
 	const char **ins_cols; /* INSERT column list */
 	size_t n_ins_cols;
-	struct sqlexpr ***rows; /* INSERT VALUES rows */
+	struct sqlstmt *ins_exec; /* INSERT ... EXEC: the EXEC statement */
+	struct sqlexpr ***rows;   /* INSERT VALUES rows */
 	size_t n_rows;
 	size_t row_width;
 	struct sqlassign *sets; /* UPDATE */

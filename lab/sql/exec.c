@@ -29,7 +29,18 @@ static struct outev *push_ev(struct sqlctx *c, enum outev_kind kind)
 
 void sqlout_columns(struct sqlctx *c, const struct lab_column *cols, size_t n)
 {
-	struct outev *ev = push_ev(c, OUT_COLS);
+	struct outev *ev;
+
+	if (c->capture) { /* INSERT ... EXEC: the rows go to the table */
+		if (!c->capture->cols) {
+			c->capture->cols = cols;
+			c->capture->n_cols = n;
+		} else if (n != c->capture->n_cols) {
+			c->capture->mismatch = true;
+		}
+		return;
+	}
+	ev = push_ev(c, OUT_COLS);
 
 	ev->cols = cols;
 	ev->n = n;
@@ -37,7 +48,16 @@ void sqlout_columns(struct sqlctx *c, const struct lab_column *cols, size_t n)
 
 void sqlout_row(struct sqlctx *c, const struct lab_value *vals, size_t n)
 {
-	struct outev *ev = push_ev(c, OUT_ROW);
+	struct outev *ev;
+
+	if (c->capture) {
+		if (n == c->capture->n_cols)
+			vec_push(&c->capture->rows, vals);
+		else
+			c->capture->mismatch = true;
+		return;
+	}
+	ev = push_ev(c, OUT_ROW);
 
 	ev->vals = vals;
 	ev->n = n;

@@ -56,6 +56,15 @@ struct outev {
 	int32_t ret;
 };
 
+/* INSERT ... EXEC: the result sets the procedure sends land here (all
+ * with the first one's column count, else `mismatch`). */
+struct sqlcapture {
+	const struct lab_column *cols;
+	size_t n_cols;
+	VEC(const struct lab_value *) rows;
+	bool mismatch;
+};
+
 struct sqlctx {
 	struct lab_session *s;
 	struct sqlinstance *inst;
@@ -76,11 +85,13 @@ struct sqlctx {
 	struct sqlcaught caught;          /* that error */
 	const struct sqlcaught *handling; /* in a CATCH block: its error */
 	bool cancelled;
-	bool done_sent;      /* a DONE reached the sink */
-	bool compiling;      /* binding names before the batch runs */
-	enum sqlabort abort; /* set by a failing statement */
-	struct sqlerr err;   /* scratch for conversion errors */
-	uint64_t work;       /* rows visited, for cancellation polls */
+	bool done_sent;               /* a DONE reached the sink */
+	bool compiling;               /* binding names before the batch runs */
+	enum sqlabort abort;          /* set by a failing statement */
+	struct sqlerr err;            /* scratch for conversion errors */
+	uint64_t work;                /* rows visited, for cancellation polls */
+	struct sqlcapture *capture;   /* INSERT ... EXEC running its EXEC */
+	const struct rowset *ins_src; /* ... then the rows it captured */
 };
 
 /* --- output --------------------------------------------------------- */

@@ -188,6 +188,10 @@ static int insert_source(struct sqlctx *c, const struct sqlstmt *st, struct rows
 
 	if (st->select)
 		return sqlquery_run(c, NULL, st->select, false, src);
+	if (st->ins_exec) { /* captured by sqlexec_stmt_leaf */
+		*src = *c->ins_src;
+		return 0;
+	}
 	memset(&env, 0, sizeof(env));
 	src->n_rows = st->n_rows;
 	src->n_cols = st->row_width;

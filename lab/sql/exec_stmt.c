@@ -314,10 +314,57 @@ static int exec_exec_string(struct sqlctx *c, const struct sqlstmt *st)
 	return sqlexec_nested(c, t.is_null ? "" : t.s, NULL);
 }
 
-int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
+/*
+ * INSERT ... EXEC: run the EXEC with its result sets captured instead of
+ * sent ("the result set returned by the procedure is inserted"), then
+ * the INSERT takes them as its rows (`out`). 8164 when nested; 213 when
+ * the result sets differ in width. 1: no result set (nothing to
+ * insert, no error), 0: rows in *out, -1: failed.
+ */
+static int insert_exec_capture(struct sqlctx *c, const struct sqlstmt *st, struct rowset *out)
 {
+	struct sqlcapture cap;
 	int rc;
 
+	if (c->capture)
+		return sqlexec_fail(c, AB_STMT, 8164, 16, st->line,
+		                    "An INSERT EXEC statement cannot be nested.");
+	memset(&cap, 0, sizeof(cap));
+	c->capture = &cap;
+	rc = sqlexec_stmt_leaf(c, st->ins_exec);
+	c->capture = NULL;
+	if (rc == 0 && cap.mismatch)
+		rc = sqlexec_fail(c, AB_STMT, 213, 16, st->line,
+		                  "Column name or number of supplied values does not match table "
+		                  "definition.");
+	memset(out, 0, sizeof(*out));
+	if (rc == 0 && cap.cols) {
+		out->cols = cap.cols;
+		out->n_cols = cap.n_cols;
+		out->n_rows = cap.rows.len;
+		out->rows = arena_calloc(c->a, cap.rows.len + 1, sizeof(*out->rows));
+		for (size_t r = 0; r < cap.rows.len; r++)
+			out->rows[r] = (struct lab_value *)cap.rows.items[r];
+	}
+	vec_free(&cap.rows);
+	return rc ? -1 : cap.cols ? 0 : 1;
+}
+
+int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
+{
+	struct rowset captured;
+	int rc;
+
+	if (st->kind == ST_INSERT && st->ins_exec) {
+		rc = insert_exec_capture(c, st, &captured);
+		if (rc != 0) {
+			sqlout_done(c, rc < 0 ? LAB_DONE_ERROR : LAB_DONE_COUNT, 0xC3, 0);
+			if (rc > 0)
+				c->rowcount = 0;
+			return rc < 0 ? -1 : 0;
+		}
+		c->ins_src = &captured;
+	}
 	if (st->kind == ST_EXEC)
 		return st->expr ? exec_exec_string(c, st) : sqlexec_exec(c, st);
 	if (st->kind == ST_ADMIN)
@@ -372,6 +419,7 @@ int sqlexec_stmt_leaf(struct sqlctx *c, const struct sqlstmt *st)
 		c->rowcount = 0;
 	if (rc == 0 && st->kind == ST_SET_VAR)
 		c->rowcount = 1;
+	c->ins_src = NULL;
 	dblog_stmt_end(c->s); /* a change outside a transaction commits now */
 	if (rc && (st->kind == ST_SET_OPTION || st->kind == ST_DECLARE || st->kind == ST_SET_VAR ||
 	           st->kind == ST_PRINT || st->kind == ST_THROW))

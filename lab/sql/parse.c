@@ -268,6 +268,14 @@ static int parse_exec_arg(struct parser *p, struct sqlarg *a)
 	return 0;
 }
 
+static int parse_exec(struct parser *p, struct sqlstmt *s);
+
+int sqlparse_exec(struct parser *p, struct sqlstmt *s)
+{
+	s->kind = ST_EXEC;
+	return parse_exec(p, s);
+}
+
 static int parse_exec(struct parser *p, struct sqlstmt *s)
 {
 	VEC(struct sqlarg) args = VEC_INIT;

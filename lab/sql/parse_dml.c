@@ -234,9 +234,14 @@ static int parse_insert(struct parser *p, struct sqlstmt *s)
 			memcpy(s->ins_cols, cols.items, cols.len * sizeof(*s->ins_cols));
 		s->n_ins_cols = cols.len;
 	}
-	if (sqllex_is(pcur(p), "SELECT"))
+	if (sqllex_is(pcur(p), "SELECT")) {
 		rc = parse_select(p, &s->select);
-	else
+	} else if (sqllex_is(pcur(p), "EXEC") || sqllex_is(pcur(p), "EXECUTE")) {
+		s->ins_exec = arena_calloc(p->a, 1, sizeof(*s->ins_exec));
+		s->ins_exec->line = pcur(p)->line;
+		p->i++;
+		rc = sqlparse_exec(p, s->ins_exec);
+	} else
 		rc = parse_expect(p, "VALUES") ? -1 : parse_values(p, s);
 done:
 	vec_free(&cols);

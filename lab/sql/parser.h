@@ -52,5 +52,7 @@ int parse_term(struct parser *p, struct sqlexpr **out);
 int parse_select(struct parser *p, struct sqlselect **out);
 /* CREATE/DROP TABLE, INSERT, UPDATE, DELETE at the current token. */
 int sqlparse_dml(struct parser *p, struct sqlstmt *s);
+/* The rest of an EXEC[UTE] statement (the keyword consumed) into s. */
+int sqlparse_exec(struct parser *p, struct sqlstmt *s);
 
 #endif

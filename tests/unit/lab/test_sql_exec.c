@@ -62,6 +62,29 @@ static void test_sql_exec__syntax_error_runs_nothing(void **state)
 	       "done 0x2 0 0\n");
 }
 
+/* INSERT ... EXEC: the EXEC's result sets go into the table, not to
+ * the client (its statements' DONEs still do); 213 when their width does
+ * not match the table; 8164 when nested; no result set inserts nothing. */
+static void test_sql_exec__insert_exec(void **state)
+{
+	EXPECT("CREATE TABLE #ie (a INT NULL, b NVARCHAR(10) NULL); "
+	       "INSERT INTO #ie (b, a) EXEC (N'SELECT N''x'', 1; SELECT N''y'', 2'); "
+	       "SELECT a, b FROM #ie ORDER BY a",
+	       "done 0x0 0 0\n"
+	       "done 0x10 C1 1\ndone 0x10 C1 1\ndone 0x10 C3 2\n"
+	       "cols a:int? b:nvarchar(10)?\nrow 1 'x'\nrow 2 'y'\ndone 0x10 C1 2\n");
+	EXPECT("INSERT INTO #ie EXEC (N'SELECT 1')",
+	       "done 0x10 C1 1\n"
+	       "msg 213 16 1 L1 Column name or number of supplied values does not match table "
+	       "definition.\ndone 0x2 C3 0\n");
+	EXPECT("INSERT INTO #ie EXEC (N'INSERT INTO #ie EXEC (N''SELECT 3'')')",
+	       "msg 8164 16 1 L1 An INSERT EXEC statement cannot be nested.\n"
+	       "done 0x2 C3 0\ndone 0x10 C3 0\n");
+	EXPECT("INSERT INTO #ie EXEC (N'DECLARE @x int')", "done 0x10 C3 0\n");
+	EXPECT("SELECT COUNT(*) AS n FROM #ie; DROP TABLE #ie",
+	       "cols n:int\nrow 2\ndone 0x10 C1 1\ndone 0x0 0 0\n");
+}
+
 static void test_sql_exec__invalid_object_aborts_the_batch(void **state)
 {
 	EXPECT("SELECT 1 AS a; SELECT * FROM dbo.nosuch; SELECT 2 AS b",
@@ -442,6 +465,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sql_exec__dynamic_sql_context_reverts, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__rpc, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sql_exec__insert_exec, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__batches_counted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sql_exec__cancel_between_statements, setup,
 	                                        teardown),
