@@ -57,7 +57,8 @@ crash_world() {
 	mkdir -p "$TMP/lab"
 	# the lab reuses DIR/clock's scale at `up` (lab/README.md, the lab
 	# clock). A disaster's exposure is a time on the lab clock, which
-	# verify compares with the ledger's wall-clock times: scale 1 there.
+	# verify compares with the ledger's lab-clock times (LAB-AT); these
+	# scenarios keep scale 1 all the same.
 	printf 'scale %s\n' "$(case "$scenario" in disaster | rebuild) echo 1 ;; *) echo "$CRASH_CLOCK_SCALE" ;; esac)" \
 		>"$TMP/lab/clock"
 	# shellcheck disable=SC1091
