@@ -340,6 +340,8 @@ crash_audit_check() {
 		awk 'NF == 3 { if ($2 == "intent") intent[$1] = $3; else final[$1] = 1 }
 		     END { for (id in intent) if (!(id in final)) print intent[id] }')
 	is "$orphans" "$head" "$name: the audit branch keeps the crashed apply's intent record (no final one)"
+	like "$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat 2>&1)" \
+		"INCOMPLETE: intent recorded, no final record" "$name: pcdr history shows it incomplete"
 }
 
 # crash_scenario SCENARIO: the uncrashed apply first (it counts the steps:
