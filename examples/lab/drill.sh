@@ -214,7 +214,7 @@ traffic() { # let the chat servers write for a while
 	sleep "$TRAFFIC"
 }
 
-# verify NAME [--allow-loss-after T]: stop traffic, check the ledger,
+# verify NAME [--allow-loss-after LSN]: stop traffic, check the ledger,
 # restart traffic; sets LOST (the count) and LOST_IDS (the listed ids)
 verify() {
 	local name=$1 rc
@@ -245,31 +245,15 @@ graph() {
 	say "picture: $f"
 }
 
-# exposure_time PLANFILE: the lab-clock time from which the plan's
-# exposure note says changes may be lost, i.e. when the last log backup
-# the backup site has (or will restore) was taken. The note names that
-# file and, when pcdr read it on the share, its finish time; both are
-# lab-clock times (log shipping names a file after the time it was
-# taken, to the second), which is what `pcdr-lab verify
-# --allow-loss-after` compares with each message's lab-clock time in the
-# ledger. Fails (1) without such a note, (2) when that time is not before
-# the moment the lab logged the stop of dc1 (lab clock too).
-exposure_time() {
-	local note file stamp lab_t lab_stop
-	note=$(grep -m1 "^note: exposure: 'mgc'" "$1") || return 1
-	file=$(printf '%s' "$note" | sed -nE "s/.*(last shipped log|last restored file) '([^']*)'.*/\\2/p")
-	stamp=$(printf '%s' "$file" | sed -nE 's/.*mgc_([0-9]{14})\.trn$/\1/p')
-	if [ -n "$stamp" ]; then
-		lab_t="${stamp:0:8} ${stamp:8:2}:${stamp:10:2}:${stamp:12:2}"
-	else # a file pcdr named (a tail-log or seed backup): its finish time
-		lab_t=$(printf '%s' "$note" | sed -nE 's/.*, finished ([0-9]{4}-[0-9T:.-]+)\)$/\1/p')
-	fi
-	[ -n "$lab_t" ] || return 1
-	lab_t=$(date -u -d "$lab_t" +%s%6N) || return 1
-	lab_stop=$(grep "fault: .*stopped.*(lab clock)" "$LAB/lab.log" | tail -1 | cut -d' ' -f1)
-	lab_stop=$(date -u -d "$lab_stop" +%s%6N) || return 1
-	[ "$lab_t" -lt "$lab_stop" ] || return 2
-	printf '%s.%06dZ' "$(date -u -d "@$((lab_t / 1000000))" +%Y-%m-%dT%H:%M:%S)" $((lab_t % 1000000))
+# exposure_lsn PLANFILE: the LSN after which the plan's exposure note
+# says changes are lost ("changes after LSN X are lost unless it comes
+# back"): the LastLSN of the last log backup the backup site has or will
+# restore, so everything committed below it is in that backup. It is what
+# `pcdr-lab verify --allow-loss-after` compares with the LSN the ledger
+# records for each acknowledged message. Fails without such a note.
+exposure_lsn() {
+	sed -nE "s/^note: exposure: 'mgc' on lost authority .*: changes after LSN ([0-9]+) are lost.*/\1/p" \
+		"$1" | grep -m1 .
 }
 
 # === 1. the lab and the spec repository =================================
@@ -327,20 +311,14 @@ if grep -q '^    risk: data-loss' "$OUT/plan-failover.txt"; then
 	flags=(--allow-data-loss)
 	say "the plan risks data loss: the operator accepts it with --allow-data-loss"
 fi
-allow=$(exposure_time "$OUT/plan-failover.txt")
-case $? in
-0) ;;
-2) die "the exposure is not before dc1 stopped: the plan cannot have said that" \
-	"$OUT/plan-failover.txt" ;;
-*) die "the disaster plan states no exposure with a time to check it against" \
-	"$OUT/plan-failover.txt" ;;
-esac
+allow=$(exposure_lsn "$OUT/plan-failover.txt") ||
+	die "the disaster plan states no exposure to check the loss against" "$OUT/plan-failover.txt"
 # exit 3 when the steps that need dc1 are blocked: the rest converged
 apply apply-failover.txt "$PLAN_RC" "${flags[@]}"
 pool_is FailedOver dc2
 graph after-failover
 traffic
-say "exposure: messages dc1 acknowledged after the last log dc2 has, i.e. at or after $allow"
+say "the exposure the plan stated: changes after LSN $allow, the end of the last log dc2 has"
 verify verify-failover.txt --allow-loss-after "$allow"
 DISASTER_LOST=$LOST
 DISASTER_IDS=$LOST_IDS

@@ -37,7 +37,7 @@ like "$out" "note: exposure: 'mgc' on lost authority 'sqla.dc1.lab'" "the disast
 like "$out" '\$ pcdr apply --auto-approve --allow-data-loss' "the operator accepts the data loss"
 like "$out" "ok: pcdr apply exited 3" "the disaster apply: partially converged (exit 3)"
 is "$(grep -c '^   verify: ok' "$TMP/drill.txt")" 4 "pcdr-lab verify passes after each of the four moves"
-like "$out" "verify --allow-loss-after 20[0-9-]+T[0-9:.]+Z" "verify allows the exposure, as a time"
+like "$out" "verify --allow-loss-after [0-9]{10,}" "verify allows the exposure the plan stated, as an LSN"
 n=$(sed -n 's/.*lost only what the plan exposed: \([0-9]*\) messages.*/\1/p' "$TMP/drill.txt")
 ok "$([ -n "$n" ] && echo 0 || echo 1)" "the disaster lost only what the plan exposed (${n:-?} messages)"
 for w in "the failback" "the switchover" "the switch back"; do
