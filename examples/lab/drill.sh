@@ -77,6 +77,7 @@ REMOTE=$DEMO/spec.git
 mkdir -p "$OUT" || exit 1
 LOG=$OUT/drill.log  # every command's full output
 : >"$LOG"
+rm -f "$OUT/lab.log" # the lab log a failed run left
 
 # shellcheck disable=SC2317 # called by the traps
 cleanup() {
