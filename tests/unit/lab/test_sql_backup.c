@@ -216,6 +216,7 @@ static void test_damaged_files(void **state)
 {
 	struct drfix *d = *state;
 	const char *out;
+	char path[400];
 
 	run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL); INSERT INTO mgc.dbo.t VALUES (1);"
 	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\d.bak' WITH INIT;"
@@ -237,6 +238,11 @@ static void test_damaged_files(void **state)
 	out = run2(d, "EXEC master.sys.xp_dirtree N'\\\\fs1.lab\\pchat-ls', 1, 1");
 	assert_has(out, "cols subdirectory:nvarchar(512)? depth:int? file:int?\n"
 	                "row 'd.bak' 1 1\nrow 'd.trn' 1 1\nrow 'e.bak' 1 1\n");
+	/* an empty folder: the columns, no row (under UBSan: no NULL to qsort) */
+	snprintf(path, sizeof(path), "%s/empty", d->share);
+	assert_int_equal(mkdir(path, 0700), 0);
+	out = run2(d, "EXEC master.sys.xp_dirtree N'\\\\fs1.lab\\pchat-ls\\empty', 1, 1");
+	assert_has(out, "cols subdirectory:nvarchar(512)? depth:int? file:int?\ndone");
 	out = run2(d, "EXEC master.sys.xp_dirtree N'\\\\nowhere\\x'");
 	assert_has(out, "cols subdirectory:nvarchar(512)? depth:int?\ndone");
 	out = run2(d, "RESTORE FILELISTONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\d.trn'");
