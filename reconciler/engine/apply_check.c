@@ -27,6 +27,7 @@
 #include "util/xalloc.h"
 
 #define APPLY_POLL_MS 1000
+#define APPLY_GONE_S  10 /* what a step touches silent this long ends the wait */
 
 static enum mssql_tls tls_of(enum config_tls tls)
 {
@@ -97,6 +98,7 @@ void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
 	struct poolcmd_status st = POOLCMD_STATUS_INIT;
 	struct observed_input in = {0};
 	struct poolcmd cmd;
+	char perr[512] = "the pool was not observed";
 	size_t n = 0;
 	int prc = -1;
 
@@ -114,12 +116,14 @@ void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
 	if (is_pool(s)) {
 		pool_of(&cmd, c);
 		prc = cmd.argv ? poolcmd_get(&st, &cmd) : ERR_NOTFOUND;
+		if (prc != 0) /* the command's own words (copied into the model) */
+			snprintf(perr, sizeof(perr), "%s", cmd.argv ? err_last() : "no pool command");
 	}
 	in.desired = d;
 	in.facts = facts;
 	in.n_facts = n;
 	in.pool = prc == 0 ? &st : NULL;
-	in.pool_error = prc == 0 ? NULL : "the pool was not observed";
+	in.pool_error = prc == 0 ? NULL : perr;
 	in.now = (int64_t)time(NULL);
 	in.ping_window_s = PIPELINE_PING_WINDOW_S;
 	observed_from_facts(out, arena, &in);
@@ -249,23 +253,65 @@ int apply_precondition(const struct model *m, const struct plan_step *s)
 }
 
 /* Only the postconditions SQL Server reaches later need a wait. */
+/* Into `why`: what the step touches that did not answer in `m`; false when all did. */
+static bool touched_silent(const struct model *m, const struct plan_step *s, char *why,
+                           size_t size)
+{
+	const char *names[3] = {s->instance, s->peer, s->peer2};
+
+	if (!s->database) {
+		if (m->pool.reachable)
+			return false;
+		snprintf(why, size, "the pool command stopped answering (%s)",
+		         m->pool.unreachable_reason ? m->pool.unreachable_reason : "no reason given");
+		return true;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const struct model_instance *inst = names[i] ? model_instance(m, names[i]) : NULL;
+
+		if (inst && !inst->reachable) {
+			snprintf(why, size, "'%s' stopped answering (%s)", inst->name,
+			         inst->unreachable_reason ? inst->unreachable_reason
+			                                  : "no reason given");
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Poll until the postcondition is observed, up to wait_s. What the step
+ * touches (an instance, the pool) not answering for APPLY_GONE_S in a
+ * row ends the wait early, saying so: the effect cannot be observed, and
+ * waiting the full time would only hide why.
+ */
 int apply_wait_done(struct apply_ctx *c, const struct plan_step *s)
 {
-	struct timespec t0, t;
+	struct timespec t0, t, gone = {0, 0};
 	int rc = ERR_TIMEOUT;
+	char why[768];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct arena a = ARENA_INIT;
 		struct model m;
-		bool done;
+		bool done, silent;
 
 		apply_observe(&m, &a, c, s);
 		done = apply_done(&m, s, false);
+		silent = !done && touched_silent(&m, s, why, sizeof(why));
 		arena_release(&a);
 		if (done)
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (!silent)
+			gone.tv_sec = 0;
+		else if (!gone.tv_sec)
+			gone = t;
+		else if (t.tv_sec - gone.tv_sec >= APPLY_GONE_S)
+			return err_set(ERR_UNREACHABLE,
+			               "%s ran, but %s before its effect could be observed",
+			               plan_step_kind_name(s->kind), why);
 		if (apply_interrupted)
 			return err_set(ERR_CONFLICT, "interrupted while waiting for %s to complete",
 			               plan_step_kind_name(s->kind));

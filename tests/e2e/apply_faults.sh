@@ -32,7 +32,7 @@ is "$BG_RC" 1 "instance stopped mid-step: exit 1 ($((SECONDS - t0)) s)"
 err=$(cat "$TMP/bg.err")
 like "$err" "pcdr apply: step [0-9]+ \\(sql\\.catch_up\\) failed: .*'sqla\\.dc2\\.lab'" \
 	"the error names the step and the instance"
-like "$err" "(connection to 'sqla\\.dc2\\.lab' was lost|cannot connect to 'sqla\\.dc2\\.lab')" \
+like "$err" "(connection to 'sqla\\.dc2\\.lab' was lost|cannot connect to 'sqla\\.dc2\\.lab'|'sqla\\.dc2\\.lab' is unreachable)" \
 	"the error is the lost connection"
 like "$(grep '"event":"step_end"' "$TMP/bg.out")" '"result":"failed".*"message":".*sqla\.dc2\.lab' \
 	"the step_end event says failed, with the message"
