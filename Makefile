@@ -91,6 +91,17 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DPCDR_VERSION='"$(VERSION)"' -c $< -o $@
 
+# The two objects that print the version are rebuilt when `git describe`
+# changes (a new commit), not only when their sources do: version.stamp
+# is rewritten only when its text differs, so nothing else rebuilds.
+VERSION_STAMP := $(BUILD)/version.stamp
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(VERSION)" ]; then echo "$(VERSION)" >$@; fi
+$(BUILD)/reconciler/audit/audit.o $(BUILD)/reconciler/builtin/cmd_version.o: $(VERSION_STAMP)
+.PHONY: FORCE
+FORCE:
+
 define archive_rule
 $(1): $(call objs,$(2))
 	@mkdir -p $$(dir $$@)
