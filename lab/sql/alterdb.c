@@ -50,7 +50,7 @@ static int create_db(struct sqlctx *c, const struct sqladmin *a, int line)
 		                    a->name);
 	db = world_db_create(c->inst, a->name, 0);
 	db->recovery_model = 1; /* model's: FULL */
-	db->size_mb = 8;
+	db->size_mb = WORLD_NEW_DB_MB;
 	if (systables_install(db))
 		return sqlexec_fail(c, AB_STMT, 1802, 16, line,
 		                    "CREATE DATABASE failed. Some file names listed could not be "

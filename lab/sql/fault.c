@@ -353,7 +353,7 @@ int lab_world_rebuild(struct lab_world *world, size_t i, const struct lab_topo_i
 	while (inst->endpoints.len > 5) /* the default TSQL endpoints stay */
 		inst->endpoints.len--;
 	inst->start_us = lab_clock_now_us();
-	rc = world_instance_fresh(inst, ti);
+	rc = world_instance_fresh(inst, ti, true);
 	pthread_mutex_unlock(&inst->lock);
 	return rc < 0 ? rc : 0;
 }

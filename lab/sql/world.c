@@ -198,7 +198,8 @@ static void add_endpoint(struct sqlinstance *inst, int32_t id, const char *name,
 	vec_push(&inst->endpoints, e);
 }
 
-int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti)
+int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti,
+                         bool reinstalled)
 {
 	static const char *const sys[] = {"master", "tempdb", "model", "msdb"};
 
@@ -218,7 +219,7 @@ int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instanc
 			return err_set(ERR_INVALID, "database '%s' listed twice on '%s'",
 			               ti->databases[i].name, ti->name);
 		db->recovery_model = recovery_code(ti->databases[i].recovery);
-		db->size_mb = ti->databases[i].size_mb;
+		db->size_mb = reinstalled ? WORLD_NEW_DB_MB : ti->databases[i].size_mb;
 		if (systables_install(db))
 			return -1;
 	}
@@ -262,7 +263,7 @@ static int instance_create(struct sqlinstance **out, struct lab_world *w,
 	*out = inst;
 	rc = w->state_dir ? persist_load_instance(inst, w->state_dir) : 1;
 	if (rc == 1)
-		rc = world_instance_fresh(inst, ti);
+		rc = world_instance_fresh(inst, ti, false);
 	else if (rc == 0)
 		startup_recovery(inst);
 	return rc;

@@ -234,9 +234,15 @@ bool world_link_up(const struct sqlinstance *a, const struct sqlinstance *b);
 bool world_share_reachable(const struct sqlinstance *inst);
 int world_share_path(const struct sqlinstance *inst, const char *winpath, char *out, size_t cap);
 double world_throughput_mbps(const struct lab_world *w);
+/* A database CREATE DATABASE makes is the size of model: 8 MB. */
+#define WORLD_NEW_DB_MB 8
 /* Build a fresh instance (system databases, then the topology's); the
- * instance must hold no database (world.c). 0 or -1. */
-int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti);
+ * instance must hold no database (world.c). `reinstalled`: the databases
+ * are new and empty (a Topology Builder reinstall after `rebuild`), so
+ * WORLD_NEW_DB_MB each instead of the topology's sizeMB, which describes
+ * the databases with their data at `up`. 0 or -1. */
+int world_instance_fresh(struct sqlinstance *inst, const struct lab_topo_instance *ti,
+                         bool reinstalled);
 void world_faults_init(struct lab_world *w, const struct lab_topology *topo);
 void world_faults_free(struct lab_world *w);
 /* The fault state in <state_dir>/faults (saved at `down`, loaded at

@@ -110,6 +110,9 @@ is "$?" 1 "a path out of the share is refused"
 # --- rebuild ----------------------------------------------------------------------
 q="SELECT CONVERT(nvarchar(36), database_guid) AS g FROM sys.database_recovery_status WHERE database_id = DB_ID(N'mgccomp')"
 before=$(sql sqla.dc2.lab "$q" | grep -oE '[0-9A-F]{8}-[0-9A-F-]{27}')
+qsize="SELECT size FROM sys.master_files WHERE database_id = DB_ID(N'mgccomp') AND type = 0"
+is "$(sql sqla.dc2.lab "$qsize" | grep -oE '^ *[0-9]+ *$' | tr -d ' ')" $((128 * 128)) \
+	"before: the data file has the topology's sizeMB (128 MB, in 8 KB pages)"
 sql sqla.dc2.lab "CREATE TABLE mgccomp.dbo.marker (a int)" >/dev/null
 out=$("$PCDR_LAB" --dir "$LAB_DIR" rebuild dc2)
 is "$?" 0 "rebuild a site"
@@ -120,6 +123,8 @@ like "$(sql sqla.dc2.lab "SELECT COUNT(*) AS n FROM mgccomp.dbo.marker")" "Inval
 	"the rebuilt database is empty"
 like "$(sql sqla.dc2.lab "SELECT name, state_desc FROM sys.databases WHERE database_id > 4")" \
 	"mgccomp[[:space:]]+ONLINE" "the topology's database is back ONLINE"
+is "$(sql sqla.dc2.lab "$qsize" | grep -oE '^ *[0-9]+ *$' | tr -d ' ')" $((8 * 128)) \
+	"a reinstalled database is new and empty: 8 MB, as CREATE DATABASE makes it"
 
 # --- the log ------------------------------------------------------------------------
 log=$(cat "$LAB_DIR/lab.log")
