@@ -7,6 +7,7 @@
  * line in facts->errors, never a crash and never a guess.
  */
 #include "providers/mssql/observe.h"
+#include "providers/mssql/early.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -380,8 +381,8 @@ void mssql_observe_parse(struct mssql_facts *facts, const struct mssql_result *r
 	}
 }
 
-int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
-                  const struct mssql_observe_request *req)
+static int observe_one(struct mssql_facts *facts, const struct mssql_target *target,
+                       const struct mssql_observe_request *req, struct mssql_early *early)
 {
 	struct mssql_conn *conn = NULL;
 	struct mssql_result res;
@@ -395,7 +396,8 @@ int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
 		failure = MSSQL_FAIL_QUERY;
 		goto done;
 	}
-	if ((error = mssql_connect(&conn, &failure, target)) < 0)
+	if ((error = mssql_early_take(early, target->name, &conn, &failure)) < 0 ||
+	    (error == 0 && (error = mssql_connect(&conn, &failure, target)) < 0))
 		goto done;
 	error = mssql_exec(conn, sql, &res, &failure);
 	mssql_observe_parse(facts, &res);
@@ -409,12 +411,19 @@ done:
 	return error;
 }
 
+int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
+                  const struct mssql_observe_request *req)
+{
+	return observe_one(facts, target, req, NULL);
+}
+
 struct obs_job {
 	struct mssql_facts *facts;
 	const struct mssql_target *targets;
 	size_t n;
 	const struct mssql_observe_request *reqs; /* reqs[i] for targets[i], or reqs[0] for all */
 	bool each;
+	struct mssql_early *early;
 	size_t next;
 	size_t observed;
 	pthread_mutex_t lock;
@@ -432,8 +441,8 @@ static void *obs_worker(void *arg)
 		if (i >= job->n)
 			return NULL;
 		err_clear();
-		if (mssql_observe(&job->facts[i], &job->targets[i],
-		                  job->each ? &job->reqs[i] : job->reqs) == 0) {
+		if (observe_one(&job->facts[i], &job->targets[i],
+		                job->each ? &job->reqs[i] : job->reqs, job->early) == 0) {
 			pthread_mutex_lock(&job->lock);
 			job->observed++;
 			pthread_mutex_unlock(&job->lock);
@@ -443,9 +452,10 @@ static void *obs_worker(void *arg)
 
 static size_t observe_many(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
                            const struct mssql_observe_request *reqs, bool each,
-                           unsigned max_connections)
+                           unsigned max_connections, struct mssql_early *early)
 {
-	struct obs_job job = {facts, targets, n, reqs, each, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	struct obs_job job = {facts, targets, n, reqs, each, early,
+	                      0,     0,       PTHREAD_MUTEX_INITIALIZER};
 	size_t n_threads = max_connections ? max_connections : 8, started = 0;
 	pthread_t *threads;
 
@@ -467,12 +477,12 @@ static size_t observe_many(struct mssql_facts *facts, const struct mssql_target 
 size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
                          const struct mssql_observe_request *req, unsigned max_connections)
 {
-	return observe_many(facts, targets, n, req, false, max_connections);
+	return observe_many(facts, targets, n, req, false, max_connections, NULL);
 }
 
 size_t mssql_observe_each(struct mssql_facts *facts, const struct mssql_target *targets,
                           const struct mssql_observe_request *reqs, size_t n,
-                          unsigned max_connections)
+                          unsigned max_connections, struct mssql_early *early)
 {
-	return observe_many(facts, targets, n, reqs, true, max_connections);
+	return observe_many(facts, targets, n, reqs, true, max_connections, early);
 }

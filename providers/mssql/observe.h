@@ -279,9 +279,14 @@ int mssql_observe(struct mssql_facts *facts, const struct mssql_target *target,
 size_t mssql_observe_all(struct mssql_facts *facts, const struct mssql_target *targets, size_t n,
                          const struct mssql_observe_request *req, unsigned max_connections);
 
-/* The same with a request of its own for each target: reqs[i] for targets[i]. */
+struct mssql_early;
+
+/* The same with a request of its own for each target: reqs[i] for
+ * targets[i]; an instance with a login in `early` (early.h, may be NULL)
+ * uses it instead of logging in. Put the early targets first so the
+ * connections stay within max_connections. */
 size_t mssql_observe_each(struct mssql_facts *facts, const struct mssql_target *targets,
                           const struct mssql_observe_request *reqs, size_t n,
-                          unsigned max_connections);
+                          unsigned max_connections, struct mssql_early *early);
 
 #endif

@@ -120,6 +120,7 @@ int cmd_plan(int argc, char **argv)
 	if ((rc = plan_parse(&a, argc, argv)) != 0)
 		goto done;
 	rc = PCDR_EXIT_ERROR;
+	a.po.early_logins = true; /* log in while the specs are read */
 	if (pipeline_load(&p, &a.po, &problems) < 0 || pipeline_load_previous(&p) < 0) {
 		fputs(strbuf_cstr(&problems), stderr);
 		fprintf(stderr, "pcdr plan: %s\n", err_last());

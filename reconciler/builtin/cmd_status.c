@@ -72,6 +72,7 @@ int cmd_status(int argc, char **argv)
 		goto done;
 	}
 	rc = PCDR_EXIT_ERROR;
+	po.early_logins = true; /* log in while the specs are read */
 	if (pipeline_load(&p, &po, &problems) < 0) {
 		fputs(strbuf_cstr(&problems), stderr);
 		fprintf(stderr, "pcdr status: %s\n", err_last());

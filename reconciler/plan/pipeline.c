@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "providers/mssql/early.h"
 #include "providers/mssql/observe.h"
 #include "providers/pool/poolcmd.h"
 #include "reconciler/core/desired.h"
@@ -89,13 +90,51 @@ static int add_pool(struct pipeline *p, const struct spec_pool *spec)
 	return 0;
 }
 
+static void target_of(struct mssql_target *t, struct config_instance *scratch,
+                      const struct config *cfg, const char *name);
+
+/* Whether `ci` gets an early login: only with the default login timeout.
+ * db-lib's login timeout is one per process, so logins with different
+ * timeouts take turns (mssql.c); an instance no spec names, unreachable
+ * and with a timeout of its own, would hold up the instances the plan
+ * needs. */
+static bool early_login_for(const struct config *cfg, const struct config_instance *ci)
+{
+	return ci->login_timeout_s == cfg->defaults.login_timeout_s;
+}
+
+/* The first maxConnections instances the host configuration lists (with
+ * the default login timeout): the specs name the instances to observe,
+ * but reading them takes longer than a login (libgit2's start, the
+ * commit's tree, every spec parsed). */
+static void start_early_logins(struct pipeline *p)
+{
+	const struct config *cfg = p->config;
+	size_t n = 0;
+	struct mssql_target *targets = xcalloc(cfg->n_instances + 1, sizeof(*targets));
+	struct config_instance *scratch = xcalloc(cfg->n_instances + 1, sizeof(*scratch));
+
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		if (!early_login_for(cfg, &cfg->instances[i]))
+			continue;
+		target_of(&targets[n], &scratch[n], cfg, cfg->instances[i].name);
+		n++;
+	}
+	p->early = mssql_early_start(targets, n, cfg->max_connections); /* copies them */
+	free(scratch);
+	free(targets);
+}
+
 int pipeline_load(struct pipeline *p, const struct pipeline_options *opts, struct strbuf *problems)
 {
 	int error;
 
 	p->allow_data_loss = opts->allow_data_loss;
-	if ((error = load_config(p, opts->config_path, problems)) < 0 ||
-	    (error = load_specs(p, opts, problems)) < 0)
+	if ((error = load_config(p, opts->config_path, problems)) < 0)
+		return error;
+	if (opts->early_logins && p->config->n_instances)
+		start_early_logins(p);
+	if ((error = load_specs(p, opts, problems)) < 0)
 		return error;
 	p->pools = xcalloc(p->set.n_pools ? p->set.n_pools : 1, sizeof(*p->pools));
 	for (size_t i = 0; i < p->set.n_pools; i++) {
@@ -318,6 +357,39 @@ static void union_build(struct observe_union *u, const struct pipeline *p)
 	}
 }
 
+/* The instances with an early login first, in the order they were
+ * started, so the observation's connections stay within maxConnections
+ * (early.h); the early logins to instances no pool names are given up. */
+static void union_early_first(struct observe_union *u, const struct pipeline *p)
+{
+	size_t max = p->config->max_connections ? p->config->max_connections : 8;
+	size_t front = 0;
+
+	if (!p->early)
+		return;
+	mssql_early_keep(p->early, u->names, u->n_names);
+	for (size_t c = 0, e = 0; c < p->config->n_instances && e < max; c++) {
+		size_t i;
+
+		if (!early_login_for(p->config, &p->config->instances[c]))
+			continue;
+		e++; /* the e-th early login, in the order mssql_early_start began them */
+		i = union_index(u, p->config->instances[c].name);
+
+		if (i < u->n_names && i >= front) {
+			const char *name = u->names[i];
+			struct mssql_observe_request req = u->reqs[i];
+
+			memmove(&u->names[front + 1], &u->names[front],
+			        (i - front) * sizeof(*u->names));
+			memmove(&u->reqs[front + 1], &u->reqs[front], (i - front) * sizeof(*u->reqs));
+			u->names[front] = name;
+			u->reqs[front] = req;
+			front++;
+		}
+	}
+}
+
 static void observe_union_sql(struct pipeline *p, const struct observe_union *u,
                               struct mssql_facts *facts)
 {
@@ -326,7 +398,8 @@ static void observe_union_sql(struct pipeline *p, const struct observe_union *u,
 
 	for (size_t i = 0; i < u->n_names; i++)
 		target_of(&targets[i], &scratch[i], p->config, u->names[i]);
-	mssql_observe_each(facts, targets, u->reqs, u->n_names, p->config->max_connections);
+	mssql_observe_each(facts, targets, u->reqs, u->n_names, p->config->max_connections,
+	                   p->early);
 	free(scratch);
 	free(targets);
 }
@@ -398,6 +471,7 @@ int pipeline_observe_all(struct pipeline *p)
 
 	q.jobs = xcalloc(p->n_pools + 1, sizeof(*q.jobs));
 	union_build(&u, p);
+	union_early_first(&u, p);
 	facts = xcalloc(u.n_names + 1, sizeof(*facts));
 	sql = (struct sql_job){p, &u, facts};
 	for (size_t i = 0; i < p->n_pools; i++)
@@ -516,6 +590,7 @@ void pipeline_release(struct pipeline *p)
 		pipeline_previous_release(&p->pools[i]);
 	}
 	free(p->pools);
+	mssql_early_free(p->early);
 	arena_release(&p->arena);
 	spec_set_release(&p->set);
 	gitsrc_specs_free(p->specs);

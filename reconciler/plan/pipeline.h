@@ -31,7 +31,13 @@ struct pipeline_options {
 	const char *ref;         /* --ref; NULL: the configuration's source.ref */
 	const char *pool;        /* --pool; NULL: every pool of the spec repository */
 	bool allow_data_loss;    /* --allow-data-loss */
+	/* Log in to the configured instances (at most maxConnections) while
+	 * the specs are read from git, for pipeline_observe_all to use
+	 * (providers/mssql/early.h): pcdr plan and status. */
+	bool early_logins;
 };
+
+struct mssql_early;
 
 struct pipeline_pool {
 	const struct spec_pool *spec; /* borrowed from the pipeline's spec set */
@@ -59,6 +65,7 @@ struct pipeline {
 	struct pipeline_pool *pools;
 	size_t n_pools;
 	bool allow_data_loss;
+	struct mssql_early *early; /* the early logins, or NULL */
 };
 
 void pipeline_init(struct pipeline *p);
