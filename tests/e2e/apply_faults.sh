@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Faults during apply (1/3): the target instance stopped mid-step. With
-# chat traffic running, the planned switchover dc1 -> dc2 is applied and
+# Faults during apply (1/3): the target instance stopped mid-step, with
+# chat traffic running. First the bootstrap: sqla.dc2.lab stopped during
+# the RESTORE of its seed: exit 1 naming the step and the statement, the
+# next apply reseeds and converges. Then the planned switchover dc1 -> dc2
+# is applied and
 # sqla.dc2.lab (slowed down with `latency` so the step lasts) is stopped
 # while its sql.catch_up runs, after the tail-log backup demoted dc1.
 # apply stops there: exit 1, the error names the step and the instance,
@@ -9,15 +12,36 @@
 # recovered), the audit record says failed. Once the instance is back,
 # the next plan resumes from the tail (no reseed) and apply converges
 # with zero loss. The other faults: apply_faults_gap.sh (a lost log
-# backup) and apply_faults_partition.sh (sites cut apart).
+# backup), apply_faults_partition.sh (sites cut apart) and
+# apply_faults_pool.sh (the pool command silent after its step).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/apply_scenario_setup.bash"
 . "$TOP/tests/e2e/apply_faults_setup.bash"
 
-apply --auto-approve >"$TMP/boot.out" 2>"$TMP/boot.err"
-is "$?" 0 "bootstrap: exit 0"
+# --- the bootstrap's seed target stopped during its RESTORE ------------------------------
 lab chat start --rate 20 >/dev/null
-sleep 2
+lab throughput 100 >/dev/null # the seed's restore of 512 MB takes 5 s
+t0=$SECONDS
+apply_bg
+wait_event '"event":"step_progress".*"instance":"sqla.dc2.lab"'
+ok "$?" "the bootstrap reaches the seed's restore on sqla.dc2.lab"
+lab stop sqla.dc2.lab >/dev/null
+apply_wait
+is "$BG_RC" 1 "seed target stopped mid-restore: exit 1 ($((SECONDS - t0)) s)"
+cp "$TMP/bg.err" "$TMP/seed.err"
+like "$(cat "$TMP/seed.err")" "pcdr apply: step [0-9]+ \\(sql\\.seed\\) failed: RESTORE DATABASE WITH NORECOVERY on 'sqla\\.dc2\\.lab': connection to 'sqla\\.dc2\\.lab' was lost" \
+	"the error names the step, the statement and the instance"
+like "$(cat "$TMP/seed.err")" "mgc: writable on sqla\\.dc1\\.lab" "state: mgc still served by dc1"
+is "$(newest_result)" "failed" "the audit record says failed"
+lab start sqla.dc2.lab >/dev/null
+lab throughput 200 >/dev/null
+apply --auto-approve >"$TMP/boot.out" 2>"$TMP/boot.err"
+is "$?" 0 "the next apply reseeds and converges: exit 0"
+plan --detailed-exitcode >/dev/null 2>&1
+is "$?" 0 "bootstrap converged"
+sleep 1
+
+# --- the switchover's target stopped during its catch-up ---------------------------------
 
 spec_failover
 lab latency sqla.dc2.lab 700 >/dev/null # each statement of the catch-up takes 0.7 s
