@@ -62,6 +62,43 @@ static size_t read_moves(struct steps_outcome *out, const struct steps_io *io, c
 	return k;
 }
 
+/*
+ * The seed's own log backup is COPY_ONLY, so it starts where the last
+ * regular log backup ended: when a log shipping backup ran between the
+ * seed's full and log backups, it does not reach back to the full
+ * backup and RESTORE LOG refuses it (4305, too recent). Then restore the
+ * chain from the share as a catch-up does (the log shipping backup,
+ * then the rest) up to the seed log's LastLSN.
+ */
+static int roll_forward(struct steps_outcome *out, const struct plan_step *s,
+                        const struct steps_env *env, const struct steps_io *io, const char *log)
+{
+	struct mssql_result res;
+	struct plan_step cs;
+	struct sqlquote q;
+	const char *last;
+	int rc;
+
+	mssql_result_init(&res);
+	sqlquote_init(&q, 0);
+	steps_sql_headeronly(&q, log);
+	rc = steps_exec(out, io, s->peer, &q, &res, "RESTORE HEADERONLY");
+	last = steps_cell(&res, "LastLSN", 0);
+	memset(&cs, 0, sizeof(cs));
+	cs.kind = PLAN_SQL_CATCH_UP;
+	cs.database = s->database;
+	cs.instance = s->peer;
+	if (rc == 0 && last && model_lsn_parse(&cs.lsn, last) == 0) {
+		cs.has_lsn = true;
+		rc = steps_catch_up(out, &cs, env, io);
+	} else if (rc == 0)
+		rc = steps_fail(out, ERR_CONFLICT, "RESTORE HEADERONLY of '%s' on '%s' gave no %s", log,
+		                s->peer, "LastLSN");
+	sqlquote_release(&q);
+	mssql_result_release(&res);
+	return rc;
+}
+
 int steps_seed(struct steps_outcome *out, const struct plan_step *s, const struct steps_env *env,
                const struct steps_io *io)
 {
@@ -92,7 +129,11 @@ int steps_seed(struct steps_outcome *out, const struct plan_step *s, const struc
 	if ((rc = steps_run_one(out, io, s->peer, &q, "RESTORE DATABASE WITH NORECOVERY")) < 0)
 		goto done;
 	steps_sql_restore_log(&q, s->database, log, 1);
-	rc = steps_run_one(out, io, s->peer, &q, "RESTORE LOG WITH NORECOVERY");
+	if ((rc = steps_run_one(out, io, s->peer, &q, "RESTORE LOG WITH NORECOVERY")) < 0) {
+		out->error = NULL; /* its message stays in out->messages */
+		err_clear();
+		rc = roll_forward(out, s, env, io, log);
+	}
 done:
 	sqlquote_release(&q);
 	return rc;

@@ -230,6 +230,35 @@ static void test_steps__seed_backs_up_then_restores_norecovery(void **state)
 	strbuf_release(&f.log);
 }
 
+/* A log shipping backup between the seed's full and COPY_ONLY log: the chain from the share. */
+static void test_steps__seed_rolls_forward_from_the_share(void **state)
+{
+	struct fake f = {0};
+	struct steps_outcome out;
+	struct plan_step s = step(PLAN_SQL_SEED, "mgc", "sqla", "sqlb");
+	struct steps_env e = env;
+	const char *log;
+
+	(void)state;
+	e.copy_to = NULL;
+	f.fail_on = "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn'";
+	f.redo = "100"; /* the full backup's redo point */
+	f.dirtree[0] = "mgc_1.trn"; /* the log shipping backup, [50, 220) */
+	f.dirtree[1] = "mgc_20261128T140211Z_seed-sqlb.trn";
+	f.headers[0][0] = "mgc_1.trn", f.headers[0][1] = "50", f.headers[0][2] = "220";
+	f.headers[1][0] = "seed-sqlb.trn", f.headers[1][1] = "150", f.headers[1][2] = "200";
+	assert_int_equal(run(&f, &s, &e, &out), 0);
+	log = strbuf_cstr(&f.log);
+	assert_non_null(strstr(log, "sqlb| RESTORE HEADERONLY FROM DISK = "
+	                            "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn'"));
+	assert_non_null(strstr(log, "sqlb| RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_1.trn' "
+	                            "WITH FILE = 1, NORECOVERY, STATS = 10;\n"));
+	assert_int_equal(out.n_restored, 1);
+	assert_null(out.error);
+	steps_outcome_release(&out);
+	strbuf_release(&f.log);
+}
+
 static void test_steps__a_failed_statement_stops_the_step(void **state)
 {
 	struct fake f = {0};
@@ -384,6 +413,13 @@ static void test_steps__catch_up_stops_at_a_gap(void **state)
 	                    "LSN 300, the LSN to reach: gap in the log chain, the next log backup "
 	                    "starts at LSN 200; nothing was recovered");
 	steps_outcome_release(&out);
+	s.peer = "sqla.dc1"; /* after a tail-log backup of sqla.dc1: the way back */
+	assert_int_equal(run(&f, &s, &e, &out), ERR_CONFLICT);
+	assert_non_null(strstr(out.error, "nothing was recovered. Put the missing log backup back "
+	                                  "on the share, or recover 'mgc' on 'sqla.dc1' (RESTORE "
+	                                  "DATABASE WITH RECOVERY: it holds every change) and apply "
+	                                  "again, which then reseeds 'sqla.dc2'"));
+	steps_outcome_release(&out);
 	strbuf_release(&f.log);
 }
 
@@ -512,6 +548,7 @@ int main(void)
 	        cmocka_unit_test(test_steps__tail_log_backup_records_the_demotion_token),
 	        cmocka_unit_test(test_steps__safety_backup_is_copy_only),
 	        cmocka_unit_test(test_steps__seed_backs_up_then_restores_norecovery),
+	        cmocka_unit_test(test_steps__seed_rolls_forward_from_the_share),
 	        cmocka_unit_test(test_steps__a_failed_statement_stops_the_step),
 	        cmocka_unit_test(test_steps__moves_only_when_the_folders_differ),
 	        cmocka_unit_test(test_steps__end_sessions_kills_each_session),
