@@ -239,16 +239,23 @@ static const char *short_of(struct catchup *c)
 {
 	struct arena *a = &c->out->arena;
 
-	return arena_sprintf(a,
-	                     "the log chain of '%s' visible to '%s' stops at LSN %s, before LSN %s, "
-	                     "the LSN to reach%s%s%s%s; nothing was recovered",
-	                     c->s->database, c->s->instance, c->out->lsn,
-	                     model_lsn_str(a, c->s->lsn),
-	                     c->out->gap ? ": gap in the log chain, the next log backup starts at "
-	                                   "LSN "
-	                                 : "",
-	                     c->out->gap ? model_lsn_str(a, c->gap_to) : "", c->unlisted ? "; " : "",
-	                     c->unlisted ? c->unlisted : "");
+	const char *text = arena_sprintf(
+	        a,
+	        "the log chain of '%s' visible to '%s' stops at LSN %s, before LSN %s, the LSN to "
+	        "reach%s%s%s%s; nothing was recovered",
+	        c->s->database, c->s->instance, c->out->lsn, model_lsn_str(a, c->s->lsn),
+	        c->out->gap ? ": gap in the log chain, the next log backup starts at LSN " : "",
+	        c->out->gap ? model_lsn_str(a, c->gap_to) : "", c->unlisted ? "; " : "",
+	        c->unlisted ? c->unlisted : "");
+
+	/* a switchover's tail: the demoted source holds every change */
+	if (c->out->gap && c->s->peer)
+		text = arena_sprintf(a,
+		                     "%s. Put the missing log backup back on the share, or recover "
+		                     "'%s' on '%s' (RESTORE DATABASE WITH RECOVERY: it holds every "
+		                     "change) and apply again, which then reseeds '%s'",
+		                     text, c->s->database, c->s->peer, c->s->instance);
+	return text;
 }
 
 static int restore_chain(struct catchup *c, struct model_lsn needed)
