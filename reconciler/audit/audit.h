@@ -131,7 +131,8 @@ int audit_check_descends(struct audit *audit, const char *pool, const char *spec
 
 /*
  * The spec commit of `pool`'s newest record when that record is a final
- * one that says `succeeded`; "" when the pool was never applied, or its
+ * one that says `succeeded` with no step blocked (Steps-Blocked: 0); ""
+ * when a step was blocked (exit 3), when the pool was never applied, or its
  * last apply failed or was interrupted, or died after its intent record
  * (SIGKILL, a lost host: the newest record is an intent with no final
  * record): then the world is half way to a spec on purpose, and no spec
@@ -151,6 +152,7 @@ struct audit_entry {
 	char kind[16];
 	char record_path[256];
 	int steps_run;
+	int steps_blocked; /* Steps-Blocked: 0 when absent (records before it) */
 };
 
 /*

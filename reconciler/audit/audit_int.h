@@ -37,6 +37,7 @@ struct audit_facts {
 	const char *started_at;
 	const char *kind;
 	int steps_run;
+	int steps_blocked; /* in a final record: steps the plan could not run */
 	int n_steps;
 	int is_intent;
 };

@@ -94,6 +94,8 @@ static void audit_count_steps(struct audit_facts *facts, const json_t *steps)
 
 		if (r && audit_one_of(r, ran, 3))
 			facts->steps_run++;
+		if (r && !strcmp(r, "blocked"))
+			facts->steps_blocked++;
 	}
 }
 
@@ -231,9 +233,12 @@ void audit_message(struct strbuf *out, const json_t *record, const struct audit_
 	audit_put_body(out, record, facts);
 	strbuf_printf(out, "\nSpec-Commit: %s\nPool: %s\nResult: %s\n", facts->spec_commit,
 	              facts->pool, facts->result);
-	strbuf_printf(out, "Apply-Id: %s\nKind: %s\nSteps-Run: %d\nRecord: %s\n", facts->apply_id,
+	strbuf_printf(out, "Apply-Id: %s\nKind: %s\nSteps-Run: %d\n", facts->apply_id,
 	              facts->kind ? facts->kind : (facts->n_steps ? "converge" : "none"),
-	              facts->steps_run, path);
+	              facts->steps_run);
+	if (!facts->is_intent)
+		strbuf_printf(out, "Steps-Blocked: %d\n", facts->steps_blocked);
+	strbuf_printf(out, "Record: %s\n", path);
 }
 
 void audit_note_line(struct strbuf *out, const json_t *record, const struct audit_facts *facts)

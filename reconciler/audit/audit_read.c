@@ -40,7 +40,7 @@ int audit_entry_parse(struct audit_entry *entry, const char *message)
 
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 		fields[f].dst[0] = '\0';
-	entry->steps_run = 0;
+	entry->steps_run = entry->steps_blocked = 0;
 	if (git_message_trailers(&arr, message) < 0)
 		return err_set(ERR_NOTFOUND, "no trailers");
 	for (size_t i = 0; i < arr.count; i++) {
@@ -48,6 +48,8 @@ int audit_entry_parse(struct audit_entry *entry, const char *message)
 
 		if (!strcmp(k, "Steps-Run"))
 			entry->steps_run = (int)strtol(v, NULL, 10);
+		if (!strcmp(k, "Steps-Blocked"))
+			entry->steps_blocked = (int)strtol(v, NULL, 10);
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 			if (!strcmp(k, fields[f].key))
 				audit_copy(fields[f].dst, fields[f].size, v);
@@ -225,7 +227,9 @@ static int audit_find_final(const struct audit_entry *e, void *payload)
 	/* the pool's newest record decides; an intent newest of all has no
 	 * final record after it: that apply was killed (or still runs) and
 	 * left the world half way, like a failed one */
-	if (!strcmp(e->result, "succeeded"))
+	/* a success with blocked steps (exit 3: an instance down) did not
+	 * converge either: the world is between two specs */
+	if (!strcmp(e->result, "succeeded") && e->steps_blocked == 0)
 		audit_copy(f->commit, 41, e->spec_commit);
 	return 1; /* stop: newest first */
 }

@@ -536,6 +536,37 @@ static void test_audit__last_succeeded_after_a_crash(void **state)
 	gitsrc_free(src);
 }
 
+/* A success with blocked steps (exit 3: an instance down) did not converge:
+ * its spec is not "last applied" either, and the trailer says why. */
+static void test_audit__last_succeeded_not_with_blocked_steps(void **state)
+{
+	char ids[3][41], last[41];
+	const char *repo = fx_spec_repo("blocked", ids);
+	struct audit_written intent, final;
+	struct gitsrc *src = fx_open_src(repo, NULL);
+	struct audit *audit = fx_open_audit(src, NULL);
+	json_t *r;
+	char *trailer;
+
+	(void)state;
+	apply(audit, ids[1], "succeeded", 1, &intent, &final);
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, ids[1]);
+	write_ok(&intent, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 3, "pending"));
+	r = fx_record(ids[2], "succeeded", "failover", "dc1", "dc2", 3, "succeeded");
+	json_object_set_new(json_array_get(json_object_get(r, "steps"), 2), "result",
+	                    json_string("blocked"));
+	write_ok(&final, audit, r);
+	trailer = GIT_OUT(repo, "log", "-1", "--format=%(trailers:key=Steps-Blocked,valueonly,separator=)",
+	                  "pcdr/audit");
+	assert_string_equal(trailer, "1");
+	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
+	assert_string_equal(last, "");
+	free(trailer);
+	audit_free(audit);
+	gitsrc_free(src);
+}
+
 /* Every byte of every object in the repository (records, messages,
  * notes, trees), NUL bytes made spaces so string searches see it all. */
 static char *all_objects(const char *repo, size_t *len)
@@ -693,6 +724,7 @@ int main(void)
 	        cmocka_unit_test(test_audit__unreachable_remote_keeps_the_local_commit),
 	        cmocka_unit_test(test_audit__no_replay),
 	        cmocka_unit_test(test_audit__last_succeeded_after_a_crash),
+	        cmocka_unit_test(test_audit__last_succeeded_not_with_blocked_steps),
 	        cmocka_unit_test(test_audit__records_never_hold_a_password),
 	        cmocka_unit_test(test_audit__invalid_records_are_refused),
 	        cmocka_unit_test(test_audit__kind),
