@@ -137,33 +137,57 @@ done:
 	return error;
 }
 
-/*
- * Does this apply count as having applied its spec commit? A succeeded
- * apply does, even with no step (the world was checked to match it); a
- * failed or interrupted one does when at least one step ran (the world
- * may have moved toward it). Intent records never do.
- */
-static int audit_counts(const struct audit_entry *e)
-{
-	if (!strcmp(e->result, "succeeded"))
-		return 1;
-	if (!strcmp(e->result, "failed") || !strcmp(e->result, "interrupted"))
-		return e->steps_run > 0;
-	return 0;
-}
+/* The apply ids of the final records seen so far (newer than the walk's
+ * position): an intent whose id is not among them has no final record. */
+#define AUDIT_FINALS_MAX 64
 
 struct audit_last {
 	const char *pool;
 	struct audit_entry found;
 	int have;
+	char finals[AUDIT_FINALS_MAX][32];
+	size_t n_finals;
 };
+
+static int audit_final_seen(const struct audit_last *last, const char *apply_id)
+{
+	for (size_t i = 0; i < last->n_finals; i++)
+		if (!strcmp(last->finals[i], apply_id))
+			return 1;
+	return 0;
+}
+
+/*
+ * Does this apply count as having applied its spec commit? A succeeded
+ * apply does, even with no step (the world was checked to match it); a
+ * failed or interrupted one does when at least one step ran (the world
+ * may have moved toward it); so does an intent with no final record
+ * after it (an apply killed or lost with its host: written just before
+ * its first step, it may have moved the world). An intent whose apply
+ * wrote its final record never counts by itself.
+ */
+static int audit_counts(const struct audit_last *last, const struct audit_entry *e)
+{
+	if (!strcmp(e->result, "succeeded"))
+		return 1;
+	if (!strcmp(e->result, "failed") || !strcmp(e->result, "interrupted"))
+		return e->steps_run > 0;
+	if (!strcmp(e->result, "intent"))
+		return e->apply_id[0] && !audit_final_seen(last, e->apply_id);
+	return 0;
+}
 
 static int audit_find_last(const struct audit_entry *e, void *payload)
 {
 	struct audit_last *last = payload;
 
-	if (strcmp(e->pool, last->pool) || !audit_counts(e))
+	if (strcmp(e->pool, last->pool))
 		return 0;
+	if (!audit_counts(last, e)) {
+		if (strcmp(e->result, "intent") && last->n_finals < AUDIT_FINALS_MAX)
+			audit_copy(last->finals[last->n_finals++], 32, e->apply_id);
+		return 0;
+	}
 	last->found = *e;
 	last->have = 1;
 	return 1; /* stop: newest first */

@@ -502,6 +502,38 @@ static void test_audit__no_replay(void **state)
 	gitsrc_free(src);
 }
 
+/* No replay after a killed apply: its intent (no final record after it)
+ * counts, since the world may have moved toward its spec. */
+static void test_audit__no_replay_after_a_killed_apply(void **state)
+{
+	char ids[3][41], last[41];
+	const char *repo = fx_spec_repo("killed", ids);
+	struct audit_written intent, final;
+	struct gitsrc *src = fx_open_src(repo, NULL);
+	struct audit *audit = fx_open_audit(src, NULL);
+	json_t *r;
+
+	(void)state;
+	apply(audit, ids[1], "succeeded", 1, &intent, &final);
+	assert_int_equal(audit_check_descends(audit, "atl-pchat", ids[1], 0, last), 0);
+	r = fx_record(ids[2], "intent", "failover", "dc1", "dc2", 7, "pending");
+	json_object_set_new(r, "apply_id", json_string("5e5e5e5e"));
+	write_ok(&intent, audit, r);
+	err_clear();
+	assert_int_equal(audit_check_descends(audit, "atl-pchat", ids[1], 0, last), ERR_CONFLICT);
+	assert_string_equal(last, ids[2]);
+	assert_non_null(strstr(err_last(), ids[2]));
+	assert_int_equal(audit_check_descends(audit, "atl-pchat", ids[2], 0, last), 0);
+	/* once that apply's final record is written, the final one decides */
+	r = fx_record(ids[2], "failed", "failover", "dc1", "dc2", 7, "not_run");
+	json_object_set_new(r, "apply_id", json_string("5e5e5e5e"));
+	write_ok(&final, audit, r);
+	assert_int_equal(audit_check_descends(audit, "atl-pchat", ids[1], 0, last), 0);
+	assert_string_equal(last, ids[1]);
+	audit_free(audit);
+	gitsrc_free(src);
+}
+
 /* The drift rule's "last applied" spec: the newest record decides, and an
  * apply that died after its intent record (no final one) leaves none. */
 static void test_audit__last_succeeded_after_a_crash(void **state)
@@ -723,6 +755,7 @@ int main(void)
 	        cmocka_unit_test(test_audit__cached_clone_pushes_to_its_url),
 	        cmocka_unit_test(test_audit__unreachable_remote_keeps_the_local_commit),
 	        cmocka_unit_test(test_audit__no_replay),
+	        cmocka_unit_test(test_audit__no_replay_after_a_killed_apply),
 	        cmocka_unit_test(test_audit__last_succeeded_after_a_crash),
 	        cmocka_unit_test(test_audit__last_succeeded_not_with_blocked_steps),
 	        cmocka_unit_test(test_audit__records_never_hold_a_password),
