@@ -127,10 +127,15 @@ static void cut_set(struct sqlctx *c, struct bkjob *j, struct sqldb *db)
 		j->len = n;
 		j->size_mb = db->size_mb;
 	}
+	/* A log backup that begins at or before the fork point spans it: the
+	 * first one after a recovery begins exactly there (at the LastLSN of
+	 * the last log restored), so the old branch's copy stopped at that LSN
+	 * (a former primary demoted by a tail-log backup WITH NORECOVERY) can
+	 * restore it, as Microsoft's log shipping role change does. */
 	memcpy(s->first_recovery_fork,
-	       log->fork_point && s->first_lsn < log->fork_point ? log->prev_fork : s->recovery_fork,
+	       log->fork_point && s->first_lsn <= log->fork_point ? log->prev_fork : s->recovery_fork,
 	       16);
-	s->fork_point_lsn = log->fork_point && s->first_lsn < log->fork_point ? log->fork_point : 0;
+	s->fork_point_lsn = log->fork_point && s->first_lsn <= log->fork_point ? log->fork_point : 0;
 }
 
 static int prepare(struct sqlctx *c, const struct sqlstmt *st, struct bkjob *j)

@@ -176,6 +176,8 @@ void dblog_recover(struct sqldb *db)
 	log->fork_point = log->redo_next > log->next ? log->redo_next : log->next;
 	if (log->next < log->fork_point)
 		log->next = log->fork_point;
+	/* the fork it branches from, paired with fork_point_lsn */
+	memcpy(db->recovery.first_recovery_fork_guid, log->prev_fork, 16);
 	world_new_guid(db->recovery.recovery_fork_guid);
 	lsn_format(db->recovery.fork_point_lsn, sizeof(db->recovery.fork_point_lsn),
 	           log->fork_point);

@@ -162,9 +162,13 @@ static int check_log(struct sqlctx *c, int line, struct rsjob *j, struct sqldb *
 		               "The log or differential backup cannot be restored because no files "
 		               "are ready to rollforward.");
 	need = db->log->redo_next;
+	/* a set that crosses a fork point continues the old branch only from
+	 * a copy that has not gone past that point on it */
 	if (memcmp(db->recovery.database_guid, s->database_guid, 16) ||
 	    (memcmp(s->first_recovery_fork, db->log->redo_fork, 16) &&
-	     memcmp(s->recovery_fork, db->log->redo_fork, 16)))
+	     memcmp(s->recovery_fork, db->log->redo_fork, 16)) ||
+	    (memcmp(s->recovery_fork, db->log->redo_fork, 16) && s->fork_point_lsn &&
+	     need > s->fork_point_lsn))
 		return bk_fail(c, line, j->kind, 4330,
 		               "This backup set cannot be applied because it is on a recovery path "
 		               "that is inconsistent with the database. The recovery path is the "
@@ -265,6 +269,8 @@ static void finish(struct sqlctx *c, int line, struct rsjob *j, int64_t us)
 		db->log->redo_next = s->last_lsn;
 		db->log->last_log_backup = s->last_lsn;
 		memcpy(db->log->redo_fork, s->recovery_fork, 16);
+		/* a set that crossed a fork point left the copy on the new fork */
+		memcpy(db->recovery.recovery_fork_guid, s->recovery_fork, 16);
 		if (db->log->next < s->last_lsn)
 			db->log->next = s->last_lsn;
 	} else {

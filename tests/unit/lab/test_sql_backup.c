@@ -191,6 +191,42 @@ static void test_chain_errors(void **state)
 	assert_has(out, "msg 3206 16 1 L1");
 }
 
+/*
+ * Log shipping role change (Microsoft's "Change Roles Between Primary and
+ * Secondary Log Shipping Servers"): the primary's tail-log backup WITH
+ * NORECOVERY, restored on the secondary, which recovers (a new fork at
+ * the tail's LastLSN). The new primary's first log backup begins at that
+ * fork point and spans it (FirstRecoveryForkID the old fork, ForkPointLSN
+ * set): the old primary, RESTORING at that very LSN, restores it.
+ */
+static void test_role_change_across_the_fork_point(void **state)
+{
+	struct drfix *d = *state;
+	const char *out;
+
+	run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL);"
+	           "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\r.bak' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (1);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\r1.trn' WITH INIT;"
+	           "INSERT INTO mgc.dbo.t VALUES (2);"
+	           "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\r2.trn' WITH INIT, "
+	           "NORECOVERY");
+	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\r.bak' WITH "
+	              "NORECOVERY; RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\r1.trn' "
+	              "WITH NORECOVERY; RESTORE LOG mgc FROM DISK = "
+	              "N'\\\\fs1.lab\\pchat-ls\\r2.trn' WITH RECOVERY;"
+	              "INSERT INTO mgc.dbo.t VALUES (3);"
+	              "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\r3.trn' WITH INIT;"
+	              "SELECT COUNT(*) FROM msdb.dbo.backupset WHERE first_recovery_fork_guid <> "
+	              "last_recovery_fork_guid AND fork_point_lsn = first_lsn");
+	assert_hasnt(out, "msg ");
+	assert_has(out, "row 1\n");
+	out = run(&d->f, "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\r3.trn' WITH "
+	                 "RECOVERY; SELECT id FROM mgc.dbo.t ORDER BY id");
+	assert_hasnt(out, "msg ");
+	assert_has(out, "row 1\nrow 2\nrow 3\n");
+}
+
 /* Cut or damage a file in the share, then restore from it. */
 static void mangle(struct drfix *d, const char *name, bool cut)
 {
@@ -254,6 +290,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_full_and_logs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_role_change_across_the_fork_point, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_replace_rules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_backup_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
