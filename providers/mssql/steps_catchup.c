@@ -8,7 +8,15 @@
  * BackupType 2, DatabaseName, FirstLSN, LastLSN, Position), then
  * restores in LSN order WITH NORECOVERY the one set that contains the
  * LSN needed (FirstLSN <= needed < LastLSN) until none does. A set
- * starting past the needed LSN is a gap: it stops there. When the step
+ * starting past the needed LSN is a gap: it stops there. Recovery forks
+ * (RecoveryForkID, FirstRecoveryForkID, redo_start_fork_guid): a set is
+ * a candidate only when RESTORE takes it, on the copy's redo fork or
+ * crossing a fork point from it (4330 otherwise), and once the LSN to
+ * reach is reached the copy never leaves its fork: a log backup of
+ * another branch that begins at the same fork point (the lost primary's
+ * first log after its own recovery) would take it off its source's
+ * lineage. A set on the copy's fork is preferred to one that crosses.
+ * When the step
  * names an LSN to reach (a planned switchover's tail), stopping short of
  * it is an error; otherwise the LSN reached is the outcome (a disaster
  * failover's exposure). LSNs are compared as decimal numbers, never
@@ -27,6 +35,7 @@ struct log_set {
 	unsigned position;
 	struct model_lsn first, last;
 	const char *last_text;
+	const char *first_fork, *fork; /* FirstRecoveryForkID, RecoveryForkID; NULL: unknown */
 };
 
 struct catchup {
@@ -39,6 +48,7 @@ struct catchup {
 	size_t n_seen;
 	const char *unlisted; /* each folder that did not answer or listed nothing, and why */
 	struct model_lsn gap_to; /* the first LSN past the hole, when out->gap */
+	const char *fork;        /* the copy's redo fork (redo_start_fork_guid); NULL: unknown */
 };
 
 /* "<db>_....trn", the database's name as written by log shipping or by pcdr. */
@@ -84,7 +94,8 @@ static int read_headers(struct catchup *c, const char *file)
 		const char *type = steps_cell(&res, "BackupType", i);
 		const char *name = steps_cell(&res, "DatabaseName", i);
 		const char *pos = steps_cell(&res, "Position", i);
-		struct log_set set = {arena_strdup(&c->out->arena, file), 1, {0, 0}, {0, 0}, NULL};
+		struct log_set set = {arena_strdup(&c->out->arena, file), 1, {0, 0}, {0, 0}, NULL,
+		                      NULL, NULL};
 
 		if (!type || strcmp(type, "2") || (name && strcasecmp(name, c->s->database)))
 			continue;
@@ -93,6 +104,8 @@ static int read_headers(struct catchup *c, const char *file)
 			continue;
 		set.position = steps_parse_int(pos) > 0 ? (unsigned)steps_parse_int(pos) : 1;
 		set.last_text = arena_strdup(&c->out->arena, steps_cell(&res, "LastLSN", i));
+		set.first_fork = arena_strdup(&c->out->arena, steps_cell(&res, "FirstRecoveryForkID", i));
+		set.fork = arena_strdup(&c->out->arena, steps_cell(&res, "RecoveryForkID", i));
 		add_set(c, &set);
 	}
 	sqlquote_release(&q);
@@ -196,7 +209,7 @@ static int redo_start(struct catchup *c, struct model_lsn *needed)
 {
 	struct mssql_result res;
 	struct sqlquote q;
-	const char *state, *lsn;
+	const char *state, *lsn, *fork;
 	int rc;
 
 	mssql_result_init(&res);
@@ -205,6 +218,8 @@ static int redo_start(struct catchup *c, struct model_lsn *needed)
 	rc = steps_exec(c->out, c->io, c->s->instance, &q, &res, "reading redo_start_lsn");
 	state = steps_cell(&res, "state_desc", 0);
 	lsn = steps_cell(&res, "redo_start_lsn", 0);
+	fork = steps_cell(&res, "redo_start_fork_guid", 0);
+	c->fork = fork && *fork ? arena_strdup(&c->out->arena, fork) : NULL;
 	if (rc == 0 && (!state || strcasecmp(state, "RESTORING")))
 		rc = steps_fail(c->out, ERR_CONFLICT, "'%s' on '%s' is %s, not RESTORING",
 		                c->s->database, c->s->instance, state ? state : "absent");
@@ -215,23 +230,53 @@ static int redo_start(struct catchup *c, struct model_lsn *needed)
 	return rc;
 }
 
-/* The set containing `needed`; NULL when none. *gap: a later set exists (the first past the hole in *gap_to). */
+static bool same_fork(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+/* 2: on the copy's fork (or forks unknown), 1: crosses a fork point from
+ * it (allowed only before the LSN to reach), 0: another recovery path. */
+static int fork_fit(const struct catchup *c, const struct log_set *s, struct model_lsn needed)
+{
+	if (!c->fork || !s->fork || same_fork(s->fork, c->fork))
+		return 2;
+	if (!same_fork(s->first_fork, c->fork))
+		return 0;
+	return c->s->has_lsn && model_lsn_cmp(needed, c->s->lsn) >= 0 ? 0 : 1;
+}
+
+/* The set containing `needed` that RESTORE takes (fork_fit); NULL when none.
+ * *gap: a later such set exists (the first past the hole in *gap_to). */
 static const struct log_set *next_set(const struct catchup *c, struct model_lsn needed, bool *gap,
                                       struct model_lsn *gap_to)
 {
+	const struct log_set *best = NULL;
+	int best_fit = 0;
+
 	*gap = false;
 	for (size_t i = 0; i < c->n_sets; i++) {
 		const struct log_set *s = &c->sets[i];
+		int fit = fork_fit(c, s, needed);
 
-		if (model_lsn_cmp(s->first, needed) <= 0 && model_lsn_cmp(needed, s->last) < 0)
-			return s;
+		if (!fit)
+			continue;
+		if (model_lsn_cmp(s->first, needed) <= 0 && model_lsn_cmp(needed, s->last) < 0) {
+			if (fit > best_fit) {
+				best = s;
+				best_fit = fit;
+			}
+			continue;
+		}
 		if (model_lsn_cmp(s->first, needed) > 0 &&
 		    (!*gap || model_lsn_cmp(s->first, *gap_to) < 0)) {
 			*gap = true;
 			*gap_to = s->first;
 		}
 	}
-	return NULL;
+	if (best)
+		*gap = false;
+	return best;
 }
 
 /* Why the chain fell short of the LSN to reach: where it stopped, the gap, the folders that did not answer. */
@@ -271,6 +316,8 @@ static int restore_chain(struct catchup *c, struct model_lsn needed)
 		                        "RESTORE LOG WITH NORECOVERY")) < 0)
 			break;
 		needed = set->last;
+		if (c->fork && set->fork)
+			c->fork = set->fork;
 		c->out->n_restored++;
 		c->out->last_file = set->file;
 		c->out->lsn = set->last_text;
@@ -286,7 +333,7 @@ static int restore_chain(struct catchup *c, struct model_lsn needed)
 int steps_catch_up(struct steps_outcome *out, const struct plan_step *s,
                    const struct steps_env *env, const struct steps_io *io)
 {
-	struct catchup c = {out, s, io, NULL, 0, 0, NULL, 0, NULL, {0, 0}};
+	struct catchup c = {out, s, io, NULL, 0, 0, NULL, 0, NULL, {0, 0}, NULL};
 	struct model_lsn needed;
 	int rc;
 

@@ -124,7 +124,8 @@ void steps_sql_recover(struct sqlquote *q, const char *db)
 void steps_sql_redo_start(struct sqlquote *q, const char *db)
 {
 	sqlquote_add(q,
-	             "SELECT d.state_desc, f.redo_start_lsn FROM sys.databases AS d "
+	             "SELECT d.state_desc, f.redo_start_lsn, f.redo_start_fork_guid "
+	             "FROM sys.databases AS d "
 	             "LEFT JOIN sys.master_files AS f ON f.database_id = d.database_id "
 	             "AND f.file_id = 1 WHERE d.name = %L;",
 	             db);

@@ -26,8 +26,9 @@ struct fake {
 	const char *fail_on; /* a batch containing this fails with error 3013 */
 	int rc_value;        /* what every procedure returns */
 	const char *dirtree[4];
-	const char *headers[4][3]; /* file suffix, FirstLSN, LastLSN */
+	const char *headers[4][5]; /* file suffix, FirstLSN, LastLSN, FirstRecoveryForkID, RecoveryForkID */
 	const char *redo;          /* redo_start_lsn */
+	const char *redo_fork;     /* redo_start_fork_guid */
 	const char *role;          /* mirroring role of the principal, NULL: none */
 	bool endpoint;             /* the instance has an endpoint */
 	int count;                 /* COUNT(*) answers */
@@ -43,12 +44,14 @@ static void one(struct mssql_result *res, const char *col, const char *val)
 
 static void headers(struct fake *f, const char *sql, struct mssql_result *res)
 {
-	const char *cols[5] = {"BackupType", "DatabaseName", "Position", "FirstLSN", "LastLSN"};
-	struct mssql_rowset *set = mssql_result_add_set(res, cols, 5);
+	const char *cols[7] = {"BackupType", "DatabaseName", "Position",          "FirstLSN",
+	                       "LastLSN",    "FirstRecoveryForkID", "RecoveryForkID"};
+	struct mssql_rowset *set = mssql_result_add_set(res, cols, 7);
 
 	for (size_t i = 0; i < 4 && f->headers[i][0]; i++)
 		if (strstr(sql, f->headers[i][0])) {
-			const char *cells[5] = {"2", NULL, "1", f->headers[i][1], f->headers[i][2]};
+			const char *cells[7] = {"2", NULL, "1", f->headers[i][1], f->headers[i][2],
+			                        f->headers[i][3], f->headers[i][4]};
 
 			mssql_rowset_add_row(res, set, cells);
 		}
@@ -89,9 +92,10 @@ static int fake_exec(void *ctx, const char *inst, const char *sql, struct mssql_
 	else if (strstr(sql, "xp_dirtree"))
 		dirtree(f, res);
 	else if (strstr(sql, "redo_start_lsn")) {
-		const char *cols[2] = {"state_desc", "redo_start_lsn"}, *cells[2] = {"RESTORING", f->redo};
+		const char *cols[3] = {"state_desc", "redo_start_lsn", "redo_start_fork_guid"};
+		const char *cells[3] = {"RESTORING", f->redo, f->redo_fork};
 
-		mssql_rowset_add_row(res, mssql_result_add_set(res, cols, 2), cells);
+		mssql_rowset_add_row(res, mssql_result_add_set(res, cols, 3), cells);
 	} else if (strstr(sql, "sys.database_mirroring AS m") && f->role)
 		one(res, "mirroring_role_desc", f->role);
 	else if (strstr(sql, "database_mirroring_endpoints") && f->endpoint) {
@@ -446,6 +450,55 @@ static void test_steps__catch_up_names_a_share_that_did_not_answer(void **state)
 	strbuf_release(&f.log);
 }
 
+/*
+ * Recovery forks: the copy is at LSN 100 on fork A. mgc_b.trn (B's first
+ * log, spanning the fork point 100 from A) and mgc_c.trn (C's, also from
+ * A at 100) both begin there. Before the LSN to reach the copy may cross
+ * (a switchover onto the new primary's fork; a set on its own fork is
+ * preferred); once there it stays on its fork; a set of another path
+ * (first fork neither A nor the copy's) is never restored (4330).
+ */
+static void test_steps__catch_up_follows_recovery_forks(void **state)
+{
+	struct fake f = {0};
+	struct steps_outcome out;
+	struct plan_step s = step(PLAN_SQL_CATCH_UP, "mgc", "sqlb.dc2", "sqla.dc2");
+	struct steps_env e = env;
+
+	(void)state;
+	e.copy_to = NULL;
+	f.redo = "100";
+	f.redo_fork = "A";
+	f.dirtree[0] = "mgc_x.trn";
+	f.dirtree[1] = "mgc_a.trn";
+	f.dirtree[2] = "mgc_b.trn";
+	f.headers[0][0] = "mgc_x.trn", f.headers[0][1] = "50", f.headers[0][2] = "300";
+	f.headers[0][3] = "X", f.headers[0][4] = "X";
+	f.headers[1][0] = "mgc_a.trn", f.headers[1][1] = "90", f.headers[1][2] = "100";
+	f.headers[1][3] = "A", f.headers[1][4] = "A";
+	f.headers[2][0] = "mgc_b.trn", f.headers[2][1] = "100", f.headers[2][2] = "200";
+	f.headers[2][3] = "A", f.headers[2][4] = "B";
+	s.has_lsn = true;
+	s.lsn = model_lsn_u64(200);
+	assert_int_equal(run(&f, &s, &e, &out), 0);
+	assert_int_equal(out.n_restored, 1);
+	assert_string_equal(out.lsn, "200");
+	assert_non_null(strstr(strbuf_cstr(&f.log), "mgc_b.trn' WITH FILE = 1, NORECOVERY"));
+	assert_null(strstr(strbuf_cstr(&f.log), "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_x"));
+	steps_outcome_release(&out);
+	strbuf_release(&f.log);
+
+	/* reached: the log of the other branch beginning at the fork point stays */
+	memset(&f.log, 0, sizeof(f.log));
+	s.lsn = model_lsn_u64(100);
+	assert_int_equal(run(&f, &s, &e, &out), 0);
+	assert_int_equal(out.n_restored, 0);
+	assert_true(out.nothing_to_do);
+	assert_null(strstr(strbuf_cstr(&f.log), "RESTORE LOG"));
+	steps_outcome_release(&out);
+	strbuf_release(&f.log);
+}
+
 static void test_steps__establish_mirroring_mirror_first(void **state)
 {
 	struct fake f = {0};
@@ -556,6 +609,7 @@ int main(void)
 	        cmocka_unit_test(test_steps__catch_up_restores_in_lsn_order),
 	        cmocka_unit_test(test_steps__catch_up_stops_at_a_gap),
 	        cmocka_unit_test(test_steps__catch_up_names_a_share_that_did_not_answer),
+	        cmocka_unit_test(test_steps__catch_up_follows_recovery_forks),
 	        cmocka_unit_test(test_steps__establish_mirroring_mirror_first),
 	        cmocka_unit_test(test_steps__configure_log_shipping_in_order),
 	};
