@@ -15,7 +15,9 @@
  *   LSN), else the mirroring end of log, else sys.dm_db_log_stats'
  *   log_end_lsn (hex parts made decimal), else last_log_backup_lsn;
  *   what those views did not give comes from the copy's last restore
- *   (RESTORING) or the newest backup the instance took itself (ONLINE);
+ *   (RESTORING) or the newest backup the instance took itself (ONLINE),
+ *   and a fork point still unknown from a set in msdb that crosses into
+ *   the copy's fork (a RESTORING copy's own first log after a recovery);
  * - backups: full and log sets from msdb.dbo.backupset, the file being
  *   the physical device name;
  * - pings: tblServerIdentity rows whose last ping falls in the window,
@@ -266,6 +268,27 @@ static void set_fork(struct model *m, struct model_db *d, const char *fork, cons
 }
 
 /*
+ * A copy that knows its fork but not where it branched (a RESTORING one:
+ * sys.database_recovery_status is NULL then, and its newest set began on
+ * that fork): a backup set in its msdb that crosses into that fork names
+ * the parent fork and the fork point. The authority demoted by a
+ * switchover's tail-log backup needs it, for a target still on the
+ * parent fork to be seen on its chain.
+ */
+static void fork_point_from_sets(struct model *m, struct model_db *d, const struct mssql_facts *f)
+{
+	for (size_t i = 0; d->fork && !d->fork_parent && i < f->n_backups; i++) {
+		const struct mssql_obs_backup *b = &f->backups[i];
+
+		if (b->database && !strcmp(b->database, d->name) && b->last_recovery_fork_guid &&
+		    b->first_recovery_fork_guid && b->fork_point_lsn &&
+		    !strcasecmp(b->last_recovery_fork_guid, d->fork) &&
+		    strcasecmp(b->first_recovery_fork_guid, d->fork))
+			set_fork(m, d, d->fork, b->first_recovery_fork_guid, b->fork_point_lsn);
+	}
+}
+
+/*
  * What the recovery views did not give: a RESTORING copy's fork and next
  * LSN from its last restore (msdb.dbo.restorehistory), an ONLINE copy's
  * from the newest backup it took itself. Unknown stays NULL/zero, which
@@ -286,6 +309,7 @@ static void read_lineage_fallback(struct model *m, struct model_instance *inst,
 		else if (!d->fork && own)
 			set_fork(m, d, own->last_recovery_fork_guid, own->first_recovery_fork_guid,
 			         own->fork_point_lsn);
+		fork_point_from_sets(m, d, f);
 		if (restoring && restore) {
 			if (model_lsn_is_zero(d->lsn))
 				d->lsn = lsn_of(restore->last_lsn);

@@ -257,6 +257,41 @@ static void test_observed__fields(void **state)
 	world_release(&w);
 }
 
+/*
+ * A demoted authority (RESTORING after its tail-log backup): the recovery
+ * view gives no first fork then; a set in its msdb that crosses into its
+ * fork (its first log backup after it recovered at the fork point) names
+ * the parent fork and the fork point.
+ */
+static void test_observed__fork_point_of_a_restoring_copy_from_msdb(void **state)
+{
+	struct world w;
+	struct model m;
+	struct model_db *c;
+	char lsn[MODEL_LSN_STRLEN];
+
+	(void)state;
+	world_init(&w);
+	w.facts[2].recovery[0].recovery_fork_guid = NULL; /* NULL while RESTORING */
+	w.facts[2].recovery[0].first_recovery_fork_guid = NULL;
+	w.facts[2].recovery[0].redo_start_fork_guid = "F2";
+	w.facts[2].backups[1].first_recovery_fork_guid = "F1";
+	w.facts[2].backups[1].last_recovery_fork_guid = "F2";
+	w.facts[2].backups[1].fork_point_lsn = LSN("0200");
+	w.facts[2].backups[2].first_recovery_fork_guid = "F2";
+	w.facts[2].backups[2].last_recovery_fork_guid = "F2";
+	convert(&w, &m, true);
+	c = model_copy_of(&m, "sqla.dc2.litwareinc.com", "mgc");
+	assert_string_equal(c->fork, "F2");
+	assert_non_null(c->fork_parent);
+	assert_string_equal(c->fork_parent, "F1");
+	model_lsn_format(c->fork_lsn, lsn);
+	assert_string_equal(lsn, LSN("0200"));
+	c = model_copy_of(&m, "sqla.dc1.litwareinc.com", "mgc"); /* no such set: unchanged */
+	assert_null(c->fork_parent);
+	world_release(&w);
+}
+
 static void test_observed__converged_world_plans_nothing(void **state)
 {
 	struct world w;
@@ -353,6 +388,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_observed__fields),
+	        cmocka_unit_test(test_observed__fork_point_of_a_restoring_copy_from_msdb),
 	        cmocka_unit_test(test_observed__disabled_jobs),
 	        cmocka_unit_test(test_observed__converged_world_plans_nothing),
 	        cmocka_unit_test(test_observed__pool_command_failed),
