@@ -114,16 +114,18 @@ static bool target_in_chain(struct planner *p, struct planner_db *d, const struc
 		return false;
 	chain_walk(model_instance(&p->work, d->target), d->spec->name, t->lsn, t->fork, a->fork,
 	           &r);
-	/* A switchover that stopped after its tail-log backup: the demoted
-	 * authority's msdb lists the tail, the target's only what it restored.
-	 * Only then, and on the target's own fork: across a recovery fork the
-	 * authority's list is no proof that RESTORE will take the logs. */
-	if (a->state != MODEL_DB_ONLINE) {
-		chain_walk(model_instance(&p->work, d->auth.instance), d->spec->name, r.end,
-		           t->fork, NULL, &more);
-		if (model_lsn_cmp(more.end, r.end) > 0)
-			r = more;
-	}
+	/* The logs the catch-up restores are the authority's: its msdb lists
+	 * them (and a switchover that stopped after its tail-log backup, the
+	 * tail), the target's only what it restored. Across the authority's
+	 * recovery fork too: model_lineage_ok() holds, so the target is on
+	 * the authority's fork or stopped at or before its fork point on the
+	 * parent fork, and RESTORE takes the log backup that spans the fork
+	 * point (the old primary of a round trip, demoted by its tail-log
+	 * backup at the LSN the new primary recovered at). */
+	chain_walk(model_instance(&p->work, d->auth.instance), d->spec->name, r.end, t->fork,
+	           a->fork, &more);
+	if (model_lsn_cmp(more.end, r.end) > 0)
+		r = more;
 	need = a->state == MODEL_DB_ONLINE
 	               ? chain_backed_up_to(model_instance(&p->work, d->auth.instance),
 	                                    d->spec->name, a->fork)

@@ -31,6 +31,78 @@ static void check_plan(const char *world, const char *spec, const char *expected
 	fx_release(&f);
 }
 
+/*
+ * After a round trip (switchover to dc2, switch back to dc1) sqla.dc2 is
+ * RESTORING on dc2's fork F2 at its own tail, LSN 600, where dc1
+ * recovered and started fork F3 (parent F2, fork point 600). dc1's log
+ * backups since begin at that fork point; only dc1's msdb lists them.
+ * The second switchover restores them on sqla.dc2 (RESTORE takes the log
+ * that spans the fork point): no seed in the move phase. Had sqla.dc2
+ * gone past the fork point on F2, it would be off the chain: a seed.
+ */
+static const char *round_trip_plan(struct fx *f, struct plan *plan, unsigned dc2_lsn)
+{
+	struct planner_opts o;
+	struct model_db *t;
+	const char *P = fx_principal("dc1"), *M = fx_mirror("dc1"), *S = fx_principal("dc2");
+
+	memset(&o, 0, sizeof(o));
+	fx_instances(f);
+	fx_mirrored(f, P, M, "mgc", "F3", fx_lsn(700));
+	fx_db(f, P, "mgc")->fork_parent = "F2";
+	fx_db(f, P, "mgc")->fork_lsn = fx_lsn(600);
+	fx_db(f, M, "mgc")->fork_parent = "F2";
+	fx_db(f, M, "mgc")->fork_lsn = fx_lsn(600);
+	fx_ls_primary(f, P, S);
+	fx_ls_primary(f, M, S);
+	t = fx_db(f, S, "mgc");
+	t->state = MODEL_DB_RESTORING;
+	t->fork = "F2";
+	t->lsn = fx_lsn(dc2_lsn);
+	t->ls_secondary.configured = true;
+	t->ls_secondary.primary = P;
+	t->ls_secondary.last_restored_lsn = fx_lsn(dc2_lsn);
+	/* dc2's tail (its own msdb and dc1's, which restored it), then dc1's logs */
+	for (size_t i = 0; i < 3; i++)
+		model_add_backup(&f->world, &f->world.instances[i], "mgc", "mgc_tail.trn", 'L',
+		                 fx_lsn(500), fx_lsn(600), "F2", "2026-11-28T12:00:00Z");
+	for (unsigned k = 600; k < 700; k += 50)
+		for (size_t i = 0; i < 2; i++)
+			model_add_backup(&f->world, &f->world.instances[i], "mgc",
+			                 arena_sprintf(&f->arena, "mgc_F3_%u.trn", k), 'L', fx_lsn(k),
+			                 fx_lsn(k + 50), "F3", "2026-11-28T12:10:00Z");
+	fx_mirrored(f, P, M, "mgccomp", "C1", fx_lsn(900));
+	fx_mirrored(f, S, fx_mirror("dc2"), "mgccomp", "C2", fx_lsn(800));
+	f->world.pool.state = MODEL_POOL_NORMAL;
+	model_set_active_servers(&f->world, fx_servers1, 2);
+	return fx_plan_text(f, &f->world, &o, plan);
+}
+
+static void test_planner__second_switchover_crosses_the_fork_point(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	const char *text;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	text = round_trip_plan(&f, &plan, 600);
+	assert_int_equal(plan.status, PLAN_READY);
+	assert_null(strstr(text, "move     sql.seed"));
+	assert_non_null(strstr(text, "move     sql.catch_up mgc on sqla.dc2.litwareinc.com up to "
+	                             "LSN 4100000000000000000700 from sqla.dc1.litwareinc.com\n"));
+	assert_int_equal(model_diff(&f.desired, &plan.predicted, NULL), 0);
+	plan_release(&plan);
+	fx_release(&f);
+
+	fx_init(&f, "dc2");
+	text = round_trip_plan(&f, &plan, 620); /* past the fork point on F2: diverged */
+	assert_non_null(strstr(text, "move     sql.seed mgc sqla.dc1.litwareinc.com -> "
+	                             "sqla.dc2.litwareinc.com\n"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* Goldens: one source line per line of plan text, so a diff reads like the plan. */
 /* clang-format off */
 /* an unchanged spec over a converged world plans zero steps */
@@ -801,6 +873,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__observed_is_not_modified),
 	        cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
 	        cmocka_unit_test(test_planner__fence_not_holding_is_reported),
+	        cmocka_unit_test(test_planner__second_switchover_crosses_the_fork_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
