@@ -69,8 +69,8 @@ static const char *round_trip_plan(struct fx *f, struct plan *plan, unsigned dc2
 	for (unsigned k = 600; k < 700; k += 50)
 		for (size_t i = 0; i < 2; i++)
 			model_add_backup(&f->world, &f->world.instances[i], "mgc",
-			                 arena_sprintf(&f->arena, "mgc_F3_%u.trn", k), 'L', fx_lsn(k),
-			                 fx_lsn(k + 50), "F3", "2026-11-28T12:10:00Z");
+			                 arena_sprintf(&f->arena, "mgc_F3_%u.trn", k), 'L',
+			                 fx_lsn(k), fx_lsn(k + 50), "F3", "2026-11-28T12:10:00Z");
 	fx_mirrored(f, P, M, "mgccomp", "C1", fx_lsn(900));
 	fx_mirrored(f, S, fx_mirror("dc2"), "mgccomp", "C2", fx_lsn(800));
 	f->world.pool.state = MODEL_POOL_NORMAL;
