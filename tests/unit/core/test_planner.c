@@ -40,13 +40,11 @@ static void check_plan(const char *world, const char *spec, const char *expected
  * that spans the fork point): no seed in the move phase. Had sqla.dc2
  * gone past the fork point on F2, it would be off the chain: a seed.
  */
-static const char *round_trip_plan(struct fx *f, struct plan *plan, unsigned dc2_lsn)
+static void round_trip_world(struct fx *f, unsigned dc2_lsn)
 {
-	struct planner_opts o;
 	struct model_db *t;
 	const char *P = fx_principal("dc1"), *M = fx_mirror("dc1"), *S = fx_principal("dc2");
 
-	memset(&o, 0, sizeof(o));
 	fx_instances(f);
 	fx_mirrored(f, P, M, "mgc", "F3", fx_lsn(700));
 	fx_db(f, P, "mgc")->fork_parent = "F2";
@@ -75,6 +73,14 @@ static const char *round_trip_plan(struct fx *f, struct plan *plan, unsigned dc2
 	fx_mirrored(f, S, fx_mirror("dc2"), "mgccomp", "C2", fx_lsn(800));
 	f->world.pool.state = MODEL_POOL_NORMAL;
 	model_set_active_servers(&f->world, fx_servers1, 2);
+}
+
+static const char *round_trip_plan(struct fx *f, struct plan *plan, unsigned dc2_lsn)
+{
+	struct planner_opts o;
+
+	memset(&o, 0, sizeof(o));
+	round_trip_world(f, dc2_lsn);
 	return fx_plan_text(f, &f->world, &o, plan);
 }
 
@@ -99,6 +105,43 @@ static void test_planner__second_switchover_crosses_the_fork_point(void **state)
 	text = round_trip_plan(&f, &plan, 620); /* past the fork point on F2: diverged */
 	assert_non_null(strstr(text, "move     sql.seed mgc sqla.dc1.litwareinc.com -> "
 	                             "sqla.dc2.litwareinc.com\n"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
+/*
+ * The same round trip, then dc1 lost: sqla.dc2 recovers at its tail (the
+ * fork point of dc1's fork F3) and dc2's old mirror, sqlb.dc2, left
+ * RESTORING on F2 at 590 when the switch back removed mirroring, is
+ * caught up to that LSN from sqla.dc2's msdb (the tail) and mirrored
+ * again: no reseed, and nothing from dc1's branch.
+ */
+static void test_planner__disaster_after_round_trip_catches_the_old_mirror_up(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o;
+	struct model_db *m;
+	const char *text, *SM = fx_mirror("dc2");
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.allow_data_loss = true;
+	fx_init(&f, "dc2");
+	round_trip_world(&f, 600);
+	m = fx_db(&f, SM, "mgc");
+	m->state = MODEL_DB_RESTORING;
+	m->fork = "F2";
+	m->lsn = fx_lsn(590);
+	fx_unreachable(&f, fx_principal("dc1"), "connection refused");
+	fx_unreachable(&f, fx_mirror("dc1"), "connection refused");
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_non_null(strstr(text, "move     sql.recover mgc on sqla.dc2.litwareinc.com\n"));
+	assert_non_null(strstr(text, "protect  sql.catch_up mgc on sqlb.dc2.litwareinc.com up to "
+	                             "LSN 4100000000000000000600 from sqla.dc2.litwareinc.com\n"));
+	assert_non_null(strstr(text, "protect  sql.establish_mirroring mgc principal "
+	                             "sqla.dc2.litwareinc.com, mirror sqlb.dc2.litwareinc.com\n"));
+	assert_null(strstr(text, "sql.seed mgc sqla.dc2.litwareinc.com -> sqlb.dc2"));
 	plan_release(&plan);
 	fx_release(&f);
 }
@@ -874,6 +917,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__service_first_false_protects_before_unfence),
 	        cmocka_unit_test(test_planner__fence_not_holding_is_reported),
 	        cmocka_unit_test(test_planner__second_switchover_crosses_the_fork_point),
+	        cmocka_unit_test(test_planner__disaster_after_round_trip_catches_the_old_mirror_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
