@@ -16,7 +16,7 @@
 #include "lab/topology.h"
 
 #define CHAT_LEDGER_HEADER                                                                         \
-	"# pcdr-lab ledger: ID SERVER ACKED-AT INSTANCE CLAIMED LSN LAB-AT (tab-separated; see "              \
+	"# pcdr-lab ledger: ID SERVER ACKED-AT INSTANCE CLAIMED LSN LAB-AT (tab-separated; see "   \
 	"lab/ledger.h)\n"
 
 struct chat_shared;

@@ -30,18 +30,18 @@ enum lab_type {
 	LAB_T_SMALLINT,
 	LAB_T_TINYINT,
 	LAB_T_BIT,
-	LAB_T_NVARCHAR,          /* length: chars, -1 = MAX */
-	LAB_T_VARCHAR,           /* length: bytes, -1 = MAX */
+	LAB_T_NVARCHAR, /* length: chars, -1 = MAX */
+	LAB_T_VARCHAR,  /* length: bytes, -1 = MAX */
 	LAB_T_DATETIME,
-	LAB_T_DATETIME2,         /* scale 0..7 */
+	LAB_T_DATETIME2, /* scale 0..7 */
 	LAB_T_UNIQUEIDENTIFIER,
-	LAB_T_NUMERIC,           /* precision, scale */
+	LAB_T_NUMERIC, /* precision, scale */
 	LAB_T_FLOAT,
-	LAB_T_VARBINARY,         /* length: bytes, -1 = MAX */
+	LAB_T_VARBINARY, /* length: bytes, -1 = MAX */
 };
 
 struct lab_column {
-	const char *name;        /* "" for an unnamed expression */
+	const char *name; /* "" for an unnamed expression */
 	enum lab_type type;
 	int32_t length;
 	uint8_t precision;
@@ -52,22 +52,22 @@ struct lab_column {
 struct lab_value {
 	bool is_null;
 	enum lab_type type;
-	int64_t i;               /* integers, BIT */
-	double f;                /* FLOAT */
-	const char *s;           /* UTF-8 text; NUMERIC as decimal digits
-	                            with optional '-' and '.'; VARBINARY bytes */
-	size_t slen;             /* bytes in s */
-	uint8_t guid[16];        /* UNIQUEIDENTIFIER, in SQL Server's wire order */
-	int64_t time_us;         /* DATETIME/DATETIME2: microseconds since
-	                            1970-01-01 00:00:00 (server local = UTC) */
-	uint16_t time_ns;        /* DATETIME2(7) only: nanoseconds past time_us
-	                            (0..999, in steps of 100); 0 otherwise */
+	int64_t i;        /* integers, BIT */
+	double f;         /* FLOAT */
+	const char *s;    /* UTF-8 text; NUMERIC as decimal digits
+	                     with optional '-' and '.'; VARBINARY bytes */
+	size_t slen;      /* bytes in s */
+	uint8_t guid[16]; /* UNIQUEIDENTIFIER, in SQL Server's wire order */
+	int64_t time_us;  /* DATETIME/DATETIME2: microseconds since
+	                     1970-01-01 00:00:00 (server local = UTC) */
+	uint16_t time_ns; /* DATETIME2(7) only: nanoseconds past time_us
+	                     (0..999, in steps of 100); 0 otherwise */
 };
 
 enum lab_done_kind {
-	LAB_DONE = 0,            /* a statement of the batch */
-	LAB_DONE_PROC,           /* end of a stored procedure (RPC) */
-	LAB_DONE_IN_PROC,        /* a statement inside a procedure */
+	LAB_DONE = 0,     /* a statement of the batch */
+	LAB_DONE_PROC,    /* end of a stored procedure (RPC) */
+	LAB_DONE_IN_PROC, /* a statement inside a procedure */
 };
 
 #define LAB_DONE_COUNT 0x0010 /* rowcount is valid */
@@ -75,13 +75,13 @@ enum lab_done_kind {
 #define LAB_DONE_ATTN  0x0020 /* acknowledges a cancel */
 
 struct lab_message {
-	bool is_error;           /* ERROR token (sev >= 11) or INFO */
+	bool is_error; /* ERROR token (sev >= 11) or INFO */
 	int32_t number;
 	uint8_t state;
-	uint8_t severity;        /* as sent: 10 is already turned into 0 */
+	uint8_t severity; /* as sent: 10 is already turned into 0 */
 	const char *text;
-	const char *server;      /* instance name */
-	const char *proc;        /* "" outside a procedure */
+	const char *server; /* instance name */
+	const char *proc;   /* "" outside a procedure */
 	int32_t line;
 };
 
@@ -91,8 +91,8 @@ struct lab_sink {
 	void (*row)(void *ctx, const struct lab_value *vals, size_t n);
 	/* curcmd: the TDS CurCmd (0xC1 SELECT, 0xC3 INSERT, 0xC4 DELETE,
 	 * 0xC5 UPDATE, 0xE0 EXEC ...; 0 when unknown) */
-	void (*done)(void *ctx, enum lab_done_kind kind, uint16_t status,
-		     uint16_t curcmd, uint64_t rowcount);
+	void (*done)(void *ctx, enum lab_done_kind kind, uint16_t status, uint16_t curcmd,
+	             uint64_t rowcount);
 	void (*message)(void *ctx, const struct lab_message *msg);
 	void (*env_database)(void *ctx, const char *new_db, const char *old_db);
 	void (*return_status)(void *ctx, int32_t status);
@@ -102,19 +102,19 @@ struct lab_sink {
 	 * 0-based position in the call (as SQL Server numbers it), its name
 	 * ("" when positional) and value; NULL: not wanted */
 	void (*return_value)(void *ctx, uint16_t ordinal, const char *name,
-			     const struct lab_value *value);
+	                     const struct lab_value *value);
 };
 
 struct lab_param {
-	const char *name;        /* "@p1"; NULL for a positional RPC param */
+	const char *name; /* "@p1"; NULL for a positional RPC param */
 	struct lab_value value;
 	bool output;
 };
 
 struct lab_login {
 	const char *user;
-	const char *password;    /* decoded; never logged */
-	const char *database;    /* "" = the login's default (master) */
+	const char *password; /* decoded; never logged */
+	const char *database; /* "" = the login's default (master) */
 	const char *app_name;
 	const char *host_name;
 	const char *language;
@@ -123,19 +123,19 @@ struct lab_login {
 };
 
 struct lab_login_result {
-	int32_t error;           /* 0, or SQL Server's error number (18456, 4060) */
+	int32_t error; /* 0, or SQL Server's error number (18456, 4060) */
 	uint8_t severity;
 	uint8_t state;
 	char message[512];
-	char database[129];      /* database the session starts in */
-	char partner[256];       /* mirroring partner for ENVCHANGE 13, or "" */
+	char database[129]; /* database the session starts in */
+	char partner[256];  /* mirroring partner for ENVCHANGE 13, or "" */
 	int32_t spid;
 };
 
 /* The whole simulated world: every instance of a topology. State lives
  * under `state_dir` and survives a restart. */
 int lab_world_create(struct lab_world **out, const struct lab_topology *topo,
-		     const char *state_dir);
+                     const char *state_dir);
 void lab_world_free(struct lab_world *world);
 /* Persist every instance's state under state_dir (called on down). */
 int lab_world_save(struct lab_world *world);
@@ -147,21 +147,18 @@ const char *lab_world_instance_name(const struct lab_world *world, size_t i);
  * Log in to instance `i`. Returns 0 with *out set on success, or -1 with
  * result->error set (the TDS layer sends it as an ERROR token and closes).
  */
-int lab_session_open(struct lab_world *world, size_t instance,
-		     const struct lab_login *login, struct lab_session **out,
-		     struct lab_login_result *result);
+int lab_session_open(struct lab_world *world, size_t instance, const struct lab_login *login,
+                     struct lab_session **out, struct lab_login_result *result);
 void lab_session_close(struct lab_session *session);
 
 /* Run a SQL batch (UTF-8). Returns 0, or -1 when the connection must be
  * closed (a fatal error, severity >= 20, was already sent to the sink). */
-int lab_session_batch(struct lab_session *session, const char *sql,
-		      const struct lab_sink *sink);
+int lab_session_batch(struct lab_session *session, const char *sql, const struct lab_sink *sink);
 
 /* Run an RPC: `proc` is a name ("sp_executesql", "msdb.dbo.sp_help_job")
  * or a well-known ProcID spelled as its name by the TDS layer. */
-int lab_session_rpc(struct lab_session *session, const char *proc,
-		    const struct lab_param *params, size_t n_params,
-		    const struct lab_sink *sink);
+int lab_session_rpc(struct lab_session *session, const char *proc, const struct lab_param *params,
+                    size_t n_params, const struct lab_sink *sink);
 
 /* Batches received on this session (for tests that count round trips). */
 uint64_t lab_session_batches(const struct lab_session *session);

@@ -33,9 +33,9 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define CTL_LINE_MAX   4096
-#define CTL_WAIT_SECS  10
-#define CTL_SOCK       "control.sock"
+#define CTL_LINE_MAX  4096
+#define CTL_WAIT_SECS 10
+#define CTL_SOCK      "control.sock"
 
 struct labctl {
 	char *dir;
@@ -248,8 +248,8 @@ static int number(const char *s, double lo, double hi, double *out)
 
 	*out = s ? strtod(s, &end) : 0;
 	if (!s || !*s || *end || !(*out >= lo) || !(*out <= hi))
-		return err_set(ERR_INVALID, "'%s' is not a number from %g to %g", s ? s : "",
-		               lo, hi);
+		return err_set(ERR_INVALID, "'%s' is not a number from %g to %g", s ? s : "", lo,
+		               hi);
 	return 0;
 }
 

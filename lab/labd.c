@@ -63,8 +63,8 @@ static int mkdir_p(const char *path)
 static int lock_dir(const char *dir, int *out)
 {
 	char path[PATH_MAX];
-	int fd = open(labfile_path(path, sizeof(path), dir, "lab.lock"), O_RDWR | O_CREAT | O_CLOEXEC,
-	              0644);
+	int fd = open(labfile_path(path, sizeof(path), dir, "lab.lock"),
+	              O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	*out = -1;
 	if (fd < 0)
@@ -150,14 +150,14 @@ static int write_runtime_files(const char *dir, const struct lab_server *server,
 	shell_quote(&env, admin ? admin->password : "");
 	strbuf_puts(&env, "\n");
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if ((error = labfile_write(labfile_path(path, sizeof(path), dir, "ports"), ports.ptr, ports.len,
-	                        0644)) < 0 ||
-	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "freetds.conf"), conf.ptr, conf.len,
-	                        0644)) < 0 ||
-	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "env"), env.ptr, env.len, 0600)) <
-	            0 ||
-	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "lab.pid"), pid, strlen(pid),
-	                        0644)) < 0)
+	if ((error = labfile_write(labfile_path(path, sizeof(path), dir, "ports"), ports.ptr,
+	                           ports.len, 0644)) < 0 ||
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "freetds.conf"), conf.ptr,
+	                           conf.len, 0644)) < 0 ||
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "env"), env.ptr, env.len,
+	                           0600)) < 0 ||
+	    (error = labfile_write(labfile_path(path, sizeof(path), dir, "lab.pid"), pid,
+	                           strlen(pid), 0644)) < 0)
 		goto done;
 done:
 	memset(env.ptr, 0, env.len);
@@ -244,14 +244,14 @@ static int run_lab(const struct labd_opts *o, const char *dir, struct lab_topolo
 	if ((error = lock_dir(dir, &lock_fd)) < 0 || (error = install_signals()) < 0)
 		goto fail;
 	labctl_clock_load(dir, o->clock_scale);
-	if ((error = lab_world_create(&world, topo, labfile_path(state, sizeof(state), dir, "state"))) <
-	            0 ||
+	if ((error = lab_world_create(&world, topo,
+	                              labfile_path(state, sizeof(state), dir, "state"))) < 0 ||
 	    (error = server_start(&server, world, o->base_port)) < 0 ||
 	    (error = lab_agent_start(world)) < 0 ||
 	    (error = labctl_start(&ctl, dir, world, server, topo)) < 0 ||
 	    (error = stop_stopped(world, server)) < 0 ||
 	    (error = write_runtime_files(dir, server, topo)) < 0) {
-fail:
+	fail:
 		report(report_fd, "error", err_last());
 		goto done;
 	}
@@ -388,7 +388,8 @@ int labd_up(const struct labd_opts *o)
 		        dir, read_pid(dir), dir);
 		return LABD_EXIT_ERROR;
 	}
-	if (!o->topology && access(labfile_path(path, sizeof(path), dir, "topology.yaml"), F_OK) < 0) {
+	if (!o->topology &&
+	    access(labfile_path(path, sizeof(path), dir, "topology.yaml"), F_OK) < 0) {
 		fprintf(stderr, "pcdr-lab: '%s' has no topology yet: give --topology FILE\n", dir);
 		return LABD_EXIT_USAGE;
 	}
@@ -487,7 +488,8 @@ int labd_status(const struct labd_opts *o)
 	int used;
 
 	if (!realpath(o->dir, dir) ||
-	    labfile_read(&ports, labfile_path(path, sizeof(path), dir, "ports"), LABD_FILE_MAX) < 0) {
+	    labfile_read(&ports, labfile_path(path, sizeof(path), dir, "ports"), LABD_FILE_MAX) <
+	            0) {
 		fprintf(stderr, "pcdr-lab: no lab in '%s'\n", o->dir);
 		return LABD_EXIT_ERROR;
 	}

@@ -136,12 +136,12 @@ static int parse_option(const struct verb *v, int argc, char **argv, int *i, str
 {
 	const char *a = argv[*i];
 	unsigned allowed = v ? v->options : OPT_DIR;
-	unsigned bit = !strcmp(a, "--dir")          ? OPT_DIR
-	               : !strcmp(a, "--topology")   ? OPT_TOPOLOGY
-	               : !strcmp(a, "--base-port")  ? OPT_BASE_PORT
-	               : !strcmp(a, "--foreground") ? OPT_FOREGROUND
+	unsigned bit = !strcmp(a, "--dir")           ? OPT_DIR
+	               : !strcmp(a, "--topology")    ? OPT_TOPOLOGY
+	               : !strcmp(a, "--base-port")   ? OPT_BASE_PORT
+	               : !strcmp(a, "--foreground")  ? OPT_FOREGROUND
 	               : !strcmp(a, "--clock-scale") ? OPT_CLOCK_SCALE
-	                                            : 0;
+	                                             : 0;
 
 	if (a[0] != '-')
 		return 0;
@@ -164,7 +164,8 @@ static int parse_option(const struct verb *v, int argc, char **argv, int *i, str
 
 		o->clock_scale = strtod(argv[*i], &end);
 		if (!*argv[*i] || *end || !(o->clock_scale > 0) || o->clock_scale > 1e6)
-			return usage_error(v, "bad --clock-scale '%s' (a number above 0)", argv[*i]);
+			return usage_error(v, "bad --clock-scale '%s' (a number above 0)",
+			                   argv[*i]);
 	} else if (parse_port(argv[*i], &o->base_port) < 0)
 		return usage_error(v, "bad port '%s'", argv[*i]);
 	return 1;

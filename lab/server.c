@@ -57,7 +57,7 @@ struct lab_server {
 	pthread_cond_t idle;
 	struct conn_job *jobs; /* live connections */
 	size_t active;
-	int wake[2];           /* server_set_up -> server_run: listeners changed */
+	int wake[2]; /* server_set_up -> server_run: listeners changed */
 	uint64_t changes, applied;
 };
 
@@ -227,7 +227,8 @@ static void apply_changes(struct lab_server *s)
 		if (s->ls[i].down && s->ls[i].fd >= 0) {
 			close(s->ls[i].fd);
 			s->ls[i].fd = -1;
-		} else if (!s->ls[i].down && s->ls[i].fd < 0 && listen_on(&s->ls[i], s->ls[i].port) < 0) {
+		} else if (!s->ls[i].down && s->ls[i].fd < 0 &&
+		           listen_on(&s->ls[i], s->ls[i].port) < 0) {
 			log_error("%s: %s", s->ls[i].name, err_last());
 			if (s->ls[i].fd >= 0)
 				close(s->ls[i].fd);

@@ -15,40 +15,40 @@
 
 struct lab_topo_database {
 	char *name;
-	char *recovery;        /* "FULL", "SIMPLE", "BULK_LOGGED" */
-	unsigned size_mb;      /* simulated size, for backup/restore cost */
+	char *recovery;   /* "FULL", "SIMPLE", "BULK_LOGGED" */
+	unsigned size_mb; /* simulated size, for backup/restore cost */
 };
 
 struct lab_topo_instance {
-	char *name;            /* "sqla.dc1.lab": also the freetds.conf entry */
-	char *site;            /* "dc1" */
+	char *name;                          /* "sqla.dc1.lab": also the freetds.conf entry */
+	char *site;                          /* "dc1" */
 	struct lab_topo_database *databases; /* present at first start */
 	size_t n_databases;
 };
 
 struct lab_topo_login {
 	char *name;
-	char *password;        /* lab-only secret; written only to DIR/env */
+	char *password; /* lab-only secret; written only to DIR/env */
 	bool sysadmin;
 };
 
 struct lab_topo_site {
 	char *name;
 	bool home;
-	char **chat_servers;   /* Persistent Chat server FQDNs in this site */
+	char **chat_servers; /* Persistent Chat server FQDNs in this site */
 	size_t n_chat_servers;
 };
 
 struct lab_topology {
-	char *pool;            /* pool identity, "service:atl-pchat.lab" */
+	char *pool; /* pool identity, "service:atl-pchat.lab" */
 	struct lab_topo_site *sites;
 	size_t n_sites;
 	struct lab_topo_instance *instances;
 	size_t n_instances;
 	struct lab_topo_login *logins;
 	size_t n_logins;
-	char *share_unc;       /* "\\\\fs1.lab\\pchat-ls" */
-	char *share_dir;       /* folder relative to the lab dir: "share" */
+	char *share_unc; /* "\\\\fs1.lab\\pchat-ls" */
+	char *share_dir; /* folder relative to the lab dir: "share" */
 };
 
 /* Parse a topology file. 0, or ERR_INVALID/ERR_IO with err_last() naming

@@ -18,13 +18,13 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 
-#define SPEC_MAX_BYTES (1024 * 1024)   /* one spec file */
-#define SPEC_MAX_NODES 100000          /* YAML nodes in one file */
-#define SPEC_MAX_DEPTH 64
-#define SPEC_MAX_DIAGS 100             /* diagnostics kept per file */
-#define SPEC_MAX_SITES 16              /* sites in one pool */
-#define SPEC_MAX_DATABASES 32          /* databases in one pool */
-#define SPEC_MAX_LIST 64               /* servers of a site, active servers, near sites */
+#define SPEC_MAX_BYTES     (1024 * 1024) /* one spec file */
+#define SPEC_MAX_NODES     100000        /* YAML nodes in one file */
+#define SPEC_MAX_DEPTH     64
+#define SPEC_MAX_DIAGS     100 /* diagnostics kept per file */
+#define SPEC_MAX_SITES     16  /* sites in one pool */
+#define SPEC_MAX_DATABASES 32  /* databases in one pool */
+#define SPEC_MAX_LIST      64  /* servers of a site, active servers, near sites */
 
 struct spec_pos {
 	const char *file;
@@ -33,19 +33,19 @@ struct spec_pos {
 };
 
 struct spec_site {
-	const char *name;          /* [a-z0-9-]+ */
-	const char *principal;     /* instance name */
-	const char *mirror;        /* NULL when the site has no mirror */
-	const char **servers;      /* Persistent Chat server FQDNs */
+	const char *name;      /* [a-z0-9-]+ */
+	const char *principal; /* instance name */
+	const char *mirror;    /* NULL when the site has no mirror */
+	const char **servers;  /* Persistent Chat server FQDNs */
 	size_t n_servers;
-	const char **near_sites;   /* sites whose servers may be active too */
+	const char **near_sites; /* sites whose servers may be active too */
 	size_t n_near_sites;
 	struct spec_pos pos;
 };
 
 struct spec_database {
-	const char *name;          /* SQL Server identifier */
-	bool log_shipping;         /* true: follows the primary (mgc) */
+	const char *name;  /* SQL Server identifier */
+	bool log_shipping; /* true: follows the primary (mgc) */
 	struct spec_pos pos;
 };
 
@@ -60,22 +60,22 @@ struct spec_log_shipping {
 };
 
 struct spec_policy {
-	bool allow_data_loss;      /* default false */
-	bool service_first;        /* default true */
+	bool allow_data_loss; /* default false */
+	bool service_first;   /* default true */
 };
 
 enum spec_pool_state {
-	SPEC_POOL_NORMAL = 0,      /* primary == home */
-	SPEC_POOL_FAILED_OVER,     /* primary != home */
+	SPEC_POOL_NORMAL = 0,  /* primary == home */
+	SPEC_POOL_FAILED_OVER, /* primary != home */
 };
 
 struct spec_pool {
-	const char *file;          /* the file it was read from */
-	const char *name;          /* metadata.name, [a-z0-9-]+ */
-	const char *identity;      /* spec.pool: given to the pool cmdlets */
-	const char *home;          /* site */
-	const char *primary;       /* site */
-	struct spec_site *sites;   /* in file order */
+	const char *file;        /* the file it was read from */
+	const char *name;        /* metadata.name, [a-z0-9-]+ */
+	const char *identity;    /* spec.pool: given to the pool cmdlets */
+	const char *home;        /* site */
+	const char *primary;     /* site */
+	struct spec_site *sites; /* in file order */
 	size_t n_sites;
 	struct spec_database *databases; /* in file order */
 	size_t n_databases;
@@ -91,19 +91,19 @@ struct spec_pool {
 
 struct spec_diag {
 	struct spec_pos pos;
-	const char *message;       /* "unknown key 'primry'" */
-	const char *hint;          /* "did you mean 'primary'?"; may be NULL */
+	const char *message; /* "unknown key 'primry'" */
+	const char *hint;    /* "did you mean 'primary'?"; may be NULL */
 };
 
 struct spec_set {
-	struct arena arena;        /* owns every pool, string and diagnostic */
-	struct spec_pool **pools;  /* valid pools only, in load order */
+	struct arena arena;       /* owns every pool, string and diagnostic */
+	struct spec_pool **pools; /* valid pools only, in load order */
 	size_t n_pools;
-	struct spec_diag *diags;   /* every problem found, in load order */
+	struct spec_diag *diags; /* every problem found, in load order */
 	size_t n_diags;
 	size_t cap_pools, cap_diags;
-	size_t load_first_diag;    /* first diagnostic of the file being loaded */
-	size_t load_dropped;       /* diagnostics past SPEC_MAX_DIAGS in that file */
+	size_t load_first_diag; /* first diagnostic of the file being loaded */
+	size_t load_dropped;    /* diagnostics past SPEC_MAX_DIAGS in that file */
 };
 
 /* A new, empty set; free with spec_set_release. */
@@ -116,8 +116,7 @@ void spec_set_release(struct spec_set *set);
  * was valid, ERR_INVALID when it added diagnostics. `filename` is what the
  * diagnostics name (copied).
  */
-int spec_set_load_buffer(struct spec_set *set, const char *filename,
-			 const char *data, size_t len);
+int spec_set_load_buffer(struct spec_set *set, const char *filename, const char *data, size_t len);
 
 /* Read a file (capped at SPEC_MAX_BYTES) and load it. ERR_IO when it
  * cannot be read (err_last() says why), otherwise as load_buffer. */

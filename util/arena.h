@@ -16,16 +16,18 @@ struct arena {
 	size_t total; /* bytes handed out, for benchmarks */
 };
 
-#define ARENA_INIT { NULL, 0 }
+#define ARENA_INIT                                                                                 \
+	{                                                                                          \
+		NULL, 0                                                                            \
+	}
 
 void arena_init(struct arena *a);
 /* Zeroed, aligned for any type; lives until arena_release. */
 void *arena_alloc(struct arena *a, size_t size);
 void *arena_calloc(struct arena *a, size_t count, size_t size);
-char *arena_strdup(struct arena *a, const char *s);   /* NULL stays NULL */
+char *arena_strdup(struct arena *a, const char *s); /* NULL stays NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
-char *arena_sprintf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap);
 void arena_release(struct arena *a);
 

@@ -20,8 +20,7 @@ static int err_vset(int code, int with_errno, const char *fmt, va_list ap)
 	int n = vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
 
 	if (with_errno && n >= 0 && (size_t)n < sizeof(err_msg))
-		snprintf(err_msg + n, sizeof(err_msg) - (size_t)n, ": %s",
-			 strerror(saved_errno));
+		snprintf(err_msg + n, sizeof(err_msg) - (size_t)n, ": %s", strerror(saved_errno));
 	err_code_last = code;
 	return code;
 }
@@ -65,17 +64,29 @@ void err_clear(void)
 const char *err_code_name(int code)
 {
 	switch (code) {
-	case ERR_OK: return "ok";
-	case ERR_GENERIC: return "error";
-	case ERR_NOTFOUND: return "not found";
-	case ERR_INVALID: return "invalid";
-	case ERR_CONFLICT: return "conflict";
-	case ERR_IO: return "i/o error";
-	case ERR_TIMEOUT: return "timeout";
-	case ERR_LIMIT: return "limit exceeded";
-	case ERR_UNREACHABLE: return "unreachable";
-	case ERR_LOCKED: return "locked";
-	case ERR_STALE: return "stale";
-	default: return "error";
+	case ERR_OK:
+		return "ok";
+	case ERR_GENERIC:
+		return "error";
+	case ERR_NOTFOUND:
+		return "not found";
+	case ERR_INVALID:
+		return "invalid";
+	case ERR_CONFLICT:
+		return "conflict";
+	case ERR_IO:
+		return "i/o error";
+	case ERR_TIMEOUT:
+		return "timeout";
+	case ERR_LIMIT:
+		return "limit exceeded";
+	case ERR_UNREACHABLE:
+		return "unreachable";
+	case ERR_LOCKED:
+		return "locked";
+	case ERR_STALE:
+		return "stale";
+	default:
+		return "error";
 	}
 }

@@ -14,12 +14,24 @@ static enum log_format log_format_current = LOG_FORMAT_TEXT;
 static FILE *log_stream;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
+static const char *const log_level_names[] = {"error", "warn", "info", "debug"};
 
-void log_set_level(enum log_level level) { log_level_current = level; }
-enum log_level log_get_level(void) { return log_level_current; }
-void log_set_format(enum log_format format) { log_format_current = format; }
-void log_set_stream(void *file) { log_stream = file; }
+void log_set_level(enum log_level level)
+{
+	log_level_current = level;
+}
+enum log_level log_get_level(void)
+{
+	return log_level_current;
+}
+void log_set_format(enum log_format format)
+{
+	log_format_current = format;
+}
+void log_set_stream(void *file)
+{
+	log_stream = file;
+}
 
 static void log_json_string(FILE *out, const char *s)
 {
@@ -58,8 +70,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(out, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":",
-			when, ts.tv_nsec / 1000000, log_level_names[level]);
+		fprintf(out, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":", when,
+		        ts.tv_nsec / 1000000, log_level_names[level]);
 		log_json_string(out, msg);
 		fputs("}\n", out);
 	} else {

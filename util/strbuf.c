@@ -24,8 +24,7 @@ static int strbuf_grow(struct strbuf *sb, size_t extra)
 	size_t want;
 
 	if (sb->limit && (extra > sb->limit || sb->len > sb->limit - extra))
-		return err_set(ERR_LIMIT, "output exceeds the limit of %zu bytes",
-			       sb->limit);
+		return err_set(ERR_LIMIT, "output exceeds the limit of %zu bytes", sb->limit);
 	want = sb->len + extra + 1;
 	if (want <= sb->cap)
 		return 0;

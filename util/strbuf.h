@@ -17,15 +17,17 @@ struct strbuf {
 	size_t limit; /* 0: unbounded; otherwise the largest len allowed */
 };
 
-#define STRBUF_INIT { NULL, 0, 0, 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void strbuf_init(struct strbuf *sb, size_t limit);
 /* Append; 0 or ERR_LIMIT (buffer unchanged). */
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
-int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 /* The contents, "" when empty (borrowed). */
 const char *strbuf_cstr(const struct strbuf *sb);

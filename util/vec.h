@@ -13,6 +13,8 @@
 
 #include "util/xalloc.h"
 
+/* the macros read better as written */
+/* clang-format off */
 #define VEC(T) struct { T *items; size_t len; size_t cap; }
 #define VEC_INIT { NULL, 0, 0 }
 
@@ -35,5 +37,6 @@
 	(v)->items = NULL; \
 	(v)->len = (v)->cap = 0; \
 } while (0)
+/* clang-format on */
 
 #endif

@@ -34,7 +34,7 @@ struct agentinst {
 	bool started;
 	pthread_mutex_t lock; /* the fields below */
 	bool quit;
-	bool up;              /* the Agent service is running */
+	bool up; /* the Agent service is running */
 	int32_t session_id;
 	VEC(struct agentreq) queue;
 	bool busy;
@@ -184,7 +184,8 @@ static void service_start(struct agentinst *ag)
 			struct lab_value *a = msdb_add(act);
 
 			msdb_set_int(act, a, "session_id", id);
-			msdb_set_guid(act, a, "job_id", msdb_guid(jobs, jobs->rows.items[r], "job_id"));
+			msdb_set_guid(act, a, "job_id",
+			              msdb_guid(jobs, jobs->rows.items[r], "job_id"));
 		}
 	}
 	pthread_mutex_unlock(&inst->lock);

@@ -85,8 +85,8 @@ void agentrun_job(struct sqlinstance *inst, const uint8_t job_id[16], int source
                   int32_t schedule_id, const char *user, int32_t session_id);
 /* Run T-SQL as the Agent (a sysadmin session on this instance, database
  * `db`), collecting messages into r. 0, or -1 when no session opened. */
-int agentrun_tsql(struct sqlinstance *inst, const char *db, const char *sql,
-                  const char *program, struct agentstep_result *r);
+int agentrun_tsql(struct sqlinstance *inst, const char *db, const char *sql, const char *program,
+                  struct agentstep_result *r);
 /* "" or the two spaces that separate sentences in r->message. */
 const char *agentrun_sep(const struct agentstep_result *r);
 /* Append to r->message (bounded). */

@@ -19,20 +19,35 @@
 static const struct colspec job_spec[] = {
         {"job_id", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0, false},
         {"originating_server", LAB_T_NVARCHAR, 30, 0, 0, true},
-        C_SYSNAME("name", false), C_TINY("enabled", false),
-        {"description", LAB_T_NVARCHAR, 512, 0, 0, true}, C_INT("start_step_id", false),
-        C_SYSNAME("category", true), C_SYSNAME("owner", true),
-        C_INT("notify_level_eventlog", false), C_INT("notify_level_email", false),
-        C_INT("notify_level_netsend", false), C_INT("notify_level_page", false),
-        C_SYSNAME("notify_email_operator", true), C_SYSNAME("notify_netsend_operator", true),
-        C_SYSNAME("notify_page_operator", true), C_INT("delete_level", false),
-        C_DT("date_created", false), C_DT("date_modified", false),
-        C_INT("version_number", false), C_INT("last_run_date", false),
-        C_INT("last_run_time", false), C_INT("last_run_outcome", false),
-        C_INT("next_run_date", false), C_INT("next_run_time", false),
-        C_INT("next_run_schedule_id", false), C_INT("current_execution_status", false),
-        C_SYSNAME("current_execution_step", true), C_INT("current_retry_attempt", false),
-        C_INT("has_step", false), C_INT("has_schedule", false), C_INT("has_target", false),
+        C_SYSNAME("name", false),
+        C_TINY("enabled", false),
+        {"description", LAB_T_NVARCHAR, 512, 0, 0, true},
+        C_INT("start_step_id", false),
+        C_SYSNAME("category", true),
+        C_SYSNAME("owner", true),
+        C_INT("notify_level_eventlog", false),
+        C_INT("notify_level_email", false),
+        C_INT("notify_level_netsend", false),
+        C_INT("notify_level_page", false),
+        C_SYSNAME("notify_email_operator", true),
+        C_SYSNAME("notify_netsend_operator", true),
+        C_SYSNAME("notify_page_operator", true),
+        C_INT("delete_level", false),
+        C_DT("date_created", false),
+        C_DT("date_modified", false),
+        C_INT("version_number", false),
+        C_INT("last_run_date", false),
+        C_INT("last_run_time", false),
+        C_INT("last_run_outcome", false),
+        C_INT("next_run_date", false),
+        C_INT("next_run_time", false),
+        C_INT("next_run_schedule_id", false),
+        C_INT("current_execution_status", false),
+        C_SYSNAME("current_execution_step", true),
+        C_INT("current_retry_attempt", false),
+        C_INT("has_step", false),
+        C_INT("has_schedule", false),
+        C_INT("has_target", false),
         C_INT("type", false),
 };
 
@@ -65,7 +80,8 @@ static void next_run(struct sqlinstance *inst, const uint8_t *id, int64_t *date,
 	*date = *time = *sid = 0;
 	*n_sched = 0;
 	while (js && (row = msdb_next_guid(js, "job_id", id, row))) {
-		int64_t d = msdb_int(js, row, "next_run_date", 0), t = msdb_int(js, row, "next_run_time", 0);
+		int64_t d = msdb_int(js, row, "next_run_date", 0),
+		        t = msdb_int(js, row, "next_run_time", 0);
 
 		(*n_sched)++;
 		if (d > 0 && (*date == 0 || d * 1000000 + t < *date * 1000000 + *time)) {
@@ -84,7 +100,8 @@ static void job_row(struct sqlctx *c, struct builder *b, struct lab_value *job)
 	struct sqltable *st = msdb_table(c->inst, "sysjobsteps");
 	const uint8_t *id = msdb_guid(t, job, "job_id");
 	struct lab_value *s = msdb_find_guid(srv, "job_id", id);
-	struct lab_value *crow = msdb_find_int(cat, "category_id", msdb_int(t, job, "category_id", 0));
+	struct lab_value *crow =
+	        msdb_find_int(cat, "category_id", msdb_int(t, job, "category_id", 0));
 	int64_t nd, nt, nsid;
 	int n_sched, step = 0;
 	bool running = agent_job_running(c->inst, id, &step);
@@ -129,22 +146,29 @@ static void job_row(struct sqlctx *c, struct builder *b, struct lab_value *job)
 }
 
 static const struct colspec step_spec[] = {
-        C_INT("step_id", false), C_SYSNAME("step_name", false),
+        C_INT("step_id", false),
+        C_SYSNAME("step_name", false),
         {"subsystem", LAB_T_NVARCHAR, 40, 0, 0, false},
-        {"command", LAB_T_NVARCHAR, -1, 0, 0, true}, C_INT("flags", false),
-        C_INT("on_success_action", false), C_INT("on_fail_action", false),
-        C_SYSNAME("database_name", true), C_INT("retry_attempts", false),
-        C_INT("retry_interval", false), C_INT("last_run_outcome", false),
-        C_INT("last_run_duration", false), C_INT("last_run_date", false),
+        {"command", LAB_T_NVARCHAR, -1, 0, 0, true},
+        C_INT("flags", false),
+        C_INT("on_success_action", false),
+        C_INT("on_fail_action", false),
+        C_SYSNAME("database_name", true),
+        C_INT("retry_attempts", false),
+        C_INT("retry_interval", false),
+        C_INT("last_run_outcome", false),
+        C_INT("last_run_duration", false),
+        C_INT("last_run_date", false),
         C_INT("last_run_time", false),
 };
 
 static void steps_set(struct sqlctx *c, const uint8_t *id)
 {
-	static const char *const cols[] = {"step_id", "step_name", "subsystem", "command", "flags",
-	                                   "on_success_action", "on_fail_action", "database_name",
-	                                   "retry_attempts", "retry_interval", "last_run_outcome",
-	                                   "last_run_duration", "last_run_date", "last_run_time"};
+	static const char *const cols[] = {
+	        "step_id",        "step_name",         "subsystem",        "command",
+	        "flags",          "on_success_action", "on_fail_action",   "database_name",
+	        "retry_attempts", "retry_interval",    "last_run_outcome", "last_run_duration",
+	        "last_run_date",  "last_run_time"};
 	struct sqltable *st = msdb_table(c->inst, "sysjobsteps");
 	struct builder b;
 	struct rowset rs;
@@ -160,21 +184,35 @@ static void steps_set(struct sqlctx *c, const uint8_t *id)
 }
 
 static const struct colspec sched_spec[] = {
-        C_INT("schedule_id", false), C_SYSNAME("schedule_name", false), C_INT("enabled", false),
-        C_INT("freq_type", false), C_INT("freq_interval", false),
-        C_INT("freq_subday_type", false), C_INT("freq_subday_interval", false),
-        C_INT("active_start_date", false), C_INT("active_end_date", false),
-        C_INT("active_start_time", false), C_INT("active_end_time", false),
-        C_INT("next_run_date", false), C_INT("next_run_time", false),
+        C_INT("schedule_id", false),
+        C_SYSNAME("schedule_name", false),
+        C_INT("enabled", false),
+        C_INT("freq_type", false),
+        C_INT("freq_interval", false),
+        C_INT("freq_subday_type", false),
+        C_INT("freq_subday_interval", false),
+        C_INT("active_start_date", false),
+        C_INT("active_end_date", false),
+        C_INT("active_start_time", false),
+        C_INT("active_end_time", false),
+        C_INT("next_run_date", false),
+        C_INT("next_run_time", false),
         {"schedule_uid", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0, true},
 };
 
 static void schedules_set(struct sqlctx *c, const uint8_t *id)
 {
-	static const char *const cols[] = {"schedule_id", "name", "enabled", "freq_type",
-	                                   "freq_interval", "freq_subday_type",
-	                                   "freq_subday_interval", "active_start_date",
-	                                   "active_end_date", "active_start_time", "active_end_time"};
+	static const char *const cols[] = {"schedule_id",
+	                                   "name",
+	                                   "enabled",
+	                                   "freq_type",
+	                                   "freq_interval",
+	                                   "freq_subday_type",
+	                                   "freq_subday_interval",
+	                                   "active_start_date",
+	                                   "active_end_date",
+	                                   "active_start_time",
+	                                   "active_end_time"};
 	struct sqltable *js = msdb_table(c->inst, "sysjobschedules");
 	struct sqltable *ss = msdb_table(c->inst, "sysschedules");
 	struct builder b;
@@ -183,7 +221,8 @@ static void schedules_set(struct sqlctx *c, const uint8_t *id)
 
 	catalog_start(&b, c, &rs, sched_spec, 14, js ? js->rows.len : 0);
 	while (js && ss && (row = msdb_next_guid(js, "job_id", id, row))) {
-		struct lab_value *s = msdb_find_int(ss, "schedule_id", msdb_int(js, row, "schedule_id", 0));
+		struct lab_value *s =
+		        msdb_find_int(ss, "schedule_id", msdb_int(js, row, "schedule_id", 0));
 
 		if (!s)
 			continue;
@@ -205,9 +244,10 @@ static bool aspect(const char *want, const char *name)
 int agentproc_help_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
 	static const char *const names[] = {
-	        "@job_id", "@job_name", "@job_aspect", "@job_type", "@owner_login_name",
-	        "@subsystem", "@category_name", "@enabled", "@execution_status",
-	        "@date_comparator", "@date_created", "@date_last_modified", "@description"};
+	        "@job_id",           "@job_name",        "@job_aspect",    "@job_type",
+	        "@owner_login_name", "@subsystem",       "@category_name", "@enabled",
+	        "@execution_status", "@date_comparator", "@date_created",  "@date_last_modified",
+	        "@description"};
 	struct procbind b;
 	struct builder bl;
 	struct rowset rs;
@@ -235,7 +275,8 @@ int agentproc_help_job(struct sqlctx *c, struct procarg *a, size_t n, int line, 
 		              t ? t->rows.len : 0);
 		for (size_t r = 0; t && r < t->rows.len; r++)
 			if ((job ? t->rows.items[r] == job
-			         : enabled < 0 || msdb_int(t, t->rows.items[r], "enabled", 0) == enabled))
+			         : enabled < 0 || msdb_int(t, t->rows.items[r], "enabled", 0) ==
+			                                  enabled))
 				job_row(c, &bl, t->rows.items[r]);
 		emit(c, &rs);
 	}

@@ -144,7 +144,8 @@ void agentjob_delete(struct sqlinstance *inst, const uint8_t job_id[16])
 		struct lab_value *srow;
 
 		msdb_delete_row(js, row);
-		if (ss && !schedule_used(inst, sid) && (srow = msdb_find_int(ss, "schedule_id", sid)))
+		if (ss && !schedule_used(inst, sid) &&
+		    (srow = msdb_find_int(ss, "schedule_id", sid)))
 			msdb_delete_row(ss, srow);
 	}
 	for (size_t i = 0; i < sizeof(by_job) / sizeof(by_job[0]); i++) {
@@ -191,7 +192,8 @@ static int64_t hms_us(int32_t t)
 static bool day_matches(const struct agentsched *s, int64_t day_us)
 {
 	int32_t date = msdb_date_int(day_us);
-	int64_t start = agentjob_run_us(s->active_start_date > 0 ? s->active_start_date : 19000101, 0);
+	int64_t start =
+	        agentjob_run_us(s->active_start_date > 0 ? s->active_start_date : 19000101, 0);
 
 	if (date < s->active_start_date || date > s->active_end_date)
 		return false;
@@ -203,7 +205,7 @@ static bool day_matches(const struct agentsched *s, int64_t day_us)
 	if (s->freq_type == 8) {
 		int wday = (int)(((day_us / DAY_US) % 7 + 11) % 7); /* 1970-01-01: Thursday */
 
-		return (s->freq_interval >> wday) & 1;      /* 1 = Sunday */
+		return (s->freq_interval >> wday) & 1; /* 1 = Sunday */
 	}
 	return false;
 }
@@ -212,7 +214,7 @@ static int64_t within_day(const struct agentsched *s, int64_t day_us, int64_t af
 {
 	int64_t first = day_us + hms_us(s->active_start_time);
 	int64_t last = day_us + hms_us(s->active_end_time);
-	int64_t unit = s->freq_subday_type == 2 ? 1000000LL
+	int64_t unit = s->freq_subday_type == 2   ? 1000000LL
 	               : s->freq_subday_type == 4 ? 60000000LL
 	               : s->freq_subday_type == 8 ? 3600000000LL
 	                                          : 0;

@@ -46,7 +46,8 @@ struct lab_value *agentproc_job_arg(struct sqlctx *c, const struct procbind *b, 
 		return NULL;
 	*rc = 1;
 	if ((has_id && name) || (!has_id && !name)) {
-		procbind_raise(c, b, 14294, "Supply either @job_id or @job_name to identify the job.");
+		procbind_raise(c, b, 14294,
+		               "Supply either @job_id or @job_name to identify the job.");
 		return NULL;
 	}
 	row = agentjob_find(c->inst, name, has_id ? id : NULL);
@@ -65,12 +66,23 @@ const uint8_t *agentproc_job_id(struct sqlctx *c, const struct lab_value *row)
 
 int agentproc_add_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
-	static const char *const names[] = {
-	        "@job_name", "@enabled", "@description", "@start_step_id", "@category_name",
-	        "@category_id", "@owner_login_name", "@notify_level_eventlog", "@notify_level_email",
-	        "@notify_level_netsend", "@notify_level_page", "@notify_email_operator_name",
-	        "@notify_netsend_operator_name", "@notify_page_operator_name", "@delete_level",
-	        "@job_id", "@originating_server"};
+	static const char *const names[] = {"@job_name",
+	                                    "@enabled",
+	                                    "@description",
+	                                    "@start_step_id",
+	                                    "@category_name",
+	                                    "@category_id",
+	                                    "@owner_login_name",
+	                                    "@notify_level_eventlog",
+	                                    "@notify_level_email",
+	                                    "@notify_level_netsend",
+	                                    "@notify_level_page",
+	                                    "@notify_email_operator_name",
+	                                    "@notify_netsend_operator_name",
+	                                    "@notify_page_operator_name",
+	                                    "@delete_level",
+	                                    "@job_id",
+	                                    "@originating_server"};
 	struct procbind b;
 	const char *name, *category;
 	int64_t enabled;
@@ -85,14 +97,16 @@ int agentproc_add_job(struct sqlctx *c, struct procarg *a, size_t n, int line, i
 	pthread_mutex_lock(&c->inst->lock);
 	if (agentjob_find(c->inst, name, NULL)) {
 		pthread_mutex_unlock(&c->inst->lock);
-		*status = procbind_raise(c, &b, 14261, "The specified @job_name ('%s') already exists.",
-		                         name);
+		*status = procbind_raise(c, &b, 14261,
+		                         "The specified @job_name ('%s') already exists.", name);
 		return 0;
 	}
 	if (category && (cat = agentjob_category(c->inst, category)) < 0) {
 		pthread_mutex_unlock(&c->inst->lock);
-		*status = procbind_raise(c, &b, 14262, "The specified @category_name ('%s') does not "
-		                         "exist.", category);
+		*status = procbind_raise(c, &b, 14262,
+		                         "The specified @category_name ('%s') does not "
+		                         "exist.",
+		                         category);
 		return 0;
 	}
 	agentjob_create(c->inst, name, enabled != 0, procbind_text(c, &b, "@description"), cat, id);
@@ -101,16 +115,31 @@ int agentproc_add_job(struct sqlctx *c, struct procarg *a, size_t n, int line, i
 	return 0;
 }
 
-int agentproc_add_jobstep(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                          int32_t *status)
+int agentproc_add_jobstep(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
-	static const char *const names[] = {
-	        "@job_id", "@job_name", "@step_id", "@step_name", "@subsystem", "@command",
-	        "@additional_parameters", "@cmdexec_success_code", "@on_success_action",
-	        "@on_success_step_id", "@on_fail_action", "@on_fail_step_id", "@server",
-	        "@database_name", "@database_user_name", "@retry_attempts", "@retry_interval",
-	        "@os_run_priority", "@output_file_name", "@flags", "@proxy_id", "@proxy_name",
-	        "@step_uid"};
+	static const char *const names[] = {"@job_id",
+	                                    "@job_name",
+	                                    "@step_id",
+	                                    "@step_name",
+	                                    "@subsystem",
+	                                    "@command",
+	                                    "@additional_parameters",
+	                                    "@cmdexec_success_code",
+	                                    "@on_success_action",
+	                                    "@on_success_step_id",
+	                                    "@on_fail_action",
+	                                    "@on_fail_step_id",
+	                                    "@server",
+	                                    "@database_name",
+	                                    "@database_user_name",
+	                                    "@retry_attempts",
+	                                    "@retry_interval",
+	                                    "@os_run_priority",
+	                                    "@output_file_name",
+	                                    "@flags",
+	                                    "@proxy_id",
+	                                    "@proxy_name",
+	                                    "@step_uid"};
 	struct procbind b;
 	struct lab_value *job;
 	struct sqltable *steps;
@@ -161,21 +190,40 @@ int agentproc_add_jobserver(struct sqlctx *c, struct procarg *a, size_t n, int l
 	return !job && rc < 0 ? -1 : 0;
 }
 
-static const char *const sched_names[] = {
-        "@job_id", "@job_name", "@schedule_name", "@name", "@enabled", "@freq_type",
-        "@freq_interval", "@freq_subday_type", "@freq_subday_interval",
-        "@freq_relative_interval", "@freq_recurrence_factor", "@active_start_date",
-        "@active_end_date", "@active_start_time", "@active_end_time", "@owner_login_name",
-        "@schedule_uid", "@schedule_id", "@originating_server", "@automatic_post"};
+static const char *const sched_names[] = {"@job_id",
+                                          "@job_name",
+                                          "@schedule_name",
+                                          "@name",
+                                          "@enabled",
+                                          "@freq_type",
+                                          "@freq_interval",
+                                          "@freq_subday_type",
+                                          "@freq_subday_interval",
+                                          "@freq_relative_interval",
+                                          "@freq_recurrence_factor",
+                                          "@active_start_date",
+                                          "@active_end_date",
+                                          "@active_start_time",
+                                          "@active_end_time",
+                                          "@owner_login_name",
+                                          "@schedule_uid",
+                                          "@schedule_id",
+                                          "@originating_server",
+                                          "@automatic_post"};
 
 /* The schedule's fields from the bound parameters; 1 after 14266. */
 static int read_schedule(struct sqlctx *c, const struct procbind *b, struct agentsched *s)
 {
 	int64_t v[9];
-	static const char *const keys[] = {"@enabled", "@freq_type", "@freq_interval",
-	                                   "@freq_subday_type", "@freq_subday_interval",
-	                                   "@active_start_date", "@active_end_date",
-	                                   "@active_start_time", "@active_end_time"};
+	static const char *const keys[] = {"@enabled",
+	                                   "@freq_type",
+	                                   "@freq_interval",
+	                                   "@freq_subday_type",
+	                                   "@freq_subday_interval",
+	                                   "@active_start_date",
+	                                   "@active_end_date",
+	                                   "@active_start_time",
+	                                   "@active_end_time"};
 	const int64_t dflt[] = {1, 1, 0, 0, 0, msdb_date_int(sqlval_now_us()), 99991231, 0, 235959};
 
 	for (size_t i = 0; i < 9; i++)
@@ -221,8 +269,7 @@ static int add_schedule(struct sqlctx *c, const struct procbind *b, const char *
 	return 0;
 }
 
-int agentproc_add_schedule(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                           int32_t *status)
+int agentproc_add_schedule(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
 	struct procbind b;
 	int32_t id;
@@ -287,14 +334,17 @@ int agentproc_attach_schedule(struct sqlctx *c, struct procarg *a, size_t n, int
 	job = agentproc_job_arg(c, &b, &rc);
 	ss = msdb_table(c->inst, "sysschedules");
 	if (job && ss)
-		srow = sname ? msdb_find_text(ss, "name", sname) : msdb_find_int(ss, "schedule_id", sid);
+		srow = sname ? msdb_find_text(ss, "name", sname)
+		             : msdb_find_int(ss, "schedule_id", sid);
 	if (job && !srow)
 		procbind_raise(c, &b, 14262, "The specified %s ('%s') does not exist.",
 		               sname ? "@schedule_name" : "@schedule_id",
-		               sname ? sname : sqlval_text(&(struct lab_value){.type = LAB_T_INT, .i = sid},
-		                                           c->a, &(size_t){0}));
+		               sname ? sname
+		                     : sqlval_text(&(struct lab_value){.type = LAB_T_INT, .i = sid},
+		                                   c->a, &(size_t){0}));
 	else if (job)
-		agentjob_attach(c->inst, agentproc_job_id(c, job), (int32_t)msdb_int(ss, srow, "schedule_id", 0));
+		agentjob_attach(c->inst, agentproc_job_id(c, job),
+		                (int32_t)msdb_int(ss, srow, "schedule_id", 0));
 	pthread_mutex_unlock(&c->inst->lock);
 	*status = job && srow ? 0 : 1;
 	return !job && rc < 0 ? -1 : 0;

@@ -14,15 +14,25 @@
 #include "lab/sql/procbind.h"
 #include "lab/sql/value.h"
 
-int agentproc_update_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                         int32_t *status)
+int agentproc_update_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
-	static const char *const names[] = {
-	        "@job_id", "@job_name", "@new_name", "@enabled", "@description", "@start_step_id",
-	        "@category_name", "@owner_login_name", "@notify_level_eventlog",
-	        "@notify_level_email", "@notify_level_netsend", "@notify_level_page",
-	        "@notify_email_operator_name", "@notify_netsend_operator_name",
-	        "@notify_page_operator_name", "@delete_level", "@automatic_post"};
+	static const char *const names[] = {"@job_id",
+	                                    "@job_name",
+	                                    "@new_name",
+	                                    "@enabled",
+	                                    "@description",
+	                                    "@start_step_id",
+	                                    "@category_name",
+	                                    "@owner_login_name",
+	                                    "@notify_level_eventlog",
+	                                    "@notify_level_email",
+	                                    "@notify_level_netsend",
+	                                    "@notify_level_page",
+	                                    "@notify_email_operator_name",
+	                                    "@notify_netsend_operator_name",
+	                                    "@notify_page_operator_name",
+	                                    "@delete_level",
+	                                    "@automatic_post"};
 	struct procbind b;
 	struct lab_value *job;
 	struct sqltable *t;
@@ -60,8 +70,7 @@ int agentproc_update_job(struct sqlctx *c, struct procarg *a, size_t n, int line
 	return !job && rc < 0 ? -1 : 0;
 }
 
-int agentproc_delete_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                         int32_t *status)
+int agentproc_delete_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status)
 {
 	static const char *const names[] = {"@job_id", "@job_name", "@originating_server",
 	                                    "@delete_history", "@delete_unused_schedule"};
@@ -81,8 +90,8 @@ int agentproc_delete_job(struct sqlctx *c, struct procarg *a, size_t n, int line
 	return !job && rc < 0 ? -1 : 0;
 }
 
-static const char *const start_names[] = {"@job_name", "@job_id", "@error_flag", "@server_name",
-                                          "@step_name", "@output_flag"};
+static const char *const start_names[] = {"@job_name",    "@job_id",    "@error_flag",
+                                          "@server_name", "@step_name", "@output_flag"};
 
 /* Look the job up and copy its id and name; 0, 1 (error sent), -1. */
 static int job_ref(struct sqlctx *c, const struct procbind *b, uint8_t id[16], char *name,
@@ -121,11 +130,12 @@ int agentproc_start_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
 		return 0;
 	}
 	if (rc == 2) {
-		*status = procbind_raise(c, &b, 22022,
-		                         "SQLServerAgent Error: Request to run job %s (from User %s) "
-		                         "refused because the job is already running from a request "
-		                         "by User %s.",
-		                         name, c->s->login, *by ? by : "(Schedule)");
+		*status =
+		        procbind_raise(c, &b, 22022,
+		                       "SQLServerAgent Error: Request to run job %s (from User %s) "
+		                       "refused because the job is already running from a request "
+		                       "by User %s.",
+		                       name, c->s->login, *by ? by : "(Schedule)");
 		return 0;
 	}
 	snprintf(text, sizeof(text), "Job '%s' started successfully.", name);
@@ -148,10 +158,11 @@ int agentproc_stop_job(struct sqlctx *c, struct procarg *a, size_t n, int line, 
 		return rc < 0 ? -1 : 0;
 	}
 	if (agent_stop(c->inst, id)) {
-		*status = procbind_raise(c, &b, 22022,
-		                         "SQLServerAgent Error: Request to stop job %s (from User %s) "
-		                         "refused because the job is not currently running.",
-		                         name, c->s->login);
+		*status = procbind_raise(
+		        c, &b, 22022,
+		        "SQLServerAgent Error: Request to stop job %s (from User %s) "
+		        "refused because the job is not currently running.",
+		        name, c->s->login);
 		return 0;
 	}
 	snprintf(text, sizeof(text), "Job '%s' stopped successfully.", name);

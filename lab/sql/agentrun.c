@@ -110,8 +110,8 @@ static struct lab_session *agent_session(struct sqlinstance *inst, const char *d
 	return NULL;
 }
 
-int agentrun_tsql(struct sqlinstance *inst, const char *db, const char *sql,
-                  const char *program, struct agentstep_result *r)
+int agentrun_tsql(struct sqlinstance *inst, const char *db, const char *sql, const char *program,
+                  struct agentstep_result *r)
 {
 	struct lab_sink sink;
 	struct lab_login_result res;
@@ -154,8 +154,9 @@ static bool load_job(struct jobrun *j, int source, int32_t schedule_id, const ch
 	if (!row || !st)
 		return false;
 	copy_text(j->name, sizeof(j->name), msdb_text(jobs, row, "name"));
-	srow = ss && source == AGENT_SOURCE_SCHEDULER ? msdb_find_int(ss, "schedule_id", schedule_id)
-	                                              : NULL;
+	srow = ss && source == AGENT_SOURCE_SCHEDULER
+	               ? msdb_find_int(ss, "schedule_id", schedule_id)
+	               : NULL;
 	if (srow)
 		snprintf(j->invoked, sizeof(j->invoked), "Schedule %d (%s)", (int)schedule_id,
 		         msdb_text(ss, srow, "name"));
@@ -168,8 +169,8 @@ static bool load_job(struct jobrun *j, int source, int32_t schedule_id, const ch
 		d.id = (int32_t)msdb_int(st, row, "step_id", 1);
 		copy_text(d.name, sizeof(d.name), msdb_text(st, row, "step_name"));
 		copy_text(d.subsystem, sizeof(d.subsystem), msdb_text(st, row, "subsystem"));
-		d.command = xstrdup(msdb_text(st, row, "command") ? msdb_text(st, row, "command")
-		                                                  : "");
+		d.command =
+		        xstrdup(msdb_text(st, row, "command") ? msdb_text(st, row, "command") : "");
 		copy_text(d.database, sizeof(d.database), msdb_text(st, row, "database_name"));
 		d.on_success = (int32_t)msdb_int(st, row, "on_success_action", 1);
 		d.on_fail = (int32_t)msdb_int(st, row, "on_fail_action", 2);
@@ -260,8 +261,9 @@ static void run_step(struct jobrun *j, const struct stepdef *d, struct agentstep
 	} else if (!strcasecmp(d->subsystem, "CmdExec") && strcasestr(d->command, "sqllogship")) {
 		logship_run(j->inst, d->command, r);
 	} else {
-		agentrun_say(r, "The process could not be created for step %d of job %s (the lab "
-		                "runs only T-SQL steps and sqllogship.exe).",
+		agentrun_say(r,
+		             "The process could not be created for step %d of job %s (the lab "
+		             "runs only T-SQL steps and sqllogship.exe).",
 		             (int)d->id, j->name);
 		r->failed = true;
 	}

@@ -45,9 +45,9 @@ static int create_db(struct sqlctx *c, const struct sqladmin *a, int line)
 	struct sqldb *db;
 
 	if (world_db_by_name(c->inst, a->name))
-		return sqlexec_fail(c, AB_STMT, 1801, 16, line,
-		                    "Database '%s' already exists. Choose a different database name.",
-		                    a->name);
+		return sqlexec_fail(
+		        c, AB_STMT, 1801, 16, line,
+		        "Database '%s' already exists. Choose a different database name.", a->name);
 	db = world_db_create(c->inst, a->name, 0);
 	db->recovery_model = 1; /* model's: FULL */
 	db->size_mb = WORLD_NEW_DB_MB;
@@ -72,9 +72,9 @@ static int drop_db(struct sqlctx *c, const struct sqladmin *a, int line)
 		                    "you do not have permission.",
 		                    a->name);
 	if (db->id <= 4)
-		return sqlexec_fail(c, AB_STMT, 3708, 16, line,
-		                    "Cannot drop the database '%s' because it is a system database.",
-		                    db->name);
+		return sqlexec_fail(
+		        c, AB_STMT, 3708, 16, line,
+		        "Cannot drop the database '%s' because it is a system database.", db->name);
 	if (db->mirror.on)
 		return sqlexec_fail(c, AB_STMT, 3743, 16, line,
 		                    "The database '%s' is enabled for database mirroring. Database "
@@ -103,13 +103,14 @@ static int set_recovery(struct sqlctx *c, struct sqldb *db, const char *w, int l
 	if (strcmp(w, "FULL") && strcmp(w, "BULK_LOGGED") && strcmp(w, "SIMPLE"))
 		return sqlexec_fail(c, AB_STMT, 102, 15, line, "Incorrect syntax near '%s'.", w);
 	if (model == 3 && db->mirror.on)
-		return sqlexec_fail(c, AB_STMT, 1468, 16, line,
-		                    "The operation cannot be performed on database \"%s\" because it "
-		                    "is involved in a database mirroring session or an availability "
-		                    "group. Some operations are not allowed on a database that is "
-		                    "participating in a database mirroring session or in an "
-		                    "availability group.",
-		                    db->name);
+		return sqlexec_fail(
+		        c, AB_STMT, 1468, 16, line,
+		        "The operation cannot be performed on database \"%s\" because it "
+		        "is involved in a database mirroring session or an availability "
+		        "group. Some operations are not allowed on a database that is "
+		        "participating in a database mirroring session or in an "
+		        "availability group.",
+		        db->name);
 	if (log && model == 3) {
 		log->chain_first = 0; /* the log chain is broken */
 		log->last_log_backup = 0;
@@ -143,7 +144,7 @@ static int exclusive(struct sqlctx *c, struct sqldb *db, const struct sqladmopt 
 
 static const char *state_name(uint8_t st)
 {
-	static const char *const n[] = {"Online", "Restoring", "Recovering", "Recovery Pending",
+	static const char *const n[] = {"Online",  "Restoring", "Recovering", "Recovery Pending",
 	                                "Suspect", "Emergency", "Offline"};
 
 	return st < 7 ? n[st] : "Unknown";
@@ -190,7 +191,8 @@ static int set_option(struct sqlctx *c, struct sqldb *db, const struct sqladmin 
 		                    state_name(db->state));
 	if (!strcmp(k, "RECOVERY"))
 		return set_recovery(c, db, o->word, line);
-	if (!strcmp(k, "SINGLE_USER") || !strcmp(k, "RESTRICTED_USER") || !strcmp(k, "MULTI_USER")) {
+	if (!strcmp(k, "SINGLE_USER") || !strcmp(k, "RESTRICTED_USER") ||
+	    !strcmp(k, "MULTI_USER")) {
 		if (k[0] != 'M' && exclusive(c, db, with, true, line))
 			return -1;
 		db->user_access = k[0] == 'S' ? 1 : k[0] == 'R' ? 2 : 0;
@@ -221,11 +223,12 @@ static int alter_db(struct sqlctx *c, const struct sqladmin *a, int line)
 	struct sqldb *db = world_db_by_name(c->inst, a->name);
 
 	if (!db)
-		return sqlexec_fail(c, AB_STMT, 5011, 14, line,
-		                    "User does not have permission to alter database '%s', the "
-		                    "database does not exist, or the database is not in a state that "
-		                    "allows access checks.",
-		                    a->name);
+		return sqlexec_fail(
+		        c, AB_STMT, 5011, 14, line,
+		        "User does not have permission to alter database '%s', the "
+		        "database does not exist, or the database is not in a state that "
+		        "allows access checks.",
+		        a->name);
 	if (db->id <= 4 && strcmp(a->opts[0].key, "RECOVERY"))
 		return sqlexec_fail(c, AB_STMT, 5058, 16, line,
 		                    "Option '%s' cannot be set in database '%s'.", a->opts[0].key,

@@ -56,14 +56,16 @@ static int check_db(struct sqlctx *c, int line, struct bkjob *j, struct sqldb *d
 		               "You can only perform a full backup of the master database. Use "
 		               "BACKUP DATABASE to back up the entire master database.");
 	if (j->log && db->recovery_model == 3)
-		return bk_fail(c, line, j->kind, 4208,
-		               "The statement BACKUP LOG is not allowed while the recovery model is "
-		               "SIMPLE. Use BACKUP DATABASE or change the recovery model using ALTER "
-		               "DATABASE.");
+		return bk_fail(
+		        c, line, j->kind, 4208,
+		        "The statement BACKUP LOG is not allowed while the recovery model is "
+		        "SIMPLE. Use BACKUP DATABASE or change the recovery model using ALTER "
+		        "DATABASE.");
 	if (j->log && db->log->chain_first == 0)
-		return bk_fail(c, line, j->kind, 4214,
-		               "BACKUP LOG cannot be performed because there is no current database "
-		               "backup.");
+		return bk_fail(
+		        c, line, j->kind, 4214,
+		        "BACKUP LOG cannot be performed because there is no current database "
+		        "backup.");
 	if (j->norecovery && admin_users(c->inst, db->id, c->s))
 		return bk_fail(c, line, j->kind, 3101,
 		               "Exclusive access could not be obtained because the database is in "
@@ -133,9 +135,11 @@ static void cut_set(struct sqlctx *c, struct bkjob *j, struct sqldb *db)
 	 * (a former primary demoted by a tail-log backup WITH NORECOVERY) can
 	 * restore it, as Microsoft's log shipping role change does. */
 	memcpy(s->first_recovery_fork,
-	       log->fork_point && s->first_lsn <= log->fork_point ? log->prev_fork : s->recovery_fork,
+	       log->fork_point && s->first_lsn <= log->fork_point ? log->prev_fork
+	                                                          : s->recovery_fork,
 	       16);
-	s->fork_point_lsn = log->fork_point && s->first_lsn <= log->fork_point ? log->fork_point : 0;
+	s->fork_point_lsn =
+	        log->fork_point && s->first_lsn <= log->fork_point ? log->fork_point : 0;
 }
 
 static int prepare(struct sqlctx *c, const struct sqlstmt *st, struct bkjob *j)
@@ -184,8 +188,8 @@ static void commit(struct sqlctx *c, int line, struct bkjob *j, int64_t us)
 
 		log->last_log_backup = s->last_lsn;
 		log->begins_chain = false;
-		lsn_format(db->recovery.last_log_backup_lsn, sizeof(db->recovery.last_log_backup_lsn),
-		           s->last_lsn);
+		lsn_format(db->recovery.last_log_backup_lsn,
+		           sizeof(db->recovery.last_log_backup_lsn), s->last_lsn);
 		if (db->mirror.on && log->mirror_sent < keep)
 			keep = log->mirror_sent;
 		dblog_truncate(log, keep);
@@ -201,8 +205,8 @@ static void commit(struct sqlctx *c, int line, struct bkjob *j, int64_t us)
 
 		snprintf(text, sizeof(text),
 		         "Processed %lld pages for database '%s', file '%s%s' on file %d.",
-		         (long long)bk_pages(j->size_mb),
-		         s->database_name, s->database_name, j->log ? "_log" : "", s->position);
+		         (long long)bk_pages(j->size_mb), s->database_name, s->database_name,
+		         j->log ? "_log" : "", s->position);
 		sqlout_info(c, 4035, 1, line, text);
 		if (!j->log) {
 			snprintf(text, sizeof(text),

@@ -22,8 +22,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define BK_MAGIC     "PCDRBAK1"
-#define BK_MAX_HEAD  65536
+#define BK_MAGIC    "PCDRBAK1"
+#define BK_MAX_HEAD 65536
 
 uint32_t bk_crc32(const uint8_t *p, size_t n)
 {

@@ -39,7 +39,8 @@ int bk_path(struct sqlctx *c, int line, const char *kind, const char *winpath, c
 	if (winpath && world_share_path(c->inst, winpath, out, cap) == 0 &&
 	    (!unc || world_share_reachable(c->inst)))
 		return 0;
-	return bk_fail(c, line, kind, 3201, "Cannot open backup device '%s'. Operating system error %s.",
+	return bk_fail(c, line, kind, 3201,
+	               "Cannot open backup device '%s'. Operating system error %s.",
 	               winpath ? winpath : "",
 	               unc ? "53(The network path was not found.)"
 	                   : "3(The system cannot find the path specified.)");
@@ -140,8 +141,8 @@ static int col_of(const struct sqltable *t, const char *name)
 	return -1;
 }
 
-static void set_val(struct sqltable *t, struct lab_value *row, const char *col,
-                    struct lab_value v, struct arena *a)
+static void set_val(struct sqltable *t, struct lab_value *row, const char *col, struct lab_value v,
+                    struct arena *a)
 {
 	int k = col_of(t, col);
 	struct sqltype ty;
@@ -222,9 +223,10 @@ static void backupset_row(struct sqltable *t, struct lab_value *row, const struc
 	set_val(t, row, "fork_point_lsn", lsn_val(a, s->fork_point_lsn), a);
 	set_val(t, row, "database_creation_date", sqlval_time(LAB_T_DATETIME, s->db_create_us), a);
 	set_val(t, row, "recovery_model",
-	        sqlval_cstr(a, models[s->recovery_model >= 1 && s->recovery_model <= 3
-	                                      ? s->recovery_model
-	                                      : 1]),
+	        sqlval_cstr(
+	                a,
+	                models[s->recovery_model >= 1 && s->recovery_model <= 3 ? s->recovery_model
+	                                                                        : 1]),
 	        a);
 	set_val(t, row, "has_incomplete_metadata", sqlval_int(LAB_T_BIT, 0), a);
 	set_val(t, row, "is_copy_only", sqlval_int(LAB_T_BIT, s->copy_only), a);
@@ -239,7 +241,8 @@ static void backupset_row(struct sqltable *t, struct lab_value *row, const struc
 
 int32_t bk_history_backup(struct sqlinstance *inst, const struct bkset *s, const char *device)
 {
-	struct sqltable *bs = msdb_tab(inst, "backupset"), *mf = msdb_tab(inst, "backupmediafamily");
+	struct sqltable *bs = msdb_tab(inst, "backupset"),
+	                *mf = msdb_tab(inst, "backupmediafamily");
 	struct arena a = ARENA_INIT;
 	struct lab_value *row;
 	int32_t id, media;
@@ -279,14 +282,17 @@ void bk_history_restore(struct sqlinstance *inst, const struct bkset *s, const c
 		return;
 	}
 	row = null_row(rh, &a);
-	set_val(rh, row, "restore_history_id", sqlval_int(LAB_T_INT, next_id(rh, "restore_history_id")),
-	        &a);
+	set_val(rh, row, "restore_history_id",
+	        sqlval_int(LAB_T_INT, next_id(rh, "restore_history_id")), &a);
 	set_val(rh, row, "restore_date", sqlval_time(LAB_T_DATETIME, sqlval_now_us()), &a);
 	set_val(rh, row, "destination_database_name", sqlval_cstr(&a, dest), &a);
 	set_val(rh, row, "user_name", sqlval_cstr(&a, user), &a);
 	set_val(rh, row, "backup_set_id", sqlval_int(LAB_T_INT, set_id), &a);
 	set_val(rh, row, "restore_type",
-	        sqlval_cstr(&a, !s ? "V" : s->type == BK_TYPE_LOG ? "L" : "D"), &a);
+	        sqlval_cstr(&a, !s                       ? "V"
+	                        : s->type == BK_TYPE_LOG ? "L"
+	                                                 : "D"),
+	        &a);
 	set_val(rh, row, "replace", sqlval_int(LAB_T_BIT, replace), &a);
 	set_val(rh, row, "recovery", sqlval_int(LAB_T_BIT, recovery), &a);
 	set_val(rh, row, "restart", sqlval_int(LAB_T_BIT, 0), &a);

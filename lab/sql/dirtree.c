@@ -55,7 +55,8 @@ static void walk(struct dtree *t, const char *dir, int depth)
 	if (!d)
 		return;
 	while ((e = readdir(d)) && n < DIRTREE_MAX_ROWS) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || strstr(e->d_name, ".tmp"))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    strstr(e->d_name, ".tmp"))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -87,7 +88,7 @@ static int64_t arg_int(struct procarg *args, size_t n, size_t i)
 	if (i >= n || args[i].is_default || args[i].value.is_null)
 		return 0;
 	return sqlval_is_int(args[i].value.type) ? args[i].value.i
-	                                           : (int64_t)sqlval_double(&args[i].value);
+	                                         : (int64_t)sqlval_double(&args[i].value);
 }
 
 int dirtree_xp(struct sqlctx *c, struct procarg *args, size_t n, int line, int32_t *status)

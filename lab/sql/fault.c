@@ -68,10 +68,9 @@ void world_faults_init(struct lab_world *w, const struct lab_topology *topo)
 		dirname_of(dir, sizeof(dir), w->state_dir);
 		if (topo->share_dir && topo->share_dir[0] == '/')
 			snprintf(path, sizeof(path), "%s", topo->share_dir);
-		else
-			if (snprintf(path, sizeof(path), "%s/%s", dir,
-			             topo->share_dir ? topo->share_dir : "share") >= (int)sizeof(path))
-				path[0] = '\0';
+		else if (snprintf(path, sizeof(path), "%s/%s", dir,
+		                  topo->share_dir ? topo->share_dir : "share") >= (int)sizeof(path))
+			path[0] = '\0';
 		w->share_dir = xstrdup(path);
 	}
 }

@@ -46,28 +46,42 @@ static int ls_job(struct sqlctx *c, const struct procbind *b, const char *name,
 	snprintf(command, sizeof(command), "%s -%s %s -server %s", SQLLOGSHIP, verb, guid,
 	         c->inst->name);
 	snprintf(step, sizeof(step), "Log shipping %s log job step.",
-	         !strcmp(verb, "Backup") ? "backup" : !strcmp(verb, "Copy") ? "copy" : "restore");
+	         !strcmp(verb, "Backup") ? "backup"
+	         : !strcmp(verb, "Copy") ? "copy"
+	                                 : "restore");
 	agentjob_add_step(c->inst, id_out, 1, step, "CmdExec", command, NULL);
 	return 0;
 }
 
-static const char *const add_primary_names[] = {
-        "@database", "@backup_directory", "@backup_share", "@backup_job_name",
-        "@backup_retention_period", "@monitor_server", "@monitor_server_security_mode",
-        "@monitor_server_login", "@monitor_server_password", "@backup_threshold",
-        "@threshold_alert", "@threshold_alert_enabled", "@history_retention_period",
-        "@backup_job_id", "@primary_id", "@backup_compression", "@overwrite",
-        "@ignoreremotemonitor"};
+static const char *const add_primary_names[] = {"@database",
+                                                "@backup_directory",
+                                                "@backup_share",
+                                                "@backup_job_name",
+                                                "@backup_retention_period",
+                                                "@monitor_server",
+                                                "@monitor_server_security_mode",
+                                                "@monitor_server_login",
+                                                "@monitor_server_password",
+                                                "@backup_threshold",
+                                                "@threshold_alert",
+                                                "@threshold_alert_enabled",
+                                                "@history_retention_period",
+                                                "@backup_job_id",
+                                                "@primary_id",
+                                                "@backup_compression",
+                                                "@overwrite",
+                                                "@ignoreremotemonitor"};
 
 static int check_primary_db(struct sqlctx *c, const struct procbind *b, const char *name)
 {
 	struct sqldb *db = world_db_by_name(c->inst, name);
 
 	if (!db)
-		return procbind_raise(c, b, 15010,
-		                      "The database '%s' does not exist. Supply a valid database name. "
-		                      "To see available databases, use sys.databases.",
-		                      name);
+		return procbind_raise(
+		        c, b, 15010,
+		        "The database '%s' does not exist. Supply a valid database name. "
+		        "To see available databases, use sys.databases.",
+		        name);
 	if (db->recovery_model == 3)
 		return procbind_raise(c, b, 32015,
 		                      "The primary database %s cannot have SIMPLE recovery for log "
@@ -115,8 +129,10 @@ static void drop_primary(struct sqlctx *c, struct lab_value *row)
 	if (job)
 		agentjob_delete(c->inst, job);
 	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_primary"), "primary_id", pid);
-	msdb_delete_guid(msdb_table(c->inst, "log_shipping_primary_secondaries"), "primary_id", pid);
-	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_history_detail"), "agent_id", pid);
+	msdb_delete_guid(msdb_table(c->inst, "log_shipping_primary_secondaries"), "primary_id",
+	                 pid);
+	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_history_detail"), "agent_id",
+	                 pid);
 	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_error_detail"), "agent_id", pid);
 	msdb_delete_row(p, row);
 }
@@ -137,10 +153,11 @@ static int add_primary_locked(struct sqlctx *c, const struct procbind *b, const 
 		return 1;
 	if ((old = msdb_find_text(p, "primary_database", db))) {
 		if (!overwrite)
-			return procbind_raise(c, b, 32009,
-			                      "A log shipping primary entry already exists for database "
-			                      "%s.",
-			                      db);
+			return procbind_raise(
+			        c, b, 32009,
+			        "A log shipping primary entry already exists for database "
+			        "%s.",
+			        db);
 		drop_primary(c, old);
 	}
 	world_new_guid(pid);
@@ -154,10 +171,11 @@ static int add_primary_locked(struct sqlctx *c, const struct procbind *b, const 
 int logship_add_primary_database(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                  int32_t *status)
 {
-	static const char *const ints[] = {"@backup_retention_period", "@monitor_server_security_mode",
-	                                   "@backup_threshold", "@threshold_alert",
-	                                   "@threshold_alert_enabled", "@backup_compression",
-	                                   "@history_retention_period", "@overwrite"};
+	static const char *const ints[] = {
+	        "@backup_retention_period",  "@monitor_server_security_mode",
+	        "@backup_threshold",         "@threshold_alert",
+	        "@threshold_alert_enabled",  "@backup_compression",
+	        "@history_retention_period", "@overwrite"};
 	static const int64_t dflt[] = {4320, 1, 60, 14420, 0, 2, 14420, 0};
 	struct procbind b;
 	int64_t v[8];
@@ -165,7 +183,8 @@ int logship_add_primary_database(struct sqlctx *c, struct procarg *a, size_t n, 
 
 	LS_BIND(c, b, "sp_add_log_shipping_primary_database", add_primary_names, a, n, line);
 	if (procbind_require(c, &b, "@database") || procbind_require(c, &b, "@backup_directory") ||
-	    procbind_require(c, &b, "@backup_share") || procbind_require(c, &b, "@backup_job_name") ||
+	    procbind_require(c, &b, "@backup_share") ||
+	    procbind_require(c, &b, "@backup_job_name") ||
 	    procbind_require(c, &b, "@backup_retention_period"))
 		return -1;
 	for (size_t i = 0; i < 8; i++)
@@ -214,8 +233,9 @@ int logship_add_primary_secondary(struct sqlctx *c, struct procarg *a, size_t n,
 		    !strcasecmp(msdb_text(s, row, "secondary_database"), sdb))
 			break;
 	if (row && !overwrite) {
-		*status = procbind_raise(c, &b, 32012, "Secondary %s.%s already exists for primary %s.",
-		                         server, sdb, db);
+		*status = procbind_raise(c, &b, 32012,
+		                         "Secondary %s.%s already exists for primary %s.", server,
+		                         sdb, db);
 		goto done;
 	}
 	if (!row) {

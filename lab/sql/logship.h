@@ -59,8 +59,7 @@ int logship_del_secondary_database(struct sqlctx *c, struct procarg *a, size_t n
                                    int32_t *status);
 int logship_del_secondary_primary(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                   int32_t *status);
-int logship_help_monitor(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                         int32_t *status);
+int logship_help_monitor(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
 int logship_help_primary_database(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                   int32_t *status);
 
@@ -80,13 +79,12 @@ const uint8_t *agentproc_job_id(struct sqlctx *c, const struct lab_value *job_ro
 		(b).names = list;                                                                  \
 		(b).n = sizeof(list) / sizeof(list[0]);                                            \
 		(b).line = ln;                                                                     \
-		if (agentproc_allowed(c, proc_name, ln) || procbind_bind(c, &(b), args, n))       \
+		if (agentproc_allowed(c, proc_name, ln) || procbind_bind(c, &(b), args, n))        \
 			return -1;                                                                 \
 	} while (0)
 
 int agentproc_add_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
-int agentproc_add_jobstep(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                          int32_t *status);
+int agentproc_add_jobstep(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
 int agentproc_add_jobserver(struct sqlctx *c, struct procarg *a, size_t n, int line,
                             int32_t *status);
 int agentproc_add_schedule(struct sqlctx *c, struct procarg *a, size_t n, int line,
@@ -95,12 +93,9 @@ int agentproc_attach_schedule(struct sqlctx *c, struct procarg *a, size_t n, int
                               int32_t *status);
 int agentproc_add_jobschedule(struct sqlctx *c, struct procarg *a, size_t n, int line,
                               int32_t *status);
-int agentproc_update_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                         int32_t *status);
-int agentproc_delete_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                         int32_t *status);
-int agentproc_start_job(struct sqlctx *c, struct procarg *a, size_t n, int line,
-                        int32_t *status);
+int agentproc_update_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
+int agentproc_delete_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
+int agentproc_start_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
 int agentproc_stop_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
 int agentproc_help_job(struct sqlctx *c, struct procarg *a, size_t n, int line, int32_t *status);
 

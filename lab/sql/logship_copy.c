@@ -82,9 +82,12 @@ static bool load_copy(struct lsctx *l, struct lscopy *c)
 
 	if (!row)
 		return false;
-	logship_copy_text(c->primary_db, sizeof(c->primary_db), msdb_text(t, row, "primary_database"));
-	logship_copy_text(c->source, sizeof(c->source), msdb_text(t, row, "backup_source_directory"));
-	logship_copy_text(c->dest, sizeof(c->dest), msdb_text(t, row, "backup_destination_directory"));
+	logship_copy_text(c->primary_db, sizeof(c->primary_db),
+	                  msdb_text(t, row, "primary_database"));
+	logship_copy_text(c->source, sizeof(c->source),
+	                  msdb_text(t, row, "backup_source_directory"));
+	logship_copy_text(c->dest, sizeof(c->dest),
+	                  msdb_text(t, row, "backup_destination_directory"));
 	logship_copy_text(c->last_copied, sizeof(c->last_copied),
 	                  logship_base(msdb_text(t, row, "last_copied_file")));
 	return true;
@@ -253,7 +256,8 @@ static int restore_one(struct lsctx *l, const struct lsrestore *r, const char *f
 	} else {
 		strbuf_puts(&sql, "NORECOVERY");
 	}
-	agentrun_tsql(l->inst, "master", strbuf_cstr(&sql), "SQLAgent - Log shipping restore", &one);
+	agentrun_tsql(l->inst, "master", strbuf_cstr(&sql), "SQLAgent - Log shipping restore",
+	              &one);
 	strbuf_release(&sql);
 	if (one.failed && one.sql_message_id == 4326)
 		return 1;
@@ -289,8 +293,8 @@ static void restore_db(struct lsctx *l, const struct lsrestore *r)
 			break;
 		logship_join(file, sizeof(file), r->dest, names[i]);
 		if ((rc = restore_one(l, r, file)) < 0) {
-			snprintf(text, sizeof(text), "The restore of file '%s' to database '%s' failed.",
-			         file, r->db);
+			snprintf(text, sizeof(text),
+			         "The restore of file '%s' to database '%s' failed.", file, r->db);
 			logship_fail(l, text);
 			break;
 		}
@@ -303,10 +307,11 @@ static void restore_db(struct lsctx *l, const struct lsrestore *r)
 	}
 	logship_free_list(names, n);
 	if (rc >= 0) {
-		snprintf(text, sizeof(text),
-		         "The restore operation was successful. Secondary Database: '%s', Number of "
-		         "log backup files restored: %zu",
-		         r->db, applied);
+		snprintf(
+		        text, sizeof(text),
+		        "The restore operation was successful. Secondary Database: '%s', Number of "
+		        "log backup files restored: %zu",
+		        r->db, applied);
 		logship_say(l, text);
 	}
 }

@@ -28,7 +28,8 @@ void logship_drop_secondary(struct sqlctx *c, struct lab_value *row)
 		if (job)
 			agentjob_delete(c->inst, job);
 	}
-	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_history_detail"), "agent_id", sid);
+	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_history_detail"), "agent_id",
+	                 sid);
 	msdb_delete_guid(msdb_table(c->inst, "log_shipping_monitor_error_detail"), "agent_id", sid);
 	msdb_delete_row(s, row);
 }
@@ -57,7 +58,8 @@ int logship_del_primary_secondary(struct sqlctx *c, struct procarg *a, size_t n,
 		*status = procbind_raise(c, &b, 32010,
 		                         "Database %s does not exist as log shipping primary.", db);
 	} else {
-		while ((row = msdb_next_guid(s, "primary_id", msdb_guid(p, prow, "primary_id"), row)))
+		while ((row = msdb_next_guid(s, "primary_id", msdb_guid(p, prow, "primary_id"),
+		                             row)))
 			if (!strcasecmp(msdb_text(s, row, "secondary_server"), server) &&
 			    !strcasecmp(msdb_text(s, row, "secondary_database"), sdb))
 				break;
@@ -117,15 +119,16 @@ int logship_del_secondary_database(struct sqlctx *c, struct procarg *a, size_t n
 	m = msdb_table(c->inst, "log_shipping_monitor_secondary");
 	s = msdb_table(c->inst, "log_shipping_secondary");
 	if (!(row = msdb_find_text(d, "secondary_database", sdb))) {
-		*status = procbind_raise(c, &b, 32014,
-		                         "Database %s does not exist as log shipping secondary.", sdb);
+		*status = procbind_raise(
+		        c, &b, 32014, "Database %s does not exist as log shipping secondary.", sdb);
 		goto done;
 	}
 	memcpy(sid, msdb_guid(d, row, "secondary_id"), 16);
 	msdb_delete_row(d, row);
 	if ((row = msdb_find_text(m, "secondary_database", sdb)))
 		msdb_delete_row(m, row);
-	if (!msdb_find_guid(d, "secondary_id", sid) && (row = msdb_find_guid(s, "secondary_id", sid)))
+	if (!msdb_find_guid(d, "secondary_id", sid) &&
+	    (row = msdb_find_guid(s, "secondary_id", sid)))
 		logship_drop_secondary(c, row); /* the last one: sp_delete_..._secondary_primary */
 done:
 	pthread_mutex_unlock(&c->inst->lock);
@@ -142,24 +145,27 @@ int logship_del_secondary_primary(struct sqlctx *c, struct procarg *a, size_t n,
 	const char *server, *db;
 
 	LS_BIND(c, b, "sp_delete_log_shipping_secondary_primary", names, a, n, line);
-	if (procbind_require(c, &b, "@primary_server") || procbind_require(c, &b, "@primary_database"))
+	if (procbind_require(c, &b, "@primary_server") ||
+	    procbind_require(c, &b, "@primary_database"))
 		return -1;
 	server = procbind_text(c, &b, "@primary_server");
 	db = procbind_text(c, &b, "@primary_database");
 	pthread_mutex_lock(&c->inst->lock);
 	s = msdb_table(c->inst, "log_shipping_secondary");
 	if (!(row = logship_secondary_row(c, server, db)))
-		*status = procbind_raise(c, &b, 32023,
-		                         "An entry for primary server %s, primary database %s does not "
-		                         "exist on this secondary. Register the primary first.",
-		                         server, db);
+		*status = procbind_raise(
+		        c, &b, 32023,
+		        "An entry for primary server %s, primary database %s does not "
+		        "exist on this secondary. Register the primary first.",
+		        server, db);
 	else if (msdb_find_guid(msdb_table(c->inst, "log_shipping_secondary_databases"),
 	                        "secondary_id", msdb_guid(s, row, "secondary_id")))
-		*status = procbind_raise(c, &b, 32025,
-		                         "Primary Server %s, Database %s has active log shipping "
-		                         "secondary database(s) on the secondary. Drop the secondary "
-		                         "database(s) first.",
-		                         server, db);
+		*status =
+		        procbind_raise(c, &b, 32025,
+		                       "Primary Server %s, Database %s has active log shipping "
+		                       "secondary database(s) on the secondary. Drop the secondary "
+		                       "database(s) first.",
+		                       server, db);
 	else
 		logship_drop_secondary(c, row);
 	pthread_mutex_unlock(&c->inst->lock);

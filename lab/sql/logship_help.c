@@ -49,16 +49,20 @@ static void put_col_int(struct builder *b, const struct sqltable *t, const struc
 }
 
 static const struct colspec monitor_spec[] = {
-        C_BIT("status", false),         C_BIT("is_primary", false),
-        C_SYSNAME("server", false),     C_SYSNAME("database_name", false),
+        C_BIT("status", false),
+        C_BIT("is_primary", false),
+        C_SYSNAME("server", false),
+        C_SYSNAME("database_name", false),
         C_INT("time_since_last_backup", true),
         {"last_backup_file", LAB_T_NVARCHAR, 500, 0, 0, true},
-        C_INT("backup_threshold", true), C_BIT("is_backup_alert_enabled", true),
+        C_INT("backup_threshold", true),
+        C_BIT("is_backup_alert_enabled", true),
         C_INT("time_since_last_copy", true),
         {"last_copied_file", LAB_T_NVARCHAR, 500, 0, 0, true},
         C_INT("time_since_last_restore", true),
         {"last_restored_file", LAB_T_NVARCHAR, 500, 0, 0, true},
-        C_INT("last_restored_latency", true), C_INT("restore_threshold", true),
+        C_INT("last_restored_latency", true),
+        C_INT("restore_threshold", true),
         C_BIT("is_restore_alert_enabled", true),
 };
 
@@ -135,13 +139,18 @@ static const struct colspec primary_spec[] = {
         C_SYSNAME("primary_database", false),
         {"backup_directory", LAB_T_NVARCHAR, 500, 0, 0, true},
         {"backup_share", LAB_T_NVARCHAR, 500, 0, 0, true},
-        C_INT("backup_retention_period", true), C_TINY("backup_compression", true),
+        C_INT("backup_retention_period", true),
+        C_TINY("backup_compression", true),
         {"backup_job_id", LAB_T_UNIQUEIDENTIFIER, 16, 0, 0, true},
-        C_SYSNAME("monitor_server", true), C_BIT("monitor_server_security_mode", true),
-        C_INT("backup_threshold", true), C_INT("threshold_alert", true),
+        C_SYSNAME("monitor_server", true),
+        C_BIT("monitor_server_security_mode", true),
+        C_INT("backup_threshold", true),
+        C_INT("threshold_alert", true),
         C_BIT("threshold_alert_enabled", true),
-        {"last_backup_file", LAB_T_NVARCHAR, 500, 0, 0, true}, C_DT("last_backup_date", true),
-        C_DT("last_backup_date_utc", true), C_INT("history_retention_period", true),
+        {"last_backup_file", LAB_T_NVARCHAR, 500, 0, 0, true},
+        C_DT("last_backup_date", true),
+        C_DT("last_backup_date_utc", true),
+        C_INT("history_retention_period", true),
 };
 
 static void put_col(struct builder *b, const struct sqltable *t, const struct lab_value *row,
@@ -158,13 +167,13 @@ int logship_help_primary_database(struct sqlctx *c, struct procarg *a, size_t n,
                                   int32_t *status)
 {
 	static const char *const names[] = {"@database", "@primary_id"};
-	static const char *const pcols[] = {"primary_id", "primary_database", "backup_directory",
-	                                    "backup_share", "backup_retention_period",
-	                                    "backup_compression", "backup_job_id", "monitor_server",
-	                                    "monitor_server_security_mode"};
-	static const char *const mcols[] = {"backup_threshold", "threshold_alert",
+	static const char *const pcols[] = {
+	        "primary_id",    "primary_database",        "backup_directory",
+	        "backup_share",  "backup_retention_period", "backup_compression",
+	        "backup_job_id", "monitor_server",          "monitor_server_security_mode"};
+	static const char *const mcols[] = {"backup_threshold",        "threshold_alert",
 	                                    "threshold_alert_enabled", "last_backup_file",
-	                                    "last_backup_date", "last_backup_date_utc",
+	                                    "last_backup_date",        "last_backup_date_utc",
 	                                    "history_retention_period"};
 	struct procbind b;
 	struct builder bl;
@@ -182,8 +191,9 @@ int logship_help_primary_database(struct sqlctx *c, struct procarg *a, size_t n,
 	pthread_mutex_lock(&c->inst->lock);
 	p = msdb_table(c->inst, "log_shipping_primary_databases");
 	m = msdb_table(c->inst, "log_shipping_monitor_primary");
-	row = db ? msdb_find_text(p, "primary_database", db)
-	         : has_id ? msdb_find_guid(p, "primary_id", pid) : NULL;
+	row = db       ? msdb_find_text(p, "primary_database", db)
+	      : has_id ? msdb_find_guid(p, "primary_id", pid)
+	               : NULL;
 	if (!row) {
 		pthread_mutex_unlock(&c->inst->lock);
 		*status = procbind_raise(c, &b, 32010,

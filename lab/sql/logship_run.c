@@ -54,7 +54,8 @@ static void detail(struct lsctx *l, const char *table, int status, const char *t
 		msdb_set_time(t, row, "log_time_utc", now);
 		msdb_set_text(t, row, "message", text);
 		if (status < 0)
-			msdb_set_text(t, row, "source", "Microsoft.SqlServer.Management.LogShipping");
+			msdb_set_text(t, row, "source",
+			              "Microsoft.SqlServer.Management.LogShipping");
 	}
 	pthread_mutex_unlock(&l->inst->lock);
 }
@@ -144,8 +145,8 @@ void logship_join(char *out, size_t cap, const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
 
-	snprintf(out, cap, "%s%s%s", dir, n && (dir[n - 1] == '\\' || dir[n - 1] == '/') ? "" : "\\",
-	         name);
+	snprintf(out, cap, "%s%s%s", dir,
+	         n && (dir[n - 1] == '\\' || dir[n - 1] == '/') ? "" : "\\", name);
 }
 
 static int parse_command(const char *command, char *verb, size_t cap, uint8_t id[16])
@@ -166,13 +167,12 @@ static int parse_command(const char *command, char *verb, size_t cap, uint8_t id
 	return -1;
 }
 
-
 /* --- -Backup ------------------------------------------------------------ */
 
 struct lsbackup {
 	char db[129];
-	char dir[501];   /* where BACKUP writes: backup_directory if UNC, else the share */
-	int db_state;    /* -1 no such database */
+	char dir[501]; /* where BACKUP writes: backup_directory if UNC, else the share */
+	int db_state;  /* -1 no such database */
 	bool is_mirror;
 };
 
@@ -189,7 +189,9 @@ static bool load_backup(struct lsctx *l, struct lsbackup *b)
 	dir = msdb_text(t, row, "backup_directory");
 	share = msdb_text(t, row, "backup_share");
 	logship_copy_text(b->dir, sizeof(b->dir),
-	                  dir && dir[0] == '\\' && dir[1] == '\\' ? dir : share ? share : dir);
+	                  dir && dir[0] == '\\' && dir[1] == '\\' ? dir
+	                  : share                                 ? share
+	                                                          : dir);
 	db = world_db_by_name(l->inst, b->db);
 	b->db_state = db ? db->state : -1;
 	b->is_mirror = db && db->mirror.on && db->mirror.role == 2;
@@ -235,13 +237,15 @@ static void run_backup(struct lsctx *l)
 		snprintf(text, sizeof(text),
 		         "Skipping log backup for database '%s' because it is a %s. The backup "
 		         "job does nothing until the database is the principal (ONLINE).",
-		         b.db, b.is_mirror ? "database mirroring mirror" : "database in RESTORING state");
+		         b.db,
+		         b.is_mirror ? "database mirroring mirror" : "database in RESTORING state");
 		logship_say(l, text);
 		return;
 	}
 	if (b.db_state != DB_ONLINE) {
 		snprintf(text, sizeof(text),
-		         "Database %s is not ONLINE. The backup job will not be performed until this "
+		         "Database %s is not ONLINE. The backup job will not be performed until "
+		         "this "
 		         "database is brought online.",
 		         b.db);
 		logship_fail(l, text);
@@ -276,7 +280,8 @@ void logship_run(struct sqlinstance *inst, const char *command, struct agentstep
 	l.inst = inst;
 	l.r = r;
 	if (parse_command(command, verb, sizeof(verb), l.agent_id) < 0) {
-		agentrun_say(r, "sqllogship.exe: usage: -Backup|-Copy|-Restore <id> -server <name>");
+		agentrun_say(r,
+		             "sqllogship.exe: usage: -Backup|-Copy|-Restore <id> -server <name>");
 		r->failed = true;
 		return;
 	}

@@ -29,12 +29,14 @@ static int make_jobs(struct sqlctx *c, const struct procbind *b, const uint8_t s
 
 	for (int i = 0; i < 2; i++) {
 		old = agentjob_find(c->inst, names[i], NULL);
-		if (old && msdb_int(jobs, old, "category_id", -1) != agentjob_category(c->inst, cats[i]))
-			return procbind_raise(c, b, 32022,
-			                      "Cannot add a log shipping job with name %s. A job with "
-			                      "same name already exists in the system and this job does "
-			                      "not belong to log shipping category.",
-			                      names[i]);
+		if (old &&
+		    msdb_int(jobs, old, "category_id", -1) != agentjob_category(c->inst, cats[i]))
+			return procbind_raise(
+			        c, b, 32022,
+			        "Cannot add a log shipping job with name %s. A job with "
+			        "same name already exists in the system and this job does "
+			        "not belong to log shipping category.",
+			        names[i]);
 	}
 	for (int i = 0; i < 2; i++) {
 		char guid[40], command[600];
@@ -46,11 +48,13 @@ static int make_jobs(struct sqlctx *c, const struct procbind *b, const uint8_t s
 		agentjob_add_server(c->inst, ids[i]);
 		sqlval_format_guid(guid, sizeof(guid), sid);
 		snprintf(command, sizeof(command),
-		         "\"C:\\Program Files\\Microsoft SQL Server\\130\\Tools\\Binn\\sqllogship.exe\" "
+		         "\"C:\\Program Files\\Microsoft SQL "
+		         "Server\\130\\Tools\\Binn\\sqllogship.exe\" "
 		         "-%s %s -server %s",
 		         i ? "Restore" : "Copy", guid, c->inst->name);
 		agentjob_add_step(c->inst, ids[i], 1,
-		                  i ? "Log shipping restore log job step." : "Log shipping copy log job step.",
+		                  i ? "Log shipping restore log job step."
+		                    : "Log shipping copy log job step.",
 		                  "CmdExec", command, NULL);
 	}
 	return 0;
@@ -82,12 +86,22 @@ static void secondary_row(struct sqlctx *c, const struct procbind *b, const uint
 int logship_add_secondary_primary(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                   int32_t *status)
 {
-	static const char *const names[] = {
-	        "@primary_server", "@primary_database", "@backup_source_directory",
-	        "@backup_destination_directory", "@copy_job_name", "@restore_job_name",
-	        "@file_retention_period", "@monitor_server", "@monitor_server_security_mode",
-	        "@monitor_server_login", "@monitor_server_password", "@copy_job_id",
-	        "@restore_job_id", "@secondary_id", "@overwrite", "@ignoreremotemonitor"};
+	static const char *const names[] = {"@primary_server",
+	                                    "@primary_database",
+	                                    "@backup_source_directory",
+	                                    "@backup_destination_directory",
+	                                    "@copy_job_name",
+	                                    "@restore_job_name",
+	                                    "@file_retention_period",
+	                                    "@monitor_server",
+	                                    "@monitor_server_security_mode",
+	                                    "@monitor_server_login",
+	                                    "@monitor_server_password",
+	                                    "@copy_job_id",
+	                                    "@restore_job_id",
+	                                    "@secondary_id",
+	                                    "@overwrite",
+	                                    "@ignoreremotemonitor"};
 	struct procbind b;
 	struct lab_value *old;
 	int64_t retention, mode, overwrite;
@@ -106,10 +120,11 @@ int logship_add_secondary_primary(struct sqlctx *c, struct procarg *a, size_t n,
 	db = procbind_text(c, &b, "@primary_database");
 	pthread_mutex_lock(&c->inst->lock);
 	if ((old = logship_secondary_row(c, server, db)) && !overwrite) {
-		*status = procbind_raise(c, &b, 32024,
-		                         "An entry for primary server %s, primary database %s already "
-		                         "exists on this secondary.",
-		                         server, db);
+		*status = procbind_raise(
+		        c, &b, 32024,
+		        "An entry for primary server %s, primary database %s already "
+		        "exists on this secondary.",
+		        server, db);
 	} else {
 		if (old)
 			logship_drop_secondary(c, old);
@@ -127,12 +142,22 @@ int logship_add_secondary_primary(struct sqlctx *c, struct procarg *a, size_t n,
 	return 0;
 }
 
-static const char *const secdb_names[] = {
-        "@secondary_database", "@primary_server", "@primary_database", "@restore_delay",
-        "@restore_all", "@restore_mode", "@disconnect_users", "@block_size", "@buffer_count",
-        "@max_transfer_size", "@restore_threshold", "@threshold_alert",
-        "@threshold_alert_enabled", "@history_retention_period", "@overwrite",
-        "@ignoreremotemonitor"};
+static const char *const secdb_names[] = {"@secondary_database",
+                                          "@primary_server",
+                                          "@primary_database",
+                                          "@restore_delay",
+                                          "@restore_all",
+                                          "@restore_mode",
+                                          "@disconnect_users",
+                                          "@block_size",
+                                          "@buffer_count",
+                                          "@max_transfer_size",
+                                          "@restore_threshold",
+                                          "@threshold_alert",
+                                          "@threshold_alert_enabled",
+                                          "@history_retention_period",
+                                          "@overwrite",
+                                          "@ignoreremotemonitor"};
 
 static void secdb_rows(struct sqlctx *c, const struct procbind *b, const struct lab_value *srow,
                        const int64_t *v)
@@ -142,8 +167,8 @@ static void secdb_rows(struct sqlctx *c, const struct procbind *b, const struct 
 	struct sqltable *m = msdb_table(c->inst, "log_shipping_monitor_secondary");
 	const char *sdb = procbind_text(c, b, "@secondary_database");
 	const uint8_t *sid = msdb_guid(s, srow, "secondary_id");
-	static const char *const cols[] = {"restore_delay", "restore_all", "restore_mode",
-	                                   "disconnect_users", "block_size", "buffer_count",
+	static const char *const cols[] = {"restore_delay",    "restore_all", "restore_mode",
+	                                   "disconnect_users", "block_size",  "buffer_count",
 	                                   "max_transfer_size"};
 	struct lab_value *row = msdb_add(d);
 
@@ -175,15 +200,17 @@ static int add_secdb_locked(struct sqlctx *c, const struct procbind *b, const in
 	struct lab_value *srow = logship_secondary_row(c, server, pdb), *old;
 
 	if (!srow)
-		return procbind_raise(c, b, 32023,
-		                      "An entry for primary server %s, primary database %s does not "
-		                      "exist on this secondary. Register the primary first.",
-		                      server, pdb);
+		return procbind_raise(
+		        c, b, 32023,
+		        "An entry for primary server %s, primary database %s does not "
+		        "exist on this secondary. Register the primary first.",
+		        server, pdb);
 	if (!world_db_by_name(c->inst, sdb))
-		return procbind_raise(c, b, 15010,
-		                      "The database '%s' does not exist. Supply a valid database name. "
-		                      "To see available databases, use sys.databases.",
-		                      sdb);
+		return procbind_raise(
+		        c, b, 15010,
+		        "The database '%s' does not exist. Supply a valid database name. "
+		        "To see available databases, use sys.databases.",
+		        sdb);
 	if ((old = msdb_find_text(d, "secondary_database", sdb))) {
 		if (!overwrite)
 			return procbind_raise(c, b, 32013,
@@ -201,11 +228,18 @@ static int add_secdb_locked(struct sqlctx *c, const struct procbind *b, const in
 int logship_add_secondary_database(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                    int32_t *status)
 {
-	static const char *const ints[] = {"@restore_delay", "@restore_all", "@restore_mode",
-	                                   "@disconnect_users", "@block_size", "@buffer_count",
-	                                   "@max_transfer_size", "@restore_threshold",
-	                                   "@threshold_alert", "@threshold_alert_enabled",
-	                                   "@history_retention_period", "@overwrite"};
+	static const char *const ints[] = {"@restore_delay",
+	                                   "@restore_all",
+	                                   "@restore_mode",
+	                                   "@disconnect_users",
+	                                   "@block_size",
+	                                   "@buffer_count",
+	                                   "@max_transfer_size",
+	                                   "@restore_threshold",
+	                                   "@threshold_alert",
+	                                   "@threshold_alert_enabled",
+	                                   "@history_retention_period",
+	                                   "@overwrite"};
 	static const int64_t dflt[] = {0, 1, 0, 0, -1, -1, -1, 45, 14421, 1, 14420, 0};
 	struct procbind b;
 	int64_t v[12];

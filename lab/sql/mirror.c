@@ -77,7 +77,7 @@ struct sqlinstance *mirror_resolve(struct lab_world *w, const char *addr, bool *
 		const struct sqlendpoint *e;
 
 		if (strcasecmp(in->name, host) && !(strncasecmp(in->name, host, hl) == 0 &&
-		                                     in->name[hl] == '.' && !strchr(host, '.')))
+		                                    in->name[hl] == '.' && !strchr(host, '.')))
 			continue;
 		e = mirroring_ep(in);
 		return e && e->port == port ? in : NULL;
@@ -87,16 +87,18 @@ struct sqlinstance *mirror_resolve(struct lab_world *w, const char *addr, bool *
 
 int mirror_unreachable(struct mctx *m, const char *addr)
 {
-	return mirror_fail(m, 1418,
-	            "The server network address \"%s\" can not be reached or does not exist. Check "
-	            "the network address name and that the ports for the local and remote endpoints "
-	            "are operational.",
-	            addr);
+	return mirror_fail(
+	        m, 1418,
+	        "The server network address \"%s\" can not be reached or does not exist. Check "
+	        "the network address name and that the ports for the local and remote endpoints "
+	        "are operational.",
+	        addr);
 }
 
 int mirror_not_mirrored(struct mctx *m)
 {
-	return mirror_fail(m, 1416, "Database \"%s\" is not configured for database mirroring.", m->name);
+	return mirror_fail(m, 1416, "Database \"%s\" is not configured for database mirroring.",
+	                   m->name);
 }
 
 /* The partner's address as the other side names this instance. */
@@ -107,7 +109,6 @@ void mirror_address(const struct sqlinstance *inst, char *buf, size_t cap)
 	snprintf(buf, cap, "TCP://%s:%d", inst->name, e ? e->port : 5022);
 }
 
-
 /* The principal's side: the mirror named us first and can follow. */
 static int check_remote(struct mctx *m)
 {
@@ -115,48 +116,55 @@ static int check_remote(struct mctx *m)
 	uint64_t need;
 
 	if (!m->pdb)
-		return mirror_fail(m, 1448, "The remote copy of database \"%s\" does not exist. Check "
-		                            "the database name and reissue the command.",
+		return mirror_fail(m, 1448,
+		                   "The remote copy of database \"%s\" does not exist. Check "
+		                   "the database name and reissue the command.",
 		                   m->name);
 	if (m->pdb->mirror.on)
-		return mirror_fail(m, 1410, "The remote copy of database \"%s\" is already enabled for "
-		                            "database mirroring.",
+		return mirror_fail(m, 1410,
+		                   "The remote copy of database \"%s\" is already enabled for "
+		                   "database mirroring.",
 		                   m->name);
 	if (m->pdb->state != DB_RESTORING)
-		return mirror_fail(m, 1464,
-		                   "Database mirroring cannot be enabled for the remote copy of "
-		                   "database \"%s\" because the database is not in a recovering state. "
-		                   "The remote database must be restored using WITH NORECOVERY.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1464,
+		        "Database mirroring cannot be enabled for the remote copy of "
+		        "database \"%s\" because the database is not in a recovering state. "
+		        "The remote database must be restored using WITH NORECOVERY.",
+		        m->name);
 	if (strcasecmp(m->pdb->mirror.partner_instance, m->me->name) || m->pdb->mirror.role != 2)
 		return mirror_not_mirrored(m);
 	if (m->pdb->recovery_model != 1)
-		return mirror_fail(m, 1465, "Database mirroring cannot be enabled because the \"%s\" "
-		                            "database is not in full recovery mode on both partners.",
+		return mirror_fail(m, 1465,
+		                   "Database mirroring cannot be enabled because the \"%s\" "
+		                   "database is not in full recovery mode on both partners.",
 		                   m->name);
 	theirs = dblog_of(m->pdb);
 	need = theirs ? theirs->redo_next : 0;
 	if (!mine || !theirs || need == 0 ||
 	    memcmp(m->db->recovery.database_guid, m->pdb->recovery.database_guid, 16))
-		return mirror_fail(m, 1407, "The remote copy of database \"%s\" is not related to the "
-		                            "local copy of the database.",
+		return mirror_fail(m, 1407,
+		                   "The remote copy of database \"%s\" is not related to the "
+		                   "local copy of the database.",
 		                   m->name);
 	if (need < mine->trunc_lsn && theirs->last_log_backup == 0)
-		return mirror_fail(m, 1478,
-		                   "The mirror database, \"%s\", has insufficient transaction log data "
-		                   "to preserve the log backup chain of the principal database. This "
-		                   "may happen if a log backup from the principal database has not been "
-		                   "taken or has not been restored on the mirror database.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1478,
+		        "The mirror database, \"%s\", has insufficient transaction log data "
+		        "to preserve the log backup chain of the principal database. This "
+		        "may happen if a log backup from the principal database has not been "
+		        "taken or has not been restored on the mirror database.",
+		        m->name);
 	if (need < mine->trunc_lsn || need > mine->next ||
 	    (memcmp(theirs->redo_fork, m->db->recovery.recovery_fork_guid, 16) &&
 	     !(mine->fork_point && need <= mine->fork_point &&
 	       !memcmp(theirs->redo_fork, mine->prev_fork, 16))))
-		return mirror_fail(m, 1412,
-		                   "The remote copy of database \"%s\" has not been rolled forward to a "
-		                   "point in time that is encompassed in the local copy of the database "
-		                   "log.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1412,
+		        "The remote copy of database \"%s\" has not been rolled forward to a "
+		        "point in time that is encompassed in the local copy of the database "
+		        "log.",
+		        m->name);
 	return 0;
 }
 
@@ -191,27 +199,31 @@ int mirror_set_partner(struct mctx *m, const char *addr)
 	bool bad = false;
 
 	if (mm->on)
-		return mirror_fail(m, 1405, "The database \"%s\" is already enabled for database "
-		                            "mirroring.",
+		return mirror_fail(m, 1405,
+		                   "The database \"%s\" is already enabled for database "
+		                   "mirroring.",
 		                   m->name);
 	mirror_resolve(m->me->world, addr, &bad);
 	if (bad)
-		return mirror_fail(m, 1449,
-		                   "ALTER DATABASE command failed due to an invalid server connection "
-		                   "string.");
+		return mirror_fail(
+		        m, 1449,
+		        "ALTER DATABASE command failed due to an invalid server connection "
+		        "string.");
 	if (!m->peer)
 		return mirror_unreachable(m, addr);
 	if (m->peer == m->me)
-		return mirror_fail(m, 1452,
-		                   "The partner server instance name must be distinct from the server "
-		                   "instance that manages the database. The ALTER DATABASE SET PARTNER "
-		                   "command failed.");
+		return mirror_fail(
+		        m, 1452,
+		        "The partner server instance name must be distinct from the server "
+		        "instance that manages the database. The ALTER DATABASE SET PARTNER "
+		        "command failed.");
 	if (!mirror_ep_ready(m->me, 1) || !mirror_ep_ready(m->peer, 1) ||
 	    !world_link_up(m->me, m->peer))
 		return mirror_unreachable(m, addr);
 	if (m->db->recovery_model != 1)
-		return mirror_fail(m, 1465, "Database mirroring cannot be enabled because the \"%s\" "
-		                            "database is not in full recovery mode on both partners.",
+		return mirror_fail(m, 1465,
+		                   "Database mirroring cannot be enabled because the \"%s\" "
+		                   "database is not in full recovery mode on both partners.",
 		                   m->name);
 	if (m->db->state == DB_RESTORING) { /* the mirror names its principal first */
 		memset(mm, 0, sizeof(*mm));
@@ -234,11 +246,12 @@ static int find(struct mctx *m, const struct sqladmopt *o, const char **addr)
 
 	m->db = world_db_by_name(m->me, m->name);
 	if (!m->db)
-		return sqlexec_fail(m->c, AB_STMT, 5011, 14, m->line,
-		                    "User does not have permission to alter database '%s', the "
-		                    "database does not exist, or the database is not in a state that "
-		                    "allows access checks.",
-		                    m->name);
+		return sqlexec_fail(
+		        m->c, AB_STMT, 5011, 14, m->line,
+		        "User does not have permission to alter database '%s', the "
+		        "database does not exist, or the database is not in a state that "
+		        "allows access checks.",
+		        m->name);
 	if (o->expr && !o->word && admin_text(m->c, o->expr, addr))
 		return -1;
 	if (o->expr && !o->word && !strcmp(o->key, "PARTNER"))

@@ -46,25 +46,28 @@ static int apply_opts(struct sqlctx *c, const struct sqladmin *a, struct sqlendp
 			e->state = word_code(o->word, states, 3, 1);
 		} else if (!strcmp(o->key, "KIND") && strcmp(o->word, "TCP") &&
 		           strcmp(o->word, "DATABASE_MIRRORING")) {
-			return sqlexec_fail(c, AB_STMT, 7878, 16, line,
-			                    "This \"CREATE ENDPOINT\" statement is not supported on this "
-			                    "edition of SQL Server.");
+			return sqlexec_fail(
+			        c, AB_STMT, 7878, 16, line,
+			        "This \"CREATE ENDPOINT\" statement is not supported on this "
+			        "edition of SQL Server.");
 		} else if (!strcmp(o->key, "LISTENER_PORT") && o->word) {
 			int64_t port = 0;
 
 			for (const char *p = o->word; *p && port <= 65535; p++)
 				port = *p >= '0' && *p <= '9' ? port * 10 + (*p - '0') : 99999;
 			if (port < 1024 || port > 32767)
-				return sqlexec_fail(c, AB_STMT, 7867, 16, line,
-				                    "The specified listener port (%lld) is not valid. Specify "
-				                    "a port between 1024 and 32767.",
-				                    (long long)port);
+				return sqlexec_fail(
+				        c, AB_STMT, 7867, 16, line,
+				        "The specified listener port (%lld) is not valid. Specify "
+				        "a port between 1024 and 32767.",
+				        (long long)port);
 			e->port = (int32_t)port;
 		} else if (!strcmp(o->key, "ROLE")) {
 			e->role = word_code(o->word, roles, 4, 0);
 		} else if (!strcmp(o->key, "ENCRYPTION")) {
 			e->encryption = o->word && strcmp(o->word, "DISABLED");
-			e->encryption_algorithm = e->encryption ? word_code(o->word2, algs, 5, 2) : 0;
+			e->encryption_algorithm =
+			        e->encryption ? word_code(o->word2, algs, 5, 2) : 0;
 		}
 	}
 	return 0;
@@ -78,16 +81,17 @@ static int create_ep(struct sqlctx *c, const struct sqladmin *a, int line)
 
 	for (size_t i = 0; i < inst->endpoints.len; i++) {
 		if (inst->endpoints.items[i].type == 4)
-			return sqlexec_fail(c, AB_STMT, 7862, 16, line,
-			                    "An endpoint of the requested type already exists.  Only one "
-			                    "endpoint of this type is supported.  Use ALTER ENDPOINT or DROP "
-			                    "the existing endpoint and execute the CREATE ENDPOINT command.");
+			return sqlexec_fail(
+			        c, AB_STMT, 7862, 16, line,
+			        "An endpoint of the requested type already exists.  Only one "
+			        "endpoint of this type is supported.  Use ALTER ENDPOINT or DROP "
+			        "the existing endpoint and execute the CREATE ENDPOINT command.");
 		if (inst->endpoints.items[i].id > id)
 			id = inst->endpoints.items[i].id;
 	}
 	if (ep_find(inst, a->name) >= 0)
-		return sqlexec_fail(c, AB_STMT, 7849, 16, line,
-		                    "The endpoint '%s' already exists.", a->name);
+		return sqlexec_fail(c, AB_STMT, 7849, 16, line, "The endpoint '%s' already exists.",
+		                    a->name);
 	memset(&e, 0, sizeof(e));
 	e.id = id + 1;
 	snprintf(e.name, sizeof(e.name), "%s", a->name);
@@ -115,10 +119,11 @@ int mirror_endpoint_exec(struct sqlctx *c, const struct sqlstmt *st)
 	if (a->verb == AD_CREATE_EP) {
 		rc = create_ep(c, a, st->line);
 	} else if (i < 0 || inst->endpoints.items[i].id < 65536) {
-		rc = sqlexec_fail(c, AB_STMT, 15151, 16, st->line,
-		                  "Cannot %s the endpoint '%s', because it does not exist or you do not "
-		                  "have permission.",
-		                  a->verb == AD_ALTER_EP ? "alter" : "drop", a->name);
+		rc = sqlexec_fail(
+		        c, AB_STMT, 15151, 16, st->line,
+		        "Cannot %s the endpoint '%s', because it does not exist or you do not "
+		        "have permission.",
+		        a->verb == AD_ALTER_EP ? "alter" : "drop", a->name);
 	} else if (a->verb == AD_ALTER_EP) {
 		struct sqlendpoint e = inst->endpoints.items[i];
 

@@ -56,15 +56,17 @@ static int failover(struct mctx *m, struct sqldb *pdb)
 		                   "failover database \"%s\".  Set safety level to FULL and retry.",
 		                   m->name);
 	if (!pdb)
-		return mirror_fail(m, 1447,
-		                   "ALTER DATABASE \"%s\" command cannot be executed until both partner "
-		                   "server instances are up, running, and connected.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1447,
+		        "ALTER DATABASE \"%s\" command cannot be executed until both partner "
+		        "server instances are up, running, and connected.",
+		        m->name);
 	if (db->mirror.state != 4)
-		return mirror_fail(m, 1422,
-		                   "The mirror server instance is not caught up to the recent changes "
-		                   "to database \"%s\". Unable to fail over.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1422,
+		        "The mirror server instance is not caught up to the recent changes "
+		        "to database \"%s\". Unable to fail over.",
+		        m->name);
 	mirror_ship(db, pdb);
 	db->mirror.role = 2;
 	db->state = DB_RESTORING;
@@ -85,11 +87,12 @@ static int force_service(struct mctx *m, struct sqldb *pdb)
 	struct sqldb *db = m->db;
 
 	if (db->mirror.role != 2 || pdb)
-		return mirror_fail(m, 1455,
-		                   "The database mirroring service cannot be forced for database \"%s\" "
-		                   "because the database is not in the correct state to become the "
-		                   "principal database.",
-		                   m->name);
+		return mirror_fail(
+		        m, 1455,
+		        "The database mirroring service cannot be forced for database \"%s\" "
+		        "because the database is not in the correct state to become the "
+		        "principal database.",
+		        m->name);
 	dblog_recover(db); /* ONLINE on a new recovery fork */
 	db->mirror.role = 1;
 	db->mirror.state = 0; /* SUSPENDED */
@@ -106,10 +109,11 @@ static void clear(struct sqldb *db)
 static int timeout(struct mctx *m, struct sqldb *pdb, int64_t n)
 {
 	if (n > 32767)
-		return mirror_fail(m, 1476,
-		                   "Database mirroring timeout value %lld exceeds the maximum value "
-		                   "32767.",
-		                   (long long)n);
+		return mirror_fail(
+		        m, 1476,
+		        "Database mirroring timeout value %lld exceeds the maximum value "
+		        "32767.",
+		        (long long)n);
 	m->db->mirror.connection_timeout = (int32_t)(n < 5 ? 5 : n);
 	if (pdb)
 		pdb->mirror.connection_timeout = m->db->mirror.connection_timeout;
@@ -127,8 +131,9 @@ static int principal_switch(struct mctx *m, struct sqldb *pdb, const char *w, co
 		return timeout(m, pdb, n);
 	if (!strcmp(w, "RESUME")) {
 		if (!pdb)
-			return mirror_fail(m, 1404, "The command failed because the database mirror is "
-			                            "busy. Reissue the command later.");
+			return mirror_fail(m, 1404,
+			                   "The command failed because the database mirror is "
+			                   "busy. Reissue the command later.");
 		db->mirror.state = pdb->mirror.state = 1; /* the pump resynchronizes */
 		return 0;
 	}
@@ -191,9 +196,10 @@ int mirror_witness(struct mctx *m, const char *addr)
 		pdb = mirror_partner_db(m->peer, db);
 	if (!addr) { /* SET WITNESS OFF */
 		if (!db->mirror.witness_name[0])
-			return mirror_fail(m, 1439,
-			                   "There is currently no witness associated with database \"%s\".",
-			                   m->name);
+			return mirror_fail(
+			        m, 1439,
+			        "There is currently no witness associated with database \"%s\".",
+			        m->name);
 		db->mirror.witness_name[0] = '\0';
 		db->mirror.witness_state = 0;
 		if (pdb) {
@@ -204,14 +210,16 @@ int mirror_witness(struct mctx *m, const char *addr)
 	}
 	w = mirror_resolve(m->me->world, addr, &bad);
 	if (bad)
-		return mirror_fail(m, 1449,
-		                   "ALTER DATABASE command failed due to an invalid server connection "
-		                   "string.");
+		return mirror_fail(
+		        m, 1449,
+		        "ALTER DATABASE command failed due to an invalid server connection "
+		        "string.");
 	if (w == m->me || (w && w == m->peer))
-		return mirror_fail(m, 1429,
-		                   "The witness server instance name must be distinct from both of the "
-		                   "server instances that manage the database. The ALTER DATABASE SET "
-		                   "WITNESS command failed.");
+		return mirror_fail(
+		        m, 1429,
+		        "The witness server instance name must be distinct from both of the "
+		        "server instances that manage the database. The ALTER DATABASE SET "
+		        "WITNESS command failed.");
 	if (!w || !mirror_ep_ready(w, 2) || !world_link_up(m->me, w))
 		return mirror_unreachable(m, addr);
 	snprintf(db->mirror.witness_name, sizeof(db->mirror.witness_name), "%s", addr);

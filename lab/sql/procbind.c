@@ -25,8 +25,8 @@ int procbind_bind(struct sqlctx *c, struct procbind *b, struct procarg *args, si
 				;
 			if (k == b->n) {
 				sqlexec_fail(c, AB_STMT, 8145, 16, b->line,
-				             "%s is not a parameter for procedure %s.", args[i].name,
-				             b->proc);
+				             "%s is not a parameter for procedure %s.",
+				             args[i].name, b->proc);
 				return -1;
 			}
 		} else {

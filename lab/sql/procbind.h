@@ -12,10 +12,10 @@
 #include "lab/sql/exec.h"
 
 struct procbind {
-	const char *proc;           /* for messages */
-	const char *const *names;   /* "@job_name", ... */
+	const char *proc;         /* for messages */
+	const char *const *names; /* "@job_name", ... */
 	size_t n;
-	struct procarg *slot[48];   /* by parameter; NULL when absent or DEFAULT */
+	struct procarg *slot[48]; /* by parameter; NULL when absent or DEFAULT */
 	int line;
 };
 
@@ -42,7 +42,7 @@ void procbind_output_guid(struct sqlctx *c, const struct procbind *b, const char
 void procbind_output_int(struct sqlctx *c, const struct procbind *b, const char *name, int64_t i);
 /* A procedure's own error (RAISERROR inside it): queued, severity 16,
  * the procedure goes on to return 1. Returns 1 (the return code). */
-int procbind_raise(struct sqlctx *c, const struct procbind *b, int32_t number, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
+int procbind_raise(struct sqlctx *c, const struct procbind *b, int32_t number, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -34,17 +34,19 @@ struct rsjob {
 static int exclusive(struct sqlctx *c, int line, const char *kind, const struct sqldb *db)
 {
 	if (db->mirror.on)
-		return bk_fail(c, line, kind, 3104,
-		               "RESTORE cannot operate on database '%s' because it is configured for "
-		               "database mirroring. Use ALTER DATABASE to remove mirroring if you "
-		               "intend to restore the database.",
-		               db->name);
+		return bk_fail(
+		        c, line, kind, 3104,
+		        "RESTORE cannot operate on database '%s' because it is configured for "
+		        "database mirroring. Use ALTER DATABASE to remove mirroring if you "
+		        "intend to restore the database.",
+		        db->name);
 	if (c->s->db_id == db->id)
-		return bk_fail(c, line, kind, 3102,
-		               "%s cannot process database '%s' because it is in use by this session. "
-		               "It is recommended that the master database be used when performing "
-		               "this operation.",
-		               kind, db->name);
+		return bk_fail(
+		        c, line, kind, 3102,
+		        "%s cannot process database '%s' because it is in use by this session. "
+		        "It is recommended that the master database be used when performing "
+		        "this operation.",
+		        kind, db->name);
 	if (admin_users(c->inst, db->id, c->s))
 		return bk_fail(c, line, kind, 3101,
 		               "Exclusive access could not be obtained because the database is in "
@@ -82,7 +84,8 @@ static int recovery_only(struct sqlctx *c, const struct sqlstmt *st, struct rsjo
 	if (exclusive(c, st->line, j->kind, db))
 		return -1;
 	if (db->state == DB_ONLINE && !db->is_in_standby)
-		return bk_fail(c, st->line, j->kind, 3153, "The database is already fully recovered.");
+		return bk_fail(c, st->line, j->kind, 3153,
+		               "The database is already fully recovered.");
 	if (j->standby) {
 		db->state = DB_ONLINE;
 		db->is_in_standby = true;
@@ -111,10 +114,11 @@ static int pick_set(struct sqlctx *c, const struct sqlstmt *st, struct rsjob *j)
 		               (long long)file, j->device);
 	j->set = &j->f.sets[file - 1];
 	if ((j->set->type == BK_TYPE_LOG) != j->log)
-		return bk_fail(c, st->line, j->kind, 3135,
-		               "The backup set in file '%s' was created by %s and cannot be used for "
-		               "this restore operation.",
-		               j->device, j->set->type == BK_TYPE_LOG ? "BACKUP LOG" : "BACKUP DATABASE");
+		return bk_fail(
+		        c, st->line, j->kind, 3135,
+		        "The backup set in file '%s' was created by %s and cannot be used for "
+		        "this restore operation.",
+		        j->device, j->set->type == BK_TYPE_LOG ? "BACKUP LOG" : "BACKUP DATABASE");
 	return 0;
 }
 
@@ -125,18 +129,20 @@ static int check_full(struct sqlctx *c, int line, struct rsjob *j, struct sqldb 
 	if (db && exclusive(c, line, j->kind, db))
 		return -1;
 	if (db && !j->replace && memcmp(db->recovery.database_guid, j->set->database_guid, 16))
-		return bk_fail(c, line, j->kind, 3154,
-		               "The backup set holds a backup of a database other than the existing "
-		               "'%s' database.",
-		               db->name);
+		return bk_fail(
+		        c, line, j->kind, 3154,
+		        "The backup set holds a backup of a database other than the existing "
+		        "'%s' database.",
+		        db->name);
 	if (db && !j->replace && db->state == DB_ONLINE && db->recovery_model != 3 && db->log &&
 	    db->log->chain_first)
-		return bk_fail(c, line, j->kind, 3159,
-		               "The tail of the log for the database \"%s\" has not been backed up. "
-		               "Use BACKUP LOG WITH NORECOVERY to backup the log if it contains work "
-		               "you do not want to lose. Use the WITH REPLACE or WITH STOPAT clause of "
-		               "the RESTORE statement to just overwrite the contents of the log.",
-		               db->name);
+		return bk_fail(
+		        c, line, j->kind, 3159,
+		        "The tail of the log for the database \"%s\" has not been backed up. "
+		        "Use BACKUP LOG WITH NORECOVERY to backup the log if it contains work "
+		        "you do not want to lose. Use the WITH REPLACE or WITH STOPAT clause of "
+		        "the RESTORE statement to just overwrite the contents of the log.",
+		        db->name);
 	memset(&scratch, 0, sizeof(scratch));
 	if (dblog_redo(&scratch, j->set->data, j->set->len, false))
 		return bk_fail(c, line, j->kind, 3241,
@@ -169,23 +175,25 @@ static int check_log(struct sqlctx *c, int line, struct rsjob *j, struct sqldb *
 	     memcmp(s->recovery_fork, db->log->redo_fork, 16)) ||
 	    (memcmp(s->recovery_fork, db->log->redo_fork, 16) && s->fork_point_lsn &&
 	     need > s->fork_point_lsn))
-		return bk_fail(c, line, j->kind, 4330,
-		               "This backup set cannot be applied because it is on a recovery path "
-		               "that is inconsistent with the database. The recovery path is the "
-		               "sequence of data and log backups that have brought the database to a "
-		               "particular recovery point. Find a compatible backup to restore, or "
-		               "restore the rest of the database to match a recovery point within this "
-		               "backup set, which will restore the database to a different point in "
-		               "time. For more information about recovery paths, see SQL Server Books "
-		               "Online.");
+		return bk_fail(
+		        c, line, j->kind, 4330,
+		        "This backup set cannot be applied because it is on a recovery path "
+		        "that is inconsistent with the database. The recovery path is the "
+		        "sequence of data and log backups that have brought the database to a "
+		        "particular recovery point. Find a compatible backup to restore, or "
+		        "restore the rest of the database to match a recovery point within this "
+		        "backup set, which will restore the database to a different point in "
+		        "time. For more information about recovery paths, see SQL Server Books "
+		        "Online.");
 	lsn_format(b, sizeof(b), need);
 	if (s->last_lsn <= need) {
 		lsn_format(a, sizeof(a), s->last_lsn);
-		return bk_fail(c, line, j->kind, 4326,
-		               "The log in this backup set terminates at LSN %s, which is too early "
-		               "to apply to the database. A more recent log backup that includes LSN "
-		               "%s can be restored.",
-		               a, b);
+		return bk_fail(
+		        c, line, j->kind, 4326,
+		        "The log in this backup set terminates at LSN %s, which is too early "
+		        "to apply to the database. A more recent log backup that includes LSN "
+		        "%s can be restored.",
+		        a, b);
 	}
 	if (s->first_lsn > need && s->begins_log_chain)
 		return bk_fail(c, line, j->kind, 4312,
@@ -193,11 +201,12 @@ static int check_log(struct sqlctx *c, int line, struct rsjob *j, struct sqldb *
 		               "created. Use more recent data backups to bridge the gap.");
 	if (s->first_lsn > need) {
 		lsn_format(a, sizeof(a), s->first_lsn);
-		return bk_fail(c, line, j->kind, 4305,
-		               "The log in this backup set begins at LSN %s, which is too recent to "
-		               "apply to the database. An earlier log backup that includes LSN %s can "
-		               "be restored.",
-		               a, b);
+		return bk_fail(
+		        c, line, j->kind, 4305,
+		        "The log in this backup set begins at LSN %s, which is too recent to "
+		        "apply to the database. An earlier log backup that includes LSN %s can "
+		        "be restored.",
+		        a, b);
 	}
 	if (dblog_apply_records(db, s->data, s->len, need, s->last_lsn, false))
 		return bk_fail(c, line, j->kind, 3241,
@@ -240,9 +249,8 @@ static void apply_full(struct sqldb *db, const struct bkset *s)
 	memcpy(db->recovery.family_guid, s->family_guid, 16);
 	memcpy(db->recovery.recovery_fork_guid, s->recovery_fork, 16);
 	memcpy(db->recovery.first_recovery_fork_guid, s->first_recovery_fork, 16);
-	db->recovery_model = (uint8_t)(s->recovery_model >= 1 && s->recovery_model <= 3
-	                                       ? s->recovery_model
-	                                       : 1);
+	db->recovery_model =
+	        (uint8_t)(s->recovery_model >= 1 && s->recovery_model <= 3 ? s->recovery_model : 1);
 	db->size_mb = s->size_mb;
 	db->create_us = s->db_create_us;
 	db->user_access = 0;
@@ -284,9 +292,10 @@ static void finish(struct sqlctx *c, int line, struct rsjob *j, int64_t us)
 	} else if (!j->norecovery) {
 		dblog_recover(db);
 	}
-	bk_history_restore(c->inst, s, j->device, db->name, j->replace, !j->norecovery && !j->standby,
-	                   c->s->login);
-	snprintf(text, sizeof(text), "Processed %lld pages for database '%s', file '%s%s' on file %d.",
+	bk_history_restore(c->inst, s, j->device, db->name, j->replace,
+	                   !j->norecovery && !j->standby, c->s->login);
+	snprintf(text, sizeof(text),
+	         "Processed %lld pages for database '%s', file '%s%s' on file %d.",
 	         (long long)bk_pages(mb), db->name, s->database_name, j->log ? "_log" : "",
 	         s->position);
 	sqlout_info(c, 4035, 1, line, text);

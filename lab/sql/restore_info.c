@@ -22,44 +22,109 @@ struct colspec {
 	uint8_t prec;
 };
 
-#define NV(n)   {n, LAB_T_NVARCHAR, 128, 0}
-#define LSN(n)  {n, LAB_T_NUMERIC, 17, 25}
-#define BIT(n)  {n, LAB_T_BIT, 1, 0}
-#define GUID(n) {n, LAB_T_UNIQUEIDENTIFIER, 16, 0}
-#define INT(n)  {n, LAB_T_INT, 4, 0}
-#define DT(n)   {n, LAB_T_DATETIME, 8, 0}
+#define NV(n)                                                                                      \
+	{                                                                                          \
+		n, LAB_T_NVARCHAR, 128, 0                                                          \
+	}
+#define LSN(n)                                                                                     \
+	{                                                                                          \
+		n, LAB_T_NUMERIC, 17, 25                                                           \
+	}
+#define BIT(n)                                                                                     \
+	{                                                                                          \
+		n, LAB_T_BIT, 1, 0                                                                 \
+	}
+#define GUID(n)                                                                                    \
+	{                                                                                          \
+		n, LAB_T_UNIQUEIDENTIFIER, 16, 0                                                   \
+	}
+#define INT(n)                                                                                     \
+	{                                                                                          \
+		n, LAB_T_INT, 4, 0                                                                 \
+	}
+#define DT(n)                                                                                      \
+	{                                                                                          \
+		n, LAB_T_DATETIME, 8, 0                                                            \
+	}
 
 static const struct colspec header_cols[] = {
-        NV("BackupName"), {"BackupDescription", LAB_T_NVARCHAR, 255, 0},
-        {"BackupType", LAB_T_SMALLINT, 2, 0}, DT("ExpirationDate"),
-        {"Compressed", LAB_T_TINYINT, 1, 0}, {"Position", LAB_T_SMALLINT, 2, 0},
-        {"DeviceType", LAB_T_TINYINT, 1, 0}, NV("UserName"), NV("ServerName"),
-        NV("DatabaseName"), INT("DatabaseVersion"), DT("DatabaseCreationDate"),
-        {"BackupSize", LAB_T_NUMERIC, 13, 20}, LSN("FirstLSN"), LSN("LastLSN"),
-        LSN("CheckpointLSN"), LSN("DatabaseBackupLSN"), DT("BackupStartDate"),
-        DT("BackupFinishDate"), {"SortOrder", LAB_T_SMALLINT, 2, 0},
-        {"CodePage", LAB_T_SMALLINT, 2, 0}, INT("UnicodeLocaleId"),
-        INT("UnicodeComparisonStyle"), {"CompatibilityLevel", LAB_T_TINYINT, 1, 0},
-        INT("SoftwareVendorId"), INT("SoftwareVersionMajor"), INT("SoftwareVersionMinor"),
-        INT("SoftwareVersionBuild"), NV("MachineName"), INT("Flags"), GUID("BindingID"),
-        GUID("RecoveryForkID"), NV("Collation"), GUID("FamilyGUID"), BIT("HasBulkLoggedData"),
-        BIT("IsSnapshot"), BIT("IsReadOnly"), BIT("IsSingleUser"), BIT("HasBackupChecksums"),
-        BIT("IsDamaged"), BIT("BeginsLogChain"), BIT("HasIncompleteMetaData"),
-        BIT("IsForceOffline"), BIT("IsCopyOnly"), GUID("FirstRecoveryForkID"),
-        LSN("ForkPointLSN"), {"RecoveryModel", LAB_T_NVARCHAR, 60, 0},
-        LSN("DifferentialBaseLSN"), GUID("DifferentialBaseGUID"),
-        {"BackupTypeDescription", LAB_T_NVARCHAR, 60, 0}, GUID("BackupSetGUID"),
-        {"CompressedBackupSize", LAB_T_BIGINT, 8, 0}, {"Containment", LAB_T_TINYINT, 1, 0},
+        NV("BackupName"),
+        {"BackupDescription", LAB_T_NVARCHAR, 255, 0},
+        {"BackupType", LAB_T_SMALLINT, 2, 0},
+        DT("ExpirationDate"),
+        {"Compressed", LAB_T_TINYINT, 1, 0},
+        {"Position", LAB_T_SMALLINT, 2, 0},
+        {"DeviceType", LAB_T_TINYINT, 1, 0},
+        NV("UserName"),
+        NV("ServerName"),
+        NV("DatabaseName"),
+        INT("DatabaseVersion"),
+        DT("DatabaseCreationDate"),
+        {"BackupSize", LAB_T_NUMERIC, 13, 20},
+        LSN("FirstLSN"),
+        LSN("LastLSN"),
+        LSN("CheckpointLSN"),
+        LSN("DatabaseBackupLSN"),
+        DT("BackupStartDate"),
+        DT("BackupFinishDate"),
+        {"SortOrder", LAB_T_SMALLINT, 2, 0},
+        {"CodePage", LAB_T_SMALLINT, 2, 0},
+        INT("UnicodeLocaleId"),
+        INT("UnicodeComparisonStyle"),
+        {"CompatibilityLevel", LAB_T_TINYINT, 1, 0},
+        INT("SoftwareVendorId"),
+        INT("SoftwareVersionMajor"),
+        INT("SoftwareVersionMinor"),
+        INT("SoftwareVersionBuild"),
+        NV("MachineName"),
+        INT("Flags"),
+        GUID("BindingID"),
+        GUID("RecoveryForkID"),
+        NV("Collation"),
+        GUID("FamilyGUID"),
+        BIT("HasBulkLoggedData"),
+        BIT("IsSnapshot"),
+        BIT("IsReadOnly"),
+        BIT("IsSingleUser"),
+        BIT("HasBackupChecksums"),
+        BIT("IsDamaged"),
+        BIT("BeginsLogChain"),
+        BIT("HasIncompleteMetaData"),
+        BIT("IsForceOffline"),
+        BIT("IsCopyOnly"),
+        GUID("FirstRecoveryForkID"),
+        LSN("ForkPointLSN"),
+        {"RecoveryModel", LAB_T_NVARCHAR, 60, 0},
+        LSN("DifferentialBaseLSN"),
+        GUID("DifferentialBaseGUID"),
+        {"BackupTypeDescription", LAB_T_NVARCHAR, 60, 0},
+        GUID("BackupSetGUID"),
+        {"CompressedBackupSize", LAB_T_BIGINT, 8, 0},
+        {"Containment", LAB_T_TINYINT, 1, 0},
 };
 
 static const struct colspec filelist_cols[] = {
-        NV("LogicalName"), {"PhysicalName", LAB_T_NVARCHAR, 260, 0},
-        {"Type", LAB_T_NVARCHAR, 1, 0}, NV("FileGroupName"), {"Size", LAB_T_NUMERIC, 13, 20},
-        {"MaxSize", LAB_T_NUMERIC, 13, 20}, {"FileId", LAB_T_BIGINT, 8, 0}, LSN("CreateLSN"),
-        LSN("DropLSN"), GUID("UniqueId"), LSN("ReadOnlyLSN"), LSN("ReadWriteLSN"),
-        {"BackupSizeInBytes", LAB_T_BIGINT, 8, 0}, INT("SourceBlockSize"), INT("FileGroupId"),
-        GUID("LogGroupGUID"), LSN("DifferentialBaseLSN"), GUID("DifferentialBaseGUID"),
-        BIT("IsReadOnly"), BIT("IsPresent"), {"TDEThumbprint", LAB_T_VARBINARY, 32, 0},
+        NV("LogicalName"),
+        {"PhysicalName", LAB_T_NVARCHAR, 260, 0},
+        {"Type", LAB_T_NVARCHAR, 1, 0},
+        NV("FileGroupName"),
+        {"Size", LAB_T_NUMERIC, 13, 20},
+        {"MaxSize", LAB_T_NUMERIC, 13, 20},
+        {"FileId", LAB_T_BIGINT, 8, 0},
+        LSN("CreateLSN"),
+        LSN("DropLSN"),
+        GUID("UniqueId"),
+        LSN("ReadOnlyLSN"),
+        LSN("ReadWriteLSN"),
+        {"BackupSizeInBytes", LAB_T_BIGINT, 8, 0},
+        INT("SourceBlockSize"),
+        INT("FileGroupId"),
+        GUID("LogGroupGUID"),
+        LSN("DifferentialBaseLSN"),
+        GUID("DifferentialBaseGUID"),
+        BIT("IsReadOnly"),
+        BIT("IsPresent"),
+        {"TDEThumbprint", LAB_T_VARBINARY, 32, 0},
         {"SnapshotUrl", LAB_T_NVARCHAR, 360, 0},
 };
 
@@ -158,7 +223,8 @@ static void file_row(struct sqlctx *c, const struct bkset *s, bool log)
 	const char *name = s->database_name;
 
 	v[0] = sqlval_cstr(c->a, log ? arena_sprintf(c->a, "%s_log", name) : name);
-	v[1] = sqlval_cstr(c->a, arena_sprintf(c->a, "D:\\Data\\%s%s", name, log ? "_log.ldf" : ".mdf"));
+	v[1] = sqlval_cstr(c->a,
+	                   arena_sprintf(c->a, "D:\\Data\\%s%s", name, log ? "_log.ldf" : ".mdf"));
 	v[2] = sqlval_cstr(c->a, log ? "L" : "D");
 	if (!log)
 		v[3] = sqlval_cstr(c->a, "PRIMARY");
@@ -181,33 +247,39 @@ static int info(struct sqlctx *c, const struct sqlstmt *st, const char *kind, st
 	const char *device;
 	int64_t file = 0;
 
-	if (admin_text(c, st->adm->disks[0], &device) || (o && o->expr && admin_int(c, o->expr, &file)))
+	if (admin_text(c, st->adm->disks[0], &device) ||
+	    (o && o->expr && admin_int(c, o->expr, &file)))
 		return -1;
 	if (bk_path(c, st->line, kind, device, path, sizeof(path)) ||
 	    bk_open(c, st->line, kind, device, path, f))
 		return -1;
-	if (file < 0 || (size_t)file > f->n_sets || (file == 0 && st->adm->verb != AD_RESTORE_HEADERONLY))
+	if (file < 0 || (size_t)file > f->n_sets ||
+	    (file == 0 && st->adm->verb != AD_RESTORE_HEADERONLY))
 		file = file == 0 ? 1 : file;
 	if ((size_t)file > f->n_sets)
 		return bk_fail(c, st->line, kind, 3206,
 		               "No entry in sysfiles for backup set %lld on device '%s'.",
 		               (long long)file, device);
 	if (st->adm->verb == AD_RESTORE_HEADERONLY) {
-		sqlout_columns(c, columns(c, header_cols, sizeof(header_cols) / sizeof(*header_cols)),
+		sqlout_columns(c,
+		               columns(c, header_cols, sizeof(header_cols) / sizeof(*header_cols)),
 		               sizeof(header_cols) / sizeof(*header_cols));
 		for (size_t i = 0; i < f->n_sets; i++)
 			if (file == 0 || (size_t)file == i + 1)
 				header_row(c, &f->sets[i]);
 		sqlout_done(c, LAB_DONE_COUNT, 0xC1, file ? 1 : f->n_sets);
 	} else if (st->adm->verb == AD_RESTORE_FILELISTONLY) {
-		sqlout_columns(c, columns(c, filelist_cols, sizeof(filelist_cols) / sizeof(*filelist_cols)),
-		               sizeof(filelist_cols) / sizeof(*filelist_cols));
+		sqlout_columns(
+		        c,
+		        columns(c, filelist_cols, sizeof(filelist_cols) / sizeof(*filelist_cols)),
+		        sizeof(filelist_cols) / sizeof(*filelist_cols));
 		file_row(c, &f->sets[file - 1], false);
 		file_row(c, &f->sets[file - 1], true);
 		sqlout_done(c, LAB_DONE_COUNT, 0xC1, 2);
 	} else {
 		sqlout_info(c, 3262, 1, st->line,
-		            arena_sprintf(c->a, "The backup set on file %lld is valid.", (long long)file));
+		            arena_sprintf(c->a, "The backup set on file %lld is valid.",
+		                          (long long)file));
 		sqlout_done(c, 0, 0, 0);
 	}
 	return 0;

@@ -454,8 +454,8 @@ static size_t observe_many(struct mssql_facts *facts, const struct mssql_target 
                            const struct mssql_observe_request *reqs, bool each,
                            unsigned max_connections, struct mssql_early *early)
 {
-	struct obs_job job = {facts, targets, n, reqs, each, early,
-	                      0,     0,       PTHREAD_MUTEX_INITIALIZER};
+	struct obs_job job = {
+	        facts, targets, n, reqs, each, early, 0, 0, PTHREAD_MUTEX_INITIALIZER};
 	size_t n_threads = max_connections ? max_connections : 8, started = 0;
 	pthread_t *threads;
 

@@ -45,8 +45,7 @@ static const char *share_join(struct arena *a, const char *dir, const char *name
 
 static void share_add(struct mssql_facts *f, const struct mssql_obs_backup *b)
 {
-	struct mssql_obs_backup *list =
-	        arena_alloc(&f->arena, (f->n_backups + 1) * sizeof(*list));
+	struct mssql_obs_backup *list = arena_alloc(&f->arena, (f->n_backups + 1) * sizeof(*list));
 
 	if (f->n_backups)
 		memcpy(list, f->backups, f->n_backups * sizeof(*list));
@@ -97,15 +96,16 @@ static int share_exec(struct mssql_conn *conn, struct sqlquote *q, struct mssql_
 }
 
 /* Read the header of every candidate file of the listing `list`. */
-static int share_read(struct mssql_facts *f, struct mssql_conn *conn, const struct mssql_result *list,
-                      const char *share, const char *const *dbs, size_t n_dbs,
-                      enum mssql_failure *failure)
+static int share_read(struct mssql_facts *f, struct mssql_conn *conn,
+                      const struct mssql_result *list, const char *share, const char *const *dbs,
+                      size_t n_dbs, enum mssql_failure *failure)
 {
 	struct sqlquote q;
 	int error = 0;
 
 	sqlquote_init(&q, 0);
-	for (size_t i = 0, n = 0; i < steps_rows(list, "subdirectory") && n < SHARE_MAX_FILES; i++) {
+	for (size_t i = 0, n = 0; i < steps_rows(list, "subdirectory") && n < SHARE_MAX_FILES;
+	     i++) {
 		const char *name = steps_cell(list, "subdirectory", i);
 		const char *isfile = steps_cell(list, "file", i);
 		const char *file;

@@ -145,11 +145,12 @@ int mssql_observe_batch(char **out, const struct mssql_observe_request *req)
 			continue;
 		sqlquote_release(&inner);
 		sqlquote_init(&inner, 0);
-		sqlquote_add(&inner,
-		             "SELECT 0 AS pcdr_server_identity, serverID, serverAddress, "
-		             "serverLastPingTime, %L AS chat_database FROM %I.dbo.tblServerIdentity "
-		             "ORDER BY serverID;",
-		             chat, chat);
+		sqlquote_add(
+		        &inner,
+		        "SELECT 0 AS pcdr_server_identity, serverID, serverAddress, "
+		        "serverLastPingTime, %L AS chat_database FROM %I.dbo.tblServerIdentity "
+		        "ORDER BY serverID;",
+		        chat, chat);
 		if ((error = sqlquote_error(&inner)) < 0)
 			goto done;
 		sqlquote_add(&q,

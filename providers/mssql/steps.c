@@ -55,8 +55,8 @@ static void add_message(struct steps_outcome *out, const char *text)
 	out->messages[out->n_messages++] = arena_strdup(&out->arena, text);
 }
 
-int steps_fail(struct steps_outcome *out, int code, const char *fmt, const char *a,
-               const char *b, const char *c)
+int steps_fail(struct steps_outcome *out, int code, const char *fmt, const char *a, const char *b,
+               const char *c)
 {
 	int rc = err_set(code, fmt, a, b, c);
 
@@ -91,7 +91,7 @@ int steps_exec(struct steps_outcome *out, const struct steps_io *io, const char 
 	}
 	if (res->first_error)
 		return steps_fail(out, ERR_GENERIC, "%s on '%s' failed: %s", what, inst,
-		            res->first_error);
+		                  res->first_error);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ int steps_exec_rc(struct steps_outcome *out, const struct steps_io *io, const ch
 		rcs = steps_cell(&res, "pcdr_rc", 0);
 		if (!rcs || strcmp(rcs, "0"))
 			rc = steps_fail(out, ERR_CONFLICT, "%s on '%s' returned %s", proc, inst,
-			          rcs ? rcs : "no return code");
+			                rcs ? rcs : "no return code");
 	}
 	mssql_result_release(&res);
 	sqlquote_release(q);
@@ -208,8 +208,9 @@ static int read_last_lsn(struct steps_outcome *out, const struct steps_io *io, c
 		const char *lsn = steps_cell(&res, "LastLSN", 0);
 
 		if (!lsn)
-			rc = steps_fail(out, ERR_CONFLICT, "RESTORE HEADERONLY of '%s' on '%s' gave %s",
-			          file, inst, "no LastLSN");
+			rc = steps_fail(out, ERR_CONFLICT,
+			                "RESTORE HEADERONLY of '%s' on '%s' gave %s", file, inst,
+			                "no LastLSN");
 		else
 			out->lsn = arena_strdup(&out->arena, lsn);
 	}
@@ -235,13 +236,12 @@ static int tail_log_backup(struct steps_outcome *out, const struct plan_step *s,
 }
 
 static int safety_backup(struct steps_outcome *out, const struct plan_step *s,
-                         const struct steps_env *env, const struct steps_io *io,
-                         struct sqlquote *q)
+                         const struct steps_env *env, const struct steps_io *io, struct sqlquote *q)
 {
-	const char *what = arena_sprintf(&out->arena, "safety-%.*s", (int)strcspn(s->instance, "\\,:"),
-	                                 s->instance);
-	const char *file =
-	        steps_backup_file(&out->arena, env->backup_share, s->database, env->stamp, what, "bak");
+	const char *what = arena_sprintf(&out->arena, "safety-%.*s",
+	                                 (int)strcspn(s->instance, "\\,:"), s->instance);
+	const char *file = steps_backup_file(&out->arena, env->backup_share, s->database,
+	                                     env->stamp, what, "bak");
 	int rc;
 
 	steps_sql_backup_database(q, s->database, file, true);
@@ -285,7 +285,8 @@ int steps_run(struct steps_outcome *out, const struct plan_step *s, const struct
 		break;
 	case PLAN_SQL_FORCE_SERVICE:
 		steps_sql_partner(&q, s->database, "FORCE_SERVICE_ALLOW_DATA_LOSS");
-		rc = steps_run_one(out, io, s->instance, &q, "SET PARTNER FORCE_SERVICE_ALLOW_DATA_LOSS");
+		rc = steps_run_one(out, io, s->instance, &q,
+		                   "SET PARTNER FORCE_SERVICE_ALLOW_DATA_LOSS");
 		break;
 	case PLAN_SQL_SAFETY_BACKUP:
 		rc = safety_backup(out, s, env, io, &q);

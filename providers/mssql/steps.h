@@ -26,12 +26,12 @@
 #include "reconciler/core/plan.h"
 #include "util/arena.h"
 
-#define STEPS_STATS_PERCENT  10   /* WITH STATS = 10 on backups and restores */
-#define STEPS_ENDPOINT_PORT  5022 /* a new mirroring endpoint listens here */
-#define STEPS_ENDPOINT_NAME  "Mirroring"
-#define STEPS_RETENTION_MIN  4320  /* log shipping file retention, minutes */
-#define STEPS_HISTORY_MIN    14420 /* log shipping history retention, minutes */
-#define STEPS_MAX_LOG_FILES  10000 /* catch-up: files read from one folder */
+#define STEPS_STATS_PERCENT 10   /* WITH STATS = 10 on backups and restores */
+#define STEPS_ENDPOINT_PORT 5022 /* a new mirroring endpoint listens here */
+#define STEPS_ENDPOINT_NAME "Mirroring"
+#define STEPS_RETENTION_MIN 4320  /* log shipping file retention, minutes */
+#define STEPS_HISTORY_MIN   14420 /* log shipping history retention, minutes */
+#define STEPS_MAX_LOG_FILES 10000 /* catch-up: files read from one folder */
 
 /* Where the SQL goes. exec runs one batch on `instance` (connected to
  * master) and fills `res` (initialised by the caller): 0 when the batch
@@ -162,8 +162,8 @@ int steps_run_one(struct steps_outcome *out, const struct steps_io *io, const ch
 /* Record a failure as the step's error; returns `code`. */
 int steps_fail(struct steps_outcome *out, int code, const char *fmt, const char *a, const char *b,
                const char *c);
-int steps_seed(struct steps_outcome *out, const struct plan_step *step,
-               const struct steps_env *env, const struct steps_io *io);
+int steps_seed(struct steps_outcome *out, const struct plan_step *step, const struct steps_env *env,
+               const struct steps_io *io);
 int steps_establish_mirroring(struct steps_outcome *out, const struct plan_step *step,
                               const struct steps_env *env, const struct steps_io *io);
 int steps_catch_up(struct steps_outcome *out, const struct plan_step *step,

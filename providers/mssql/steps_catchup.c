@@ -46,7 +46,7 @@ struct catchup {
 	size_t n_sets, cap_sets;
 	const char **seen; /* file names already listed */
 	size_t n_seen;
-	const char *unlisted; /* each folder that did not answer or listed nothing, and why */
+	const char *unlisted;    /* each folder that did not answer or listed nothing, and why */
 	struct model_lsn gap_to; /* the first LSN past the hole, when out->gap */
 	const char *fork;        /* the copy's redo fork (redo_start_fork_guid); NULL: unknown */
 };
@@ -94,8 +94,8 @@ static int read_headers(struct catchup *c, const char *file)
 		const char *type = steps_cell(&res, "BackupType", i);
 		const char *name = steps_cell(&res, "DatabaseName", i);
 		const char *pos = steps_cell(&res, "Position", i);
-		struct log_set set = {arena_strdup(&c->out->arena, file), 1, {0, 0}, {0, 0}, NULL,
-		                      NULL, NULL};
+		struct log_set set = {
+		        arena_strdup(&c->out->arena, file), 1, {0, 0}, {0, 0}, NULL, NULL, NULL};
 
 		if (!type || strcmp(type, "2") || (name && strcasecmp(name, c->s->database)))
 			continue;
@@ -104,7 +104,8 @@ static int read_headers(struct catchup *c, const char *file)
 			continue;
 		set.position = steps_parse_int(pos) > 0 ? (unsigned)steps_parse_int(pos) : 1;
 		set.last_text = arena_strdup(&c->out->arena, steps_cell(&res, "LastLSN", i));
-		set.first_fork = arena_strdup(&c->out->arena, steps_cell(&res, "FirstRecoveryForkID", i));
+		set.first_fork =
+		        arena_strdup(&c->out->arena, steps_cell(&res, "FirstRecoveryForkID", i));
 		set.fork = arena_strdup(&c->out->arena, steps_cell(&res, "RecoveryForkID", i));
 		add_set(c, &set);
 	}
@@ -117,8 +118,8 @@ static const char *join(struct arena *a, const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
 
-	return arena_sprintf(a, "%s%s%s", dir, n && (dir[n - 1] == '\\' || dir[n - 1] == '/') ? "" : "\\",
-	                     name);
+	return arena_sprintf(a, "%s%s%s", dir,
+	                     n && (dir[n - 1] == '\\' || dir[n - 1] == '/') ? "" : "\\", name);
 }
 
 /* List `dir` (a folder that does not answer lists nothing) and read the new files. */
@@ -149,7 +150,9 @@ static int list_folder(struct catchup *c, const char *dir)
 		const char *name = steps_cell(&res, "subdirectory", i);
 		const char *isfile = steps_cell(&res, "file", i);
 
-		if (!name || (isfile && strcmp(isfile, "1")) || !candidate(name, c->s->database, steps_file_part(&c->out->arena, c->s->database)) ||
+		if (!name || (isfile && strcmp(isfile, "1")) ||
+		    !candidate(name, c->s->database,
+		               steps_file_part(&c->out->arena, c->s->database)) ||
 		    seen(c, name))
 			continue;
 		c->seen[c->n_seen++] = arena_strdup(&c->out->arena, name);
@@ -279,7 +282,8 @@ static const struct log_set *next_set(const struct catchup *c, struct model_lsn 
 	return best;
 }
 
-/* Why the chain fell short of the LSN to reach: where it stopped, the gap, the folders that did not answer. */
+/* Why the chain fell short of the LSN to reach: where it stopped, the gap, the folders that did not
+ * answer. */
 static const char *short_of(struct catchup *c)
 {
 	struct arena *a = &c->out->arena;

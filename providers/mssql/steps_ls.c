@@ -48,8 +48,9 @@ static int drop_secondary(struct steps_outcome *out, const struct plan_step *s,
 	struct mssql_result res;
 	int rc;
 
-	sqlquote_add(q, RC_BEGIN "master.dbo.sp_delete_log_shipping_secondary_database "
-	                "@secondary_database = %L" RC_END,
+	sqlquote_add(q,
+	             RC_BEGIN "master.dbo.sp_delete_log_shipping_secondary_database "
+	                      "@secondary_database = %L" RC_END,
 	             s->database);
 	if ((rc = steps_exec_rc(out, io, s->instance, q,
 	                        "sp_delete_log_shipping_secondary_database")) < 0)
@@ -85,8 +86,8 @@ static int drop_primary(struct steps_outcome *out, const struct plan_step *s,
 	             "JOIN msdb.dbo.log_shipping_primary_secondaries AS ps "
 	             "ON ps.primary_id = pd.primary_id WHERE pd.primary_database = %L;",
 	             s->database);
-	if ((rc = query(out, io, s->instance, q, &res, "reading log_shipping_primary_secondaries")) ==
-	    0)
+	if ((rc = query(out, io, s->instance, q, &res,
+	                "reading log_shipping_primary_secondaries")) == 0)
 		for (size_t i = 0; rc == 0 && i < steps_rows(&res, "secondary_server"); i++) {
 			sqlquote_add(q,
 			             RC_BEGIN "master.dbo.sp_delete_log_shipping_primary_secondary "
@@ -100,8 +101,9 @@ static int drop_primary(struct steps_outcome *out, const struct plan_step *s,
 	mssql_result_release(&res);
 	if (rc < 0)
 		return rc;
-	sqlquote_add(q, RC_BEGIN "master.dbo.sp_delete_log_shipping_primary_database "
-	                "@database = %L" RC_END,
+	sqlquote_add(q,
+	             RC_BEGIN "master.dbo.sp_delete_log_shipping_primary_database "
+	                      "@database = %L" RC_END,
 	             s->database);
 	return steps_exec_rc(out, io, s->instance, q, "sp_delete_log_shipping_primary_database");
 }
@@ -156,7 +158,8 @@ static int enable_jobs(struct steps_outcome *out, const struct steps_io *io, con
 	int rc = query(out, io, inst, q, &res, "reading log shipping jobs");
 
 	for (size_t i = 0; rc == 0 && i < steps_rows(&res, "job_name"); i++) {
-		sqlquote_add(q, RC_BEGIN "msdb.dbo.sp_update_job @job_name = %L, @enabled = 1" RC_END,
+		sqlquote_add(q,
+		             RC_BEGIN "msdb.dbo.sp_update_job @job_name = %L, @enabled = 1" RC_END,
 		             steps_cell(&res, "job_name", i));
 		rc = steps_exec_rc(out, io, inst, q, "sp_update_job");
 	}
@@ -192,7 +195,7 @@ static int primary_side(struct steps_outcome *out, const struct plan_step *s,
 		             s->database, env->backup_share, env->backup_share, job,
 		             STEPS_RETENTION_MIN, STEPS_HISTORY_MIN);
 		if ((rc = steps_exec_rc(out, io, inst, q, "sp_add_log_shipping_primary_database")) <
-		        0 ||
+		            0 ||
 		    (rc = schedule(out, io, inst, q, job, sched, env->interval_s)) < 0)
 			return rc;
 	}
@@ -245,16 +248,17 @@ static int secondary_primary(struct steps_outcome *out, const struct plan_step *
 	             s->instance, s->database, env->backup_share,
 	             env->copy_to ? env->copy_to : env->backup_share, copy, restore,
 	             STEPS_RETENTION_MIN);
-	if ((rc = steps_exec_rc(out, io, s->peer, q, "sp_add_log_shipping_secondary_primary")) < 0 ||
-	    (rc = schedule(out, io, s->peer, q, copy,
-	                   arena_sprintf(&out->arena, "LSCopySchedule_%s_%s", s->instance,
-	                                 s->database),
-	                   env->interval_s)) < 0)
+	if ((rc = steps_exec_rc(out, io, s->peer, q, "sp_add_log_shipping_secondary_primary")) <
+	            0 ||
+	    (rc = schedule(
+	             out, io, s->peer, q, copy,
+	             arena_sprintf(&out->arena, "LSCopySchedule_%s_%s", s->instance, s->database),
+	             env->interval_s)) < 0)
 		return rc;
-	return schedule(out, io, s->peer, q, restore,
-	                arena_sprintf(&out->arena, "LSRestoreSchedule_%s_%s", s->instance,
-	                              s->database),
-	                env->interval_s);
+	return schedule(
+	        out, io, s->peer, q, restore,
+	        arena_sprintf(&out->arena, "LSRestoreSchedule_%s_%s", s->instance, s->database),
+	        env->interval_s);
 }
 
 /* The secondary side on s->peer. */

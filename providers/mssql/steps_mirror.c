@@ -92,8 +92,8 @@ static int roll_forward(struct steps_outcome *out, const struct plan_step *s,
 		cs.has_lsn = true;
 		rc = steps_catch_up(out, &cs, env, io);
 	} else if (rc == 0)
-		rc = steps_fail(out, ERR_CONFLICT, "RESTORE HEADERONLY of '%s' on '%s' gave no %s", log,
-		                s->peer, "LastLSN");
+		rc = steps_fail(out, ERR_CONFLICT, "RESTORE HEADERONLY of '%s' on '%s' gave no %s",
+		                log, s->peer, "LastLSN");
 	sqlquote_release(&q);
 	mssql_result_release(&res);
 	return rc;
@@ -103,8 +103,8 @@ int steps_seed(struct steps_outcome *out, const struct plan_step *s, const struc
                const struct steps_io *io)
 {
 	/* one pair of files per target, so two seeds of one apply never share a file */
-	const char *what = arena_sprintf(&out->arena, "seed-%.*s", (int)strcspn(s->peer, "\\,:"),
-	                                 s->peer);
+	const char *what =
+	        arena_sprintf(&out->arena, "seed-%.*s", (int)strcspn(s->peer, "\\,:"), s->peer);
 	const char *full = steps_backup_file(&out->arena, env->backup_share, s->database,
 	                                     env->stamp, what, "bak");
 	const char *log = steps_backup_file(&out->arena, env->backup_share, s->database, env->stamp,
@@ -217,8 +217,8 @@ int steps_establish_mirroring(struct steps_outcome *out, const struct plan_step 
 			goto done;
 		steps_sql_set_partner(&q, s->database,
 		                      steps_partner_address(&out->arena, s->peer, mport));
-		if ((rc = steps_run_one(out, io, s->instance, &q, "SET PARTNER (on the principal)")) <
-		    0)
+		if ((rc = steps_run_one(out, io, s->instance, &q,
+		                        "SET PARTNER (on the principal)")) < 0)
 			goto done;
 	}
 	steps_sql_partner(&q, s->database, "SAFETY FULL");

@@ -72,8 +72,7 @@ void steps_sql_backup_log_copy_only(struct sqlquote *q, const char *db, const ch
 	             db, file, STEPS_STATS_PERCENT);
 }
 
-void steps_sql_backup_database(struct sqlquote *q, const char *db, const char *file,
-                               bool copy_only)
+void steps_sql_backup_database(struct sqlquote *q, const char *db, const char *file, bool copy_only)
 {
 	sqlquote_add(q, "BACKUP DATABASE %I TO DISK = %L WITH ", db, file);
 	if (copy_only)
@@ -133,16 +132,17 @@ void steps_sql_redo_start(struct sqlquote *q, const char *db)
 
 void steps_sql_last_lsns(struct sqlquote *q, const char *db)
 {
-	sqlquote_add(q,
-	             "SELECT TOP (1) bs.last_lsn, CONVERT(nvarchar(30), rh.restore_date, 126) AS at "
-	             "FROM msdb.dbo.restorehistory AS rh JOIN msdb.dbo.backupset AS bs "
-	             "ON bs.backup_set_id = rh.backup_set_id "
-	             "WHERE rh.destination_database_name = %L ORDER BY rh.restore_date DESC;\n"
-	             "SELECT TOP (1) bs.last_lsn, "
-	             "CONVERT(nvarchar(30), bs.backup_finish_date, 126) AS at "
-	             "FROM msdb.dbo.backupset AS bs WHERE bs.database_name = %L AND bs.type = 'L' "
-	             "AND bs.is_force_offline = 1 ORDER BY bs.backup_finish_date DESC;",
-	             db, db);
+	sqlquote_add(
+	        q,
+	        "SELECT TOP (1) bs.last_lsn, CONVERT(nvarchar(30), rh.restore_date, 126) AS at "
+	        "FROM msdb.dbo.restorehistory AS rh JOIN msdb.dbo.backupset AS bs "
+	        "ON bs.backup_set_id = rh.backup_set_id "
+	        "WHERE rh.destination_database_name = %L ORDER BY rh.restore_date DESC;\n"
+	        "SELECT TOP (1) bs.last_lsn, "
+	        "CONVERT(nvarchar(30), bs.backup_finish_date, 126) AS at "
+	        "FROM msdb.dbo.backupset AS bs WHERE bs.database_name = %L AND bs.type = 'L' "
+	        "AND bs.is_force_offline = 1 ORDER BY bs.backup_finish_date DESC;",
+	        db, db);
 }
 
 void steps_sql_dirtree(struct sqlquote *q, const char *folder)

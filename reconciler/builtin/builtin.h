@@ -7,12 +7,12 @@
 
 /* Exit codes, the same for every command (DESIGN.md "Apply"). */
 enum pcdr_exit {
-	PCDR_EXIT_OK = 0,        /* done / nothing to change */
+	PCDR_EXIT_OK = 0, /* done / nothing to change */
 	PCDR_EXIT_ERROR = 1,
-	PCDR_EXIT_CHANGES = 2,   /* plan --detailed-exitcode: changes pending */
-	PCDR_EXIT_PARTIAL = 3,   /* blocked steps remain */
-	PCDR_EXIT_STALE = 4,     /* saved plan is stale */
-	PCDR_EXIT_LOCKED = 5,    /* lock held by another apply */
+	PCDR_EXIT_CHANGES = 2, /* plan --detailed-exitcode: changes pending */
+	PCDR_EXIT_PARTIAL = 3, /* blocked steps remain */
+	PCDR_EXIT_STALE = 4,   /* saved plan is stale */
+	PCDR_EXIT_LOCKED = 5,  /* lock held by another apply */
 	PCDR_EXIT_USAGE = 129,
 };
 

@@ -86,7 +86,8 @@ static int apply_parse(struct apply_options *o, int argc, char **argv)
 
 			if (missing)
 				return apply_usage("%s needs a value", values[k]);
-			if (v && (matched = true) && (rc = parse_value(o, values[k], v, &log_format)))
+			if (v && (matched = true) &&
+			    (rc = parse_value(o, values[k], v, &log_format)))
 				return rc;
 		}
 		if (matched)

@@ -69,8 +69,7 @@ static bool ls_primary_ok(const struct model_db *want, const struct model_db *ha
 	if (!configured)
 		return true;
 	return have->ls_primary.job_disabled == w->job_disabled && have->ls_primary.backup_share &&
-	       w->backup_share &&
-	       strcmp(have->ls_primary.backup_share, w->backup_share) == 0 &&
+	       w->backup_share && strcmp(have->ls_primary.backup_share, w->backup_share) == 0 &&
 	       same_set(have->ls_primary.secondaries, have->ls_primary.n_secondaries,
 	                w->secondaries, w->n_secondaries);
 }

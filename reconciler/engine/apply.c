@@ -63,16 +63,17 @@ static int take_lock(struct apply_ctx *c)
 /* The saved plan still describes this world: same commit, same facts, same plan. */
 static int check_saved(struct apply_ctx *c, const json_t *saved)
 {
-	const char *commit = json_string_value(json_object_get(json_object_get(saved, "spec"),
-	                                                      "commit"));
+	const char *commit =
+	        json_string_value(json_object_get(json_object_get(saved, "spec"), "commit"));
 	const json_t *facts = json_object_get(json_object_get(saved, "fingerprint"), "facts");
 	struct strbuf moved = STRBUF_INIT;
 	json_t *now;
 	int rc = 0;
 
 	if (!commit || strcmp(commit, c->p->specs->commit.id)) {
-		fprintf(stderr, "pcdr apply: the saved plan was made at spec commit %.12s, the spec "
-		                "is now at %.12s\n",
+		fprintf(stderr,
+		        "pcdr apply: the saved plan was made at spec commit %.12s, the spec "
+		        "is now at %.12s\n",
 		        commit ? commit : "(none)", c->p->specs->commit.id);
 		return err_set(ERR_STALE, "the saved plan is stale: the spec commit moved");
 	}
@@ -83,7 +84,8 @@ static int check_saved(struct apply_ctx *c, const json_t *saved)
 	}
 	now = plan_json(c->plan);
 	if (rc == 0 && !json_equal(now, json_object_get(saved, "plan")))
-		rc = err_set(ERR_STALE, "the saved plan is stale: the plan made now differs from it");
+		rc = err_set(ERR_STALE,
+		             "the saved plan is stale: the plan made now differs from it");
 	json_decref(now);
 	strbuf_release(&moved);
 	return rc;
@@ -97,8 +99,9 @@ static int approve(struct apply_ctx *c)
 	if (c->opts->auto_approve)
 		return 0;
 	if (!isatty(STDIN_FILENO))
-		return err_set(ERR_INVALID, "refusing to apply %zu step%s without approval: stdin is "
-		                            "not a terminal (use --auto-approve)",
+		return err_set(ERR_INVALID,
+		               "refusing to apply %zu step%s without approval: stdin is "
+		               "not a terminal (use --auto-approve)",
 		               runnable, runnable == 1 ? "" : "s");
 	printf("\nApply these %zu step%s to pool '%s'? Only 'yes' is accepted: ", runnable,
 	       runnable == 1 ? "" : "s", c->pp->spec->name);
@@ -198,10 +201,12 @@ static void describe_world(struct apply_ctx *c, const struct model *after)
 
 	if (!after->pool.reachable)
 		fprintf(stderr, "  pool: did not answer (%s)\n",
-		        after->pool.unreachable_reason ? after->pool.unreachable_reason : "unknown");
+		        after->pool.unreachable_reason ? after->pool.unreachable_reason
+		                                       : "unknown");
 	else if (after->pool.n_active_servers == 0)
-		fprintf(stderr, "  pool: %s, no active server: fenced, no chat server writes until "
-		                "an apply lets the spec's servers in\n",
+		fprintf(stderr,
+		        "  pool: %s, no active server: fenced, no chat server writes until "
+		        "an apply lets the spec's servers in\n",
 		        model_pool_state_name(after->pool.state));
 	else {
 		fprintf(stderr, "  pool: %s, active:", model_pool_state_name(after->pool.state));
@@ -243,8 +248,9 @@ static void describe_world(struct apply_ctx *c, const struct model *after)
 
 		if (c->plan->steps[i].kind == PLAN_SQL_TAIL_LOG_BACKUP &&
 		    st->result == APPLY_SUCCEEDED && st->outcome.file && st->outcome.lsn)
-			fprintf(stderr, "  demotion: %s on %s ends at LSN %s (tail-log backup %s); "
-			                "recover from it, never from an older copy\n",
+			fprintf(stderr,
+			        "  demotion: %s on %s ends at LSN %s (tail-log backup %s); "
+			        "recover from it, never from an older copy\n",
 			        c->plan->steps[i].database, c->plan->steps[i].instance,
 			        st->outcome.lsn, st->outcome.file);
 	}
@@ -340,7 +346,8 @@ static int run_steps(struct apply_ctx *c, struct audit *audit, struct apply_outc
 	if (rc < 0)
 		return err_set(rc, "%s", why);
 	if (out->interrupted)
-		return err_set(ERR_GENERIC, "interrupted: the running steps finished, no new one started");
+		return err_set(ERR_GENERIC,
+		               "interrupted: the running steps finished, no new one started");
 	if (wrc < 0)
 		return err_set(wrc, "the steps ran but the final record was not written: %s", wwhy);
 	return 0;
@@ -397,8 +404,8 @@ static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_out
 		goto done;
 	}
 	if (c->plan->n_steps == plan_blocked_count(c->plan)) {
-		progress_event(c->progress, "apply_end", c->plan->n_steps ? "nothing can run"
-		                                                          : "nothing to change");
+		progress_event(c->progress, "apply_end",
+		               c->plan->n_steps ? "nothing can run" : "nothing to change");
 		if (c->plan->n_steps == 0)
 			rc = write_record(c, audit, "succeeded", &c->pp->observed);
 		goto done;
@@ -434,7 +441,8 @@ static int load_saved(json_t **out, const char *path)
 	if (!*out)
 		return err_set(ERR_INVALID, "cannot read the saved plan '%s': %s", path, e.text);
 	kind = json_string_value(json_object_get(*out, "kind"));
-	if (!kind || strcmp(kind, "pcdr-saved-plan") || !json_is_object(json_object_get(*out, "plan")))
+	if (!kind || strcmp(kind, "pcdr-saved-plan") ||
+	    !json_is_object(json_object_get(*out, "plan")))
 		return err_set(ERR_INVALID, "'%s' is not a saved plan (pcdr plan --out)", path);
 	return 0;
 }

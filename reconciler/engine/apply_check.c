@@ -36,8 +36,8 @@ static enum mssql_tls tls_of(enum config_tls tls)
 	                                   : MSSQL_TLS_REQUIRE;
 }
 
-void apply_target(struct mssql_target *t, struct config_instance *scratch,
-                  const struct config *cfg, const char *name)
+void apply_target(struct mssql_target *t, struct config_instance *scratch, const struct config *cfg,
+                  const char *name)
 {
 	const struct config_instance *ci = config_instance(cfg, name, scratch);
 
@@ -117,7 +117,8 @@ void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
 		pool_of(&cmd, c);
 		prc = cmd.argv ? poolcmd_get(&st, &cmd) : ERR_NOTFOUND;
 		if (prc != 0) /* the command's own words (copied into the model) */
-			snprintf(perr, sizeof(perr), "%s", cmd.argv ? err_last() : "no pool command");
+			snprintf(perr, sizeof(perr), "%s",
+			         cmd.argv ? err_last() : "no pool command");
 	}
 	in.desired = d;
 	in.facts = facts;
@@ -188,8 +189,8 @@ static bool log_shipping_done(const struct model *m, const struct plan_step *s,
 bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 {
 	const struct model_db *c = s->database ? model_copy_of(m, s->instance, s->database) : NULL;
-	const struct model_db *peer = s->peer && s->database ? model_copy_of(m, s->peer, s->database)
-	                                                     : NULL;
+	const struct model_db *peer =
+	        s->peer && s->database ? model_copy_of(m, s->peer, s->database) : NULL;
 
 	switch (s->kind) {
 	case PLAN_POOL_SET_ACTIVE_SERVERS:
@@ -203,13 +204,13 @@ bool apply_done(const struct model *m, const struct plan_step *s, bool before)
 	case PLAN_SQL_DROP_LOG_SHIPPING_PRIMARY:
 		return c && !c->ls_primary.configured;
 	case PLAN_SQL_CATCH_UP: /* before: never skipped, it restores what is there (a
-	                          * switchover's tail may end past the LSN planned) */
+	                         * switchover's tail may end past the LSN planned) */
 		return !before && c && s->has_lsn && model_db_restoring(c) &&
 		       model_lsn_cmp(c->lsn, s->lsn) >= 0;
 	case PLAN_SQL_TAIL_LOG_BACKUP:
 		return c && c->state == MODEL_DB_RESTORING;
 	case PLAN_SQL_SEED: /* before: never skipped, the planner reseeds only a copy
-	                      * that is off the chain, which a RESTORING state does not show */
+	                     * that is off the chain, which a RESTORING state does not show */
 		return !before && peer && peer->state == MODEL_DB_RESTORING;
 	case PLAN_SQL_RECOVER:
 		return c && c->state == MODEL_DB_ONLINE && !c->is_in_standby;
@@ -240,9 +241,11 @@ int apply_precondition(const struct model *m, const struct plan_step *s)
 	if (s->kind == PLAN_SQL_CATCH_UP) {
 		c = model_copy_of(m, s->instance, s->database);
 		if (!model_instance(m, s->instance) || !model_instance(m, s->instance)->reachable)
-			return err_set(ERR_UNREACHABLE, "instance '%s' is unreachable", s->instance);
+			return err_set(ERR_UNREACHABLE, "instance '%s' is unreachable",
+			               s->instance);
 		if (!c || !model_db_restoring(c) || c->mirroring.role != MODEL_ROLE_NONE)
-			return err_set(ERR_CONFLICT, "'%s' on '%s' is not RESTORING outside mirroring",
+			return err_set(ERR_CONFLICT,
+			               "'%s' on '%s' is not RESTORING outside mirroring",
 			               s->database, s->instance);
 		return 0;
 	}
@@ -254,8 +257,7 @@ int apply_precondition(const struct model *m, const struct plan_step *s)
 
 /* Only the postconditions SQL Server reaches later need a wait. */
 /* Into `why`: what the step touches that did not answer in `m`; false when all did. */
-static bool touched_silent(const struct model *m, const struct plan_step *s, char *why,
-                           size_t size)
+static bool touched_silent(const struct model *m, const struct plan_step *s, char *why, size_t size)
 {
 	const char *names[3] = {s->instance, s->peer, s->peer2};
 
@@ -263,7 +265,8 @@ static bool touched_silent(const struct model *m, const struct plan_step *s, cha
 		if (m->pool.reachable)
 			return false;
 		snprintf(why, size, "the pool command stopped answering (%s)",
-		         m->pool.unreachable_reason ? m->pool.unreachable_reason : "no reason given");
+		         m->pool.unreachable_reason ? m->pool.unreachable_reason
+		                                    : "no reason given");
 		return true;
 	}
 	for (size_t i = 0; i < 3; i++) {

@@ -160,8 +160,9 @@ static int run_sql(struct apply_ctx *c, struct step_job *j, const struct plan_st
 	if (!*env.backup_share &&
 	    (s->kind == PLAN_SQL_SEED || s->kind == PLAN_SQL_TAIL_LOG_BACKUP ||
 	     s->kind == PLAN_SQL_SAFETY_BACKUP || s->kind == PLAN_SQL_CATCH_UP))
-		return err_set(ERR_INVALID, "%s needs a backup share, and the spec names none "
-		                            "(logShipping: none)",
+		return err_set(ERR_INVALID,
+		               "%s needs a backup share, and the spec names none "
+		               "(logShipping: none)",
 		               plan_step_kind_name(s->kind));
 	conn = steps_conn_new(targets, n, on_progress, j);
 	steps_conn_io(&io, conn);
@@ -258,8 +259,9 @@ int apply_check_tail_target(struct apply_ctx *c, const struct plan_step *tail)
 			char why[1024];
 
 			snprintf(why, sizeof(why), "%s", err_last());
-			return err_set(rc, "not demoting '%s' on '%s': %s; its catch-up could not read "
-			                   "the tail-log backup",
+			return err_set(rc,
+			               "not demoting '%s' on '%s': %s; its catch-up could not read "
+			               "the tail-log backup",
 			               tail->database, tail->instance, why);
 		}
 	}
@@ -338,7 +340,9 @@ static void *step_thread(void *arg)
 		st->result = skipped ? APPLY_SKIPPED : APPLY_SUCCEEDED;
 	}
 	progress_step_end(c->progress, j->idx + 1, apply_result_name(st->result), st->ms,
-	                  st->error ? st->error : skipped ? "already done" : NULL);
+	                  st->error ? st->error
+	                  : skipped ? "already done"
+	                            : NULL);
 	return NULL;
 }
 
@@ -370,7 +374,8 @@ static bool database_scoped(enum plan_step_kind k)
  * different databases (two seeds of mgc and mgccomp from one principal). */
 static bool share_target(const struct plan_step *a, const struct plan_step *b)
 {
-	const char *x[3] = {a->instance, a->peer, a->peer2}, *y[3] = {b->instance, b->peer, b->peer2};
+	const char *x[3] = {a->instance, a->peer, a->peer2},
+	           *y[3] = {b->instance, b->peer, b->peer2};
 
 	if (!a->database || !b->database)
 		return !a->database && !b->database;

@@ -33,8 +33,9 @@ static const char *pool_fact(struct arena *a, const struct model *m, const char 
 	if (!strcmp(what, "state"))
 		return model_pool_state_name(m->pool.state);
 	if (!strcmp(what, "active_servers"))
-		return (s = servers_text(a, m->pool.active_servers, m->pool.n_active_servers)) ? s
-		                                                                               : "(none)";
+		return (s = servers_text(a, m->pool.active_servers, m->pool.n_active_servers))
+		               ? s
+		               : "(none)";
 	if (!strcmp(what, "pings"))
 		return (s = servers_text(a, m->pool.pings, m->pool.n_pings)) ? s : "(none)";
 	return "(absent)";
@@ -51,7 +52,8 @@ static const char *copy_fact(struct arena *a, const struct model_db *c, const ch
 	if (!strcmp(what, "mirroring"))
 		return c->mirroring.role == MODEL_ROLE_NONE
 		               ? "(none)"
-		               : arena_sprintf(a, "%s,%s,seq=%d", model_role_name(c->mirroring.role),
+		               : arena_sprintf(a, "%s,%s,seq=%d",
+		                               model_role_name(c->mirroring.role),
 		                               c->mirroring.partner ? c->mirroring.partner : "",
 		                               c->mirroring.role_sequence);
 	if (!strcmp(what, "ls_secondary_of"))
@@ -90,7 +92,8 @@ size_t apply_facts_moved(const json_t *facts, const struct model *observed, stru
 	json_t *value;
 	size_t n = 0;
 
-	json_object_foreach((json_t *)facts, key, value) {
+	json_object_foreach((json_t *)facts, key, value)
+	{
 		const char *was = json_string_value(value), *now;
 
 		if (!was)

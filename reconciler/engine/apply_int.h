@@ -59,8 +59,8 @@ struct apply_ctx {
 extern volatile sig_atomic_t apply_interrupted;
 
 /* A connection target for `name` from the host configuration. */
-void apply_target(struct mssql_target *t, struct config_instance *scratch,
-                  const struct config *cfg, const char *name);
+void apply_target(struct mssql_target *t, struct config_instance *scratch, const struct config *cfg,
+                  const char *name);
 
 /* Observe what `s` touches (its instances; the pool for a pool step) into `out`. */
 void apply_observe(struct model *out, struct arena *arena, struct apply_ctx *c,
@@ -83,7 +83,8 @@ void apply_renew(struct apply_ctx *c, int64_t every_ms);
 int apply_exec(struct apply_ctx *c);
 /* Before a tail-log backup: its catch-up's target can list the backup share. */
 int apply_check_tail_target(struct apply_ctx *c, const struct plan_step *tail);
-/* "mgc on sqla.dc1.lab -> sqlb.dc1.lab", in the plan's arena-free words (static buffer per call). */
+/* "mgc on sqla.dc1.lab -> sqlb.dc1.lab", in the plan's arena-free words (static buffer per call).
+ */
 const char *apply_targets(char *buf, size_t size, const struct plan_step *s);
 const char *apply_result_name(enum apply_result r);
 

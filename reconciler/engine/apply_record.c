@@ -79,8 +79,8 @@ static json_t *step_json(struct apply_ctx *c, size_t i, bool intent)
 
 	set_str(o, "name", plan_step_kind_name(s->kind));
 	set_str(o, "target", apply_targets(tg, sizeof(tg), s));
-	set_str(o, "result", intent ? (s->blocked ? "blocked" : "pending")
-	                            : apply_result_name(st->result));
+	set_str(o, "result",
+	        intent ? (s->blocked ? "blocked" : "pending") : apply_result_name(st->result));
 	if (!intent && st->started_at[0]) {
 		set_str(o, "started_at", st->started_at);
 		set_str(o, "finished_at", st->finished_at);
@@ -114,7 +114,8 @@ static void add_recover_exposure(struct apply_ctx *c, json_t *r)
 		    c->steps[i].result != APPLY_SUCCEEDED || !db)
 			continue;
 		model_lsn_format(db->lsn, lsn);
-		e = json_pack("{s:s, s:s}", "last_lsn", lsn, "last_log", "(none: already restored)");
+		e = json_pack("{s:s, s:s}", "last_lsn", lsn, "last_log",
+		              "(none: already restored)");
 		for (size_t n = 0; n < c->plan->n_notes; n++)
 			if (!strncmp(c->plan->notes[n], "exposure: ", 10))
 				json_object_set_new(e, "note", json_string(c->plan->notes[n] + 10));
@@ -138,9 +139,9 @@ static void add_move_facts(struct apply_ctx *c, json_t *r)
 		if (s->kind == PLAN_SQL_CATCH_UP && !s->peer && st->outcome.lsn)
 			json_object_set_new(r, "exposure",
 			                    json_pack("{s:s, s:s}", "last_lsn", st->outcome.lsn,
-			                              "last_log", st->outcome.last_file
-			                                                  ? st->outcome.last_file
-			                                                  : "(none restored)"));
+			                              "last_log",
+			                              st->outcome.last_file ? st->outcome.last_file
+			                                                    : "(none restored)"));
 	}
 	if (!json_object_get(r, "exposure"))
 		add_recover_exposure(c, r);
@@ -194,10 +195,11 @@ json_t *apply_record(struct apply_ctx *c, const char *result, const struct model
 	set_str(r, "to_primary", intent ? d->topo.primary : to);
 	set_str(r, "pool_state_before", before->pool.reachable ? sb : NULL);
 	set_str(r, "pool_state_after", after && after->pool.reachable ? sa : NULL);
-	set_str(r, "kind", audit_kind(d->topo.home, from, intent ? d->topo.primary : to,
-	                              before->pool.reachable ? sb : NULL,
-	                              after && after->pool.reachable ? sa : NULL,
-	                              (int)(intent ? c->plan->n_steps : run)));
+	set_str(r, "kind",
+	        audit_kind(d->topo.home, from, intent ? d->topo.primary : to,
+	                   before->pool.reachable ? sb : NULL,
+	                   after && after->pool.reachable ? sa : NULL,
+	                   (int)(intent ? c->plan->n_steps : run)));
 	if (!intent) {
 		char when[32];
 		time_t t = time(NULL);

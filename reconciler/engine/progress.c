@@ -16,7 +16,7 @@
 
 #include "util/xalloc.h"
 
-#define PROGRESS_BAR 20
+#define PROGRESS_BAR       20
 #define PROGRESS_MAX_STEPS 4096
 
 struct progress {
@@ -192,8 +192,8 @@ void progress_step_end(struct progress *p, size_t n, const char *result, int64_t
                        const char *message)
 {
 	char num[24], el[32];
-	const char *kv[4][2] = {{"step", num}, {"result", result}, {"elapsed", el},
-	                        {"message", message}};
+	const char *kv[4][2] = {
+	        {"step", num}, {"result", result}, {"elapsed", el}, {"message", message}};
 
 	if (n >= PROGRESS_MAX_STEPS)
 		return;

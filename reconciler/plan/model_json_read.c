@@ -152,7 +152,6 @@ static int opt_enum(const struct rd *r, const json_t *obj, const char *key,
 	return bad(r, key, "unknown value");
 }
 
-
 /* Enter `key` (and index, when >= 0) in the path for messages; returns the old length. */
 static size_t path_push(struct rd *r, const char *key, long index)
 {
@@ -176,9 +175,11 @@ static int read_mirroring(struct rd *r, const json_t *o, struct model_mirroring 
 
 	if ((error = keys_ok(r, o, keys)) < 0 ||
 	    (error = opt_enum(r, o, "role", model_names_role, MODEL_ROLE_MIRROR, &role)) < 0 ||
-	    (error = opt_enum(r, o, "state", model_names_mirror_state, MODEL_MSTATE_SYNCHRONIZED, &state)) < 0 ||
+	    (error = opt_enum(r, o, "state", model_names_mirror_state, MODEL_MSTATE_SYNCHRONIZED,
+	                      &state)) < 0 ||
 	    (error = opt_str(r, o, "partner", &m->partner)) < 0 ||
-	    (error = opt_enum(r, o, "safety", model_names_safety, MODEL_SAFETY_FULL, &safety)) < 0 ||
+	    (error = opt_enum(r, o, "safety", model_names_safety, MODEL_SAFETY_FULL, &safety)) <
+	            0 ||
 	    (error = opt_uint(r, o, "role_sequence", 1000000000, &seq)) < 0)
 		goto done;
 	m->role = (enum model_role)role;
@@ -193,9 +194,12 @@ done:
 static int read_ls(struct rd *r, const json_t *db, struct model_db *d)
 {
 	static const char *const pkeys[] = {"backup_share", "secondaries", "job_disabled", NULL};
-	static const char *const skeys[] = {"primary",           "primary_alt",
-	                                    "last_copied_file",  "last_restored_file",
-	                                    "last_restored_lsn", "job_disabled",
+	static const char *const skeys[] = {"primary",
+	                                    "primary_alt",
+	                                    "last_copied_file",
+	                                    "last_restored_file",
+	                                    "last_restored_lsn",
+	                                    "job_disabled",
 	                                    NULL};
 	const json_t *p = json_object_get(db, "ls_primary"),
 	             *s = json_object_get(db, "ls_secondary");
@@ -209,7 +213,8 @@ static int read_ls(struct rd *r, const json_t *db, struct model_db *d)
 		    (error = opt_str(r, p, "backup_share", &d->ls_primary.backup_share)) < 0 ||
 		    (error = opt_strv(r, p, "secondaries", &d->ls_primary.secondaries,
 		                      &d->ls_primary.n_secondaries)) < 0 ||
-		    (error = opt_bool(r, p, "job_disabled", false, &d->ls_primary.job_disabled)) < 0)
+		    (error = opt_bool(r, p, "job_disabled", false, &d->ls_primary.job_disabled)) <
+		            0)
 			goto done;
 		r->path[len] = '\0';
 	}
@@ -384,8 +389,8 @@ static int read_pool(struct rd *r, const json_t *o)
 	if ((error = keys_ok(r, o, keys)) < 0 ||
 	    (error = opt_bool(r, o, "reachable", true, &p->reachable)) < 0 ||
 	    (error = opt_str(r, o, "unreachable_reason", &p->unreachable_reason)) < 0 ||
-	    (error = opt_enum(r, o, "state", model_names_pool_state, MODEL_POOL_FAILED_OVER, &state)) <
-	            0 ||
+	    (error = opt_enum(r, o, "state", model_names_pool_state, MODEL_POOL_FAILED_OVER,
+	                      &state)) < 0 ||
 	    (error = opt_strv(r, o, "active_servers", &p->active_servers, &p->n_active_servers)) <
 	            0 ||
 	    (error = opt_strv(r, o, "pings", &p->pings, &p->n_pings)) < 0)

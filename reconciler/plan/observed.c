@@ -95,7 +95,6 @@ static int by_name(const char *name, const char *(*name_of)(int), int max, int d
 	return dflt;
 }
 
-
 static struct model_lsn lsn_of(const char *text)
 {
 	struct model_lsn l = {0, 0};
@@ -141,11 +140,12 @@ static void read_mirroring(const struct model *desired, struct model *m,
 
 	if (!d)
 		return;
-	d->mirroring.role = (enum model_role)by_name(o->role_desc, model_names_role, MODEL_ROLE_MIRROR, 0);
-	d->mirroring.state = (enum model_mirror_state)by_name(o->state_desc, model_names_mirror_state,
-	                                                      MODEL_MSTATE_SYNCHRONIZED, 0);
-	d->mirroring.safety =
-	        (enum model_safety)by_name(o->safety_level_desc, model_names_safety, MODEL_SAFETY_FULL, 0);
+	d->mirroring.role =
+	        (enum model_role)by_name(o->role_desc, model_names_role, MODEL_ROLE_MIRROR, 0);
+	d->mirroring.state = (enum model_mirror_state)by_name(
+	        o->state_desc, model_names_mirror_state, MODEL_MSTATE_SYNCHRONIZED, 0);
+	d->mirroring.safety = (enum model_safety)by_name(o->safety_level_desc, model_names_safety,
+	                                                 MODEL_SAFETY_FULL, 0);
 	d->mirroring.role_sequence = o->role_sequence;
 	d->mirroring.partner = arena_strdup(m->arena, partner_of(desired, o));
 }
@@ -466,9 +466,8 @@ static void read_pings(const struct observed_input *in, struct model *m)
 			const struct mssql_obs_server_identity *p = &f->server_identity[k];
 			int64_t t = ping_time(p->last_ping_time);
 
-			if (!p->server_address ||
-			    (in->chat_database && p->database &&
-			     strcasecmp(p->database, in->chat_database)))
+			if (!p->server_address || (in->chat_database && p->database &&
+			                           strcasecmp(p->database, in->chat_database)))
 				continue;
 			if (in->now && in->ping_window_s &&
 			    (t < 0 || t + (int64_t)in->ping_window_s < in->now))

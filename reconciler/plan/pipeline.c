@@ -382,7 +382,8 @@ static void union_early_first(struct observe_union *u, const struct pipeline *p)
 
 			memmove(&u->names[front + 1], &u->names[front],
 			        (i - front) * sizeof(*u->names));
-			memmove(&u->reqs[front + 1], &u->reqs[front], (i - front) * sizeof(*u->reqs));
+			memmove(&u->reqs[front + 1], &u->reqs[front],
+			        (i - front) * sizeof(*u->reqs));
 			u->names[front] = name;
 			u->reqs[front] = req;
 			front++;
@@ -567,8 +568,8 @@ bool pipeline_observe_share(struct pipeline *p, struct pipeline_pool *pp)
 {
 	const char *inst;
 
-	return pp->planned && pp->desired.topo.backup_share &&
-	       (inst = share_catch_up(&pp->plan)) && observe_share(p, pp, inst);
+	return pp->planned && pp->desired.topo.backup_share && (inst = share_catch_up(&pp->plan)) &&
+	       observe_share(p, pp, inst);
 }
 
 bool pipeline_plan_share(struct pipeline *p, struct pipeline_pool *pp)

@@ -3,10 +3,10 @@
  * planner's drift rule (docs/PLANNER.md, "Drift"), read the way `pcdr
  * apply` reads it: the spec commit of the pool's newest audit record,
  * only when that is a final record that says `succeeded`
- * (audit_last_succeeded; an intent newest of all is an apply that died). That commit's specs are read from the same
- * source as the current ones and the pool's desired model is made from
- * them. Without it a hand failover under an unchanged spec would be
- * planned as a move back instead of being reported as drift.
+ * (audit_last_succeeded; an intent newest of all is an apply that died). That commit's specs are
+ * read from the same source as the current ones and the pool's desired model is made from them.
+ * Without it a hand failover under an unchanged spec would be planned as a move back instead of
+ * being reported as drift.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,8 @@ static int previous_of_pool(struct pipeline *p, struct pipeline_pool *pp, const 
 
 	pp->previous_set = xcalloc(1, sizeof(*pp->previous_set));
 	spec_set_init(pp->previous_set);
-	if ((error = gitsrc_read(&pp->previous_specs, p->src, commit, p->config->source.folder)) < 0)
+	if ((error = gitsrc_read(&pp->previous_specs, p->src, commit, p->config->source.folder)) <
+	    0)
 		return error;
 	for (size_t i = 0; i < pp->previous_specs->n_files; i++)
 		spec_set_load_buffer(pp->previous_set, pp->previous_specs->files[i].path,

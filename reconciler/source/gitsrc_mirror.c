@@ -18,9 +18,9 @@
 
 #include "util/xalloc.h"
 
-#define HEADS   "refs/heads/"
-#define ORIGIN  "refs/remotes/origin/"
-#define TAGS    "+refs/tags/*:refs/tags/*"
+#define HEADS  "refs/heads/"
+#define ORIGIN "refs/remotes/origin/"
+#define TAGS   "+refs/tags/*:refs/tags/*"
 
 void gitsrc_mirror_free(struct gitsrc_mirror *m)
 {
@@ -91,7 +91,8 @@ int gitsrc_mirror_prune(const struct gitsrc_mirror *m, git_repository *repo, git
 
 		if (!strncmp(name, HEADS, strlen(HEADS)) && !is_own(name, m->own))
 			b = name + strlen(HEADS);
-		else if (!strncmp(name, ORIGIN, strlen(ORIGIN)) && strcmp(name + strlen(ORIGIN), "HEAD"))
+		else if (!strncmp(name, ORIGIN, strlen(ORIGIN)) &&
+		         strcmp(name + strlen(ORIGIN), "HEAD"))
 			b = name + strlen(ORIGIN);
 		if (b && !remote_has(remote, b) && git_reference_delete(ref) < 0)
 			error = -1;

@@ -85,8 +85,8 @@ static struct lab_world *make_world(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lab_sink sink = {NULL,       on_columns, on_row, on_done,
-	                        on_message, on_env,     on_ret, on_cancelled, NULL};
+	struct lab_sink sink = {NULL,   on_columns, on_row,       on_done, on_message,
+	                        on_env, on_ret,     on_cancelled, NULL};
 	struct lab_login login = {"pcdr", "pw", "", "fuzz", "fuzzhost", "", 0x74000004, 4096};
 	struct lab_login_result res;
 	static struct lab_world *w;

@@ -551,7 +551,8 @@ static void test_audit__last_succeeded_after_a_crash(void **state)
 	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
 	assert_string_equal(last, ids[1]);
 	/* killed after its intent: no final record */
-	write_ok(&intent, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 7, "pending"));
+	write_ok(&intent, audit,
+	         fx_record(ids[2], "intent", "failover", "dc1", "dc2", 7, "pending"));
 	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
 	assert_string_equal(last, "");
 	/* another pool's intent is not this pool's business */
@@ -584,12 +585,14 @@ static void test_audit__last_succeeded_not_with_blocked_steps(void **state)
 	apply(audit, ids[1], "succeeded", 1, &intent, &final);
 	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);
 	assert_string_equal(last, ids[1]);
-	write_ok(&intent, audit, fx_record(ids[2], "intent", "failover", "dc1", "dc2", 3, "pending"));
+	write_ok(&intent, audit,
+	         fx_record(ids[2], "intent", "failover", "dc1", "dc2", 3, "pending"));
 	r = fx_record(ids[2], "succeeded", "failover", "dc1", "dc2", 3, "succeeded");
 	json_object_set_new(json_array_get(json_object_get(r, "steps"), 2), "result",
 	                    json_string("blocked"));
 	write_ok(&final, audit, r);
-	trailer = GIT_OUT(repo, "log", "-1", "--format=%(trailers:key=Steps-Blocked,valueonly,separator=)",
+	trailer = GIT_OUT(repo, "log", "-1",
+	                  "--format=%(trailers:key=Steps-Blocked,valueonly,separator=)",
 	                  "pcdr/audit");
 	assert_string_equal(trailer, "1");
 	assert_int_equal(audit_last_succeeded(audit, "atl-pchat", last), 0);

@@ -77,9 +77,9 @@ static void test_apply_facts__moved_facts_are_listed(void **state)
 	struct arena a = ARENA_INIT;
 	struct strbuf moved = STRBUF_INIT;
 	struct model m;
-	json_t *facts = json_pack("{s:s, s:s, s:s}", "pool.state", "Normal",
-	                          "sqla.dc1.lab/mgc.state", "ONLINE", "pool.active_servers",
-	                          "(none)");
+	json_t *facts =
+	        json_pack("{s:s, s:s, s:s}", "pool.state", "Normal", "sqla.dc1.lab/mgc.state",
+	                  "ONLINE", "pool.active_servers", "(none)");
 
 	(void)state;
 	world(&m, &a);
@@ -105,15 +105,17 @@ static void test_apply_facts__a_plan_facts_read_back_unchanged(void **state)
 		char path[256];
 		size_t n = 0;
 
-		assert_int_equal(model_json_read_file(&d, &a, "tests/data/plan/desired-dc2.json"), 0);
+		assert_int_equal(model_json_read_file(&d, &a, "tests/data/plan/desired-dc2.json"),
+		                 0);
 		snprintf(path, sizeof(path), "tests/data/plan/%s", observed[k]);
 		assert_int_equal(model_json_read_file(&o, &a, path), 0);
 		plan_init(&plan);
 		planner_run(&plan, &d, &o, &(struct planner_opts){0});
 		for (size_t i = 0; i < plan.n_steps; i++)
 			for (size_t f = 0; f < plan.steps[i].n_facts; f++, n++)
-				assert_string_equal(apply_fact_value(&a, &o, plan.steps[i].facts[f].key),
-				                    plan.steps[i].facts[f].value);
+				assert_string_equal(
+				        apply_fact_value(&a, &o, plan.steps[i].facts[f].key),
+				        plan.steps[i].facts[f].value);
 		if (k < 3)
 			assert_true(n > 0);
 		plan_release(&plan);
@@ -146,8 +148,9 @@ static void test_progress__log_lines(void **state)
 	assert_non_null(strstr(text, " event=step_progress step=2 instance=a percent=40\n"));
 	assert_non_null(strstr(text, " event=step_end step=2 result=failed elapsed=1.5s "
 	                             "message=\"BACKUP failed: \\\"x\\\"\"\n"));
-	assert_non_null(strstr(json, "\"event\":\"step_progress\",\"step\":\"2\",\"instance\":\"a\","
-	                             "\"percent\":\"40\"}\n"));
+	assert_non_null(strstr(json,
+	                       "\"event\":\"step_progress\",\"step\":\"2\",\"instance\":\"a\","
+	                       "\"percent\":\"40\"}\n"));
 	free(text);
 	free(json);
 }

@@ -83,7 +83,8 @@ static void test_agent__start_job_errors(void **state)
 	EXPECT("EXEC msdb.dbo.sp_start_job",
 	       "msg 14294 16 1 L1 [sp_start_job] Supply either @job_id or @job_name to identify "
 	       "the job.\nret 1\ndoneproc 0x0 E0 0\n");
-	EXPECT("EXEC msdb.dbo.sp_add_job @job_name = N'a'; EXEC msdb.dbo.sp_add_job @job_name = N'a'",
+	EXPECT("EXEC msdb.dbo.sp_add_job @job_name = N'a'; EXEC msdb.dbo.sp_add_job @job_name = "
+	       "N'a'",
 	       "ret 0\ndoneproc 0x0 E0 0\nmsg 14261 16 1 L1 [sp_add_job] The specified @job_name "
 	       "('a') already exists.\nret 1\ndoneproc 0x0 E0 0\n");
 }
@@ -150,7 +151,8 @@ static void test_agent__schedule_on_fast_clock(void **state)
 	       "Schedule 1 (every minute).  The last step to run was step 1 (insert).'\n"
 	       "done 0x10 C1 1\n");
 	run(*state, "EXEC msdb.dbo.sp_update_job @job_name = N'probe', @enabled = 0");
-	EXPECT("SELECT enabled FROM msdb.dbo.sysjobs", "cols enabled:tinyint\nrow 0\ndone 0x10 C1 1\n");
+	EXPECT("SELECT enabled FROM msdb.dbo.sysjobs",
+	       "cols enabled:tinyint\nrow 0\ndone 0x10 C1 1\n");
 }
 
 static void test_agent__help_job(void **state)
@@ -186,11 +188,13 @@ static void test_agent__schedule_next(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_agent__start_job_without_agent, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_agent__start_job_without_agent, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_agent__start_job_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent__runs_tsql_step, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent__failing_step, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_agent__schedule_on_fast_clock, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_agent__schedule_on_fast_clock, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_agent__help_job, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent__schedule_next, setup, teardown),
 	};

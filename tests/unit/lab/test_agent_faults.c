@@ -94,20 +94,23 @@ static void test_agent_faults__paths(void **state)
 	struct ffix *x = *state;
 	char out[PATH_MAX], want[PATH_MAX];
 
-	assert_int_equal(world_share_path(inst(state, 0), "\\\\FS1.lab\\pchat-ls\\a\\mgc_1.trn", out,
-	                                  sizeof(out)),
+	assert_int_equal(world_share_path(inst(state, 0), "\\\\FS1.lab\\pchat-ls\\a\\mgc_1.trn",
+	                                  out, sizeof(out)),
 	                 0);
 	snprintf(want, sizeof(want), "%s/share/a/mgc_1.trn", x->dir);
 	assert_string_equal(out, want);
-	assert_int_equal(world_share_path(inst(state, 1), "d:\\LSCopy\\x.trn", out, sizeof(out)), 0);
+	assert_int_equal(world_share_path(inst(state, 1), "d:\\LSCopy\\x.trn", out, sizeof(out)),
+	                 0);
 	snprintf(want, sizeof(want), "%s/disks/sqlb.dc2.lab/D/LSCopy/x.trn", x->dir);
 	assert_string_equal(out, want);
-	assert_int_equal(world_share_path(inst(state, 0), "\\\\other\\share\\x", out, sizeof(out)), -1);
-	assert_int_equal(world_share_path(inst(state, 0), "\\\\fs1.lab\\pchat-ls\\..\\x", out,
-	                                  sizeof(out)),
+	assert_int_equal(world_share_path(inst(state, 0), "\\\\other\\share\\x", out, sizeof(out)),
 	                 -1);
-	assert_int_equal(world_share_path(inst(state, 0), "\\\\fs1.lab\\pchat-lsX\\y", out, sizeof(out)),
-	                 -1);
+	assert_int_equal(
+	        world_share_path(inst(state, 0), "\\\\fs1.lab\\pchat-ls\\..\\x", out, sizeof(out)),
+	        -1);
+	assert_int_equal(
+	        world_share_path(inst(state, 0), "\\\\fs1.lab\\pchat-lsX\\y", out, sizeof(out)),
+	        -1);
 }
 
 static void test_agent_faults__rebuild(void **state)
@@ -121,8 +124,8 @@ static void test_agent_faults__rebuild(void **state)
 	assert_int_equal(lab_world_rebuild(x->f.world, 0, ti), 0);
 	assert_non_null(world_db_by_name(inst(state, 0), "mgc"));
 	assert_null(world_table_find(world_db_by_name(inst(state, 0), "mgc"), "dbo", "marker"));
-	assert_memory_not_equal(before,
-	                        world_db_by_name(inst(state, 0), "mgc")->recovery.database_guid, 16);
+	assert_memory_not_equal(
+	        before, world_db_by_name(inst(state, 0), "mgc")->recovery.database_guid, 16);
 	assert_int_equal(world_db_by_name(inst(state, 0), "mgc")->state, DB_ONLINE);
 	assert_int_equal(inst(state, 0)->dbs.len, 6);
 }
@@ -186,13 +189,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_agent_faults__fixture_opens),
-	        cmocka_unit_test_setup_teardown(test_agent_faults__links_and_share, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_agent_faults__links_and_share, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__paths, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__rebuild, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_faults__agent_after_rebuild, setup,
 	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_agent_faults__agent_follows_its_instance, setup,
-	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_agent_faults__agent_follows_its_instance,
+	                                        setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,10 +74,10 @@ static void test_logship__primary_rows_and_disabled_job(void **state)
 static void test_logship__primary_errors(void **state)
 {
 	run(*state, add_primary);
-	EXPECT(add_primary,
-	       "msg 32009 16 1 L1 [sp_add_log_shipping_primary_database] "
-	       "A log shipping primary entry already exists for database mgc.\n"
-	       "ret 1\ndoneproc 0x0 E0 0\ncols rc:int? has_job:int has_pid:int\nrow 1 0 0\ndone 0x10 C1 1\n");
+	EXPECT(add_primary, "msg 32009 16 1 L1 [sp_add_log_shipping_primary_database] "
+	                    "A log shipping primary entry already exists for database mgc.\n"
+	                    "ret 1\ndoneproc 0x0 E0 0\ncols rc:int? has_job:int has_pid:int\nrow 1 "
+	                    "0 0\ndone 0x10 C1 1\n");
 	EXPECT("DECLARE @rc int; EXEC @rc = sp_add_log_shipping_primary_database"
 	       " @database = N'mgccomp', @backup_directory = N'x', @backup_share = N'x',"
 	       " @backup_job_name = N'b2', @backup_retention_period = 1; SELECT @rc AS rc",

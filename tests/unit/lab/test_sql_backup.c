@@ -37,10 +37,11 @@ static void test_full_and_logs(void **state)
 	struct drfix *d = *state;
 	const char *out;
 
-	out = run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL, v nvarchar(20) NULL);"
-	                 "INSERT INTO mgc.dbo.t VALUES (1, N'one');"
-	                 "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH INIT, "
-	                 "STATS = 50");
+	out = run(&d->f,
+	          "CREATE TABLE mgc.dbo.t (id int NOT NULL, v nvarchar(20) NULL);"
+	          "INSERT INTO mgc.dbo.t VALUES (1, N'one');"
+	          "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH INIT, "
+	          "STATS = 50");
 	assert_has(out, "info 3211 0 1 L1 50 percent processed.");
 	assert_has(out, "info 3014 0 1 L1 BACKUP DATABASE successfully processed");
 	out = run(&d->f, "INSERT INTO mgc.dbo.t VALUES (2, N'two');"
@@ -95,13 +96,15 @@ static void test_replace_rules(void **state)
 	out = run(&d->f, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak'");
 	assert_has(out, "msg 3159 16 1 L1 The tail of the log for the database \"mgc\" has not "
 	                "been backed up.");
-	out = run(&d->f, "USE mgc; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
-	                 "WITH REPLACE");
+	out = run(&d->f,
+	          "USE mgc; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
+	          "WITH REPLACE");
 	assert_has(out, "msg 3102 16 1 L1 RESTORE DATABASE cannot process database 'mgc' because "
 	                "it is in use by this session.");
-	out = run2(d, "USE master; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
-	              "WITH REPLACE, RECOVERY; SELECT state_desc FROM sys.databases WHERE name = "
-	              "'mgc'");
+	out = run2(d,
+	           "USE master; RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\a.bak' "
+	           "WITH REPLACE, RECOVERY; SELECT state_desc FROM sys.databases WHERE name = "
+	           "'mgc'");
 	assert_has(out, "row 'ONLINE'");
 	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\nope.bak'");
 	assert_has(out, "msg 3201 16 1 L1 Cannot open backup device "
@@ -125,8 +128,9 @@ static void test_backup_errors(void **state)
 	                "recovery model is SIMPLE.");
 	out = run(&d->f, "BACKUP DATABASE nosuch TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.bak'");
 	assert_has(out, "msg 911 16 1 L1");
-	out = run(&d->f, "BEGIN TRAN; BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.bak'; "
-	                 "ROLLBACK");
+	out = run(&d->f,
+	          "BEGIN TRAN; BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\x.bak'; "
+	          "ROLLBACK");
 	assert_has(out, "msg 3021 16 1 L1 Cannot perform a backup or restore operation within a "
 	                "transaction.");
 	/* tail-log backup: leaves the database RESTORING */

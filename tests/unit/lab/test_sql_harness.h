@@ -125,8 +125,8 @@ static bool rec_cancelled(void *ctx)
 
 static struct lab_sink rec_sink(struct rec *r)
 {
-	struct lab_sink s = {r,           rec_columns, rec_row, rec_done,
-	                     rec_message, rec_env,     rec_ret, rec_cancelled, NULL};
+	struct lab_sink s = {r,       rec_columns, rec_row,       rec_done, rec_message,
+	                     rec_env, rec_ret,     rec_cancelled, NULL};
 
 	return s;
 }

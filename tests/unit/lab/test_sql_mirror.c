@@ -16,13 +16,15 @@
 
 #include "test_dr_harness.h"
 
-#define EP "CREATE ENDPOINT Mirroring STATE = STARTED AS TCP (LISTENER_PORT = 5022) FOR " \
-           "DATABASE_MIRRORING (ROLE = PARTNER, ENCRYPTION = REQUIRED ALGORITHM AES)"
+#define EP                                                                                         \
+	"CREATE ENDPOINT Mirroring STATE = STARTED AS TCP (LISTENER_PORT = 5022) FOR "             \
+	"DATABASE_MIRRORING (ROLE = PARTNER, ENCRYPTION = REQUIRED ALGORITHM AES)"
 #define REDO                                                                                       \
 	"SELECT redo_start_lsn, redo_start_fork_guid FROM sys.master_files WHERE database_id = "   \
 	"DB_ID('mgc')"
-#define STATE "SELECT m.mirroring_role_desc, m.mirroring_state_desc, m.mirroring_role_sequence " \
-              "FROM sys.database_mirroring AS m WHERE m.database_id = DB_ID(N'mgc')"
+#define STATE                                                                                      \
+	"SELECT m.mirroring_role_desc, m.mirroring_state_desc, m.mirroring_role_sequence "         \
+	"FROM sys.database_mirroring AS m WHERE m.database_id = DB_ID(N'mgc')"
 
 static int setup(void **state)
 {
@@ -51,9 +53,11 @@ static void seed(struct drfix *d)
 	                 "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\m.bak' WITH INIT;"
 	                 "BACKUP LOG mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\m.trn' WITH INIT;" EP);
 	assert_hasnt(out, "msg ");
-	out = run2(d, "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m.bak' WITH "
-	              "NORECOVERY;"
-	              "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m.trn' WITH NORECOVERY;" EP);
+	out = run2(
+	        d,
+	        "RESTORE DATABASE mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m.bak' WITH "
+	        "NORECOVERY;"
+	        "RESTORE LOG mgc FROM DISK = N'\\\\fs1.lab\\pchat-ls\\m.trn' WITH NORECOVERY;" EP);
 	assert_hasnt(out, "msg ");
 }
 

@@ -58,10 +58,11 @@ static void test_tail_log_backup(void **state)
 	const char *out;
 	char last[128], fork[128], want[600];
 
-	out = run(&d->f, "CREATE TABLE mgc.dbo.t (id int NOT NULL);"
-	                 "INSERT INTO mgc.dbo.t VALUES (1);"
-	                 "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH INIT;"
-	                 "INSERT INTO mgc.dbo.t VALUES (2);" REDO);
+	out = run(&d->f,
+	          "CREATE TABLE mgc.dbo.t (id int NOT NULL);"
+	          "INSERT INTO mgc.dbo.t VALUES (1);"
+	          "BACKUP DATABASE mgc TO DISK = N'\\\\fs1.lab\\pchat-ls\\mgc.bak' WITH INIT;"
+	          "INSERT INTO mgc.dbo.t VALUES (2);" REDO);
 	assert_has(out, "row 1 NULL NULL\nrow 2 NULL NULL\n"); /* ONLINE */
 	out = run(&d->f, "BACKUP LOG mgc TO DISK = " TAIL " WITH INIT, NORECOVERY");
 	assert_has(out, "BACKUP LOG successfully processed");

@@ -48,7 +48,8 @@ static void test_observe__batch_quotes_names_and_guards_restoring(void **state)
 	                            "ORDER BY serverID;';\n"));
 	/* a second pool's chat database on the same instance: its own set */
 	assert_non_null(strstr(sql, "WHERE name = N'mgc-x' AND state = 0"));
-	assert_non_null(strstr(sql, "N''mgc-x'' AS chat_database FROM [mgc-x].dbo.tblServerIdentity"));
+	assert_non_null(
+	        strstr(sql, "N''mgc-x'' AS chat_database FROM [mgc-x].dbo.tblServerIdentity"));
 	assert_non_null(strstr(sql, "EXEC sys.sp_executesql N'SELECT 0 AS pcdr_recovery,"));
 	/* the end of log only where the server has sys.dm_db_log_stats */
 	assert_non_null(strstr(sql, "IF OBJECT_ID(N'sys.dm_db_log_stats') IS NOT NULL\n"
@@ -270,7 +271,8 @@ static void test_observe__parse_server_identity_per_chat_database(void **state)
 
 	(void)state;
 	mssql_result_init(&res);
-	SET(&res, sid, ROW("0", "1", "net.tcp://pc1.dc1.lab:8011", "2026-11-28T13:06:01.250", "mgc"),
+	SET(&res, sid,
+	    ROW("0", "1", "net.tcp://pc1.dc1.lab:8011", "2026-11-28T13:06:01.250", "mgc"),
 	    ROW("0", "2", "net.tcp://pc2.dc1.lab:8011", NULL, "mgc"));
 	SET(&res, sid, ROW("0", "1", "net.tcp://pc1.dc2.lab:8011", NULL, "mgc-x"));
 	mssql_facts_init(&f, "sqla.dc1.lab");
@@ -531,8 +533,8 @@ static const char *const lab_instances[] = {"sqla.dc1.lab", "sqlb.dc1.lab", "sql
 
 /* The facts as `pcdr plan` converts them: the lab's four instances, a pool
  * that answered, pings counted within `window_s` of `now`. */
-static void to_model(struct model *m, struct arena *arena, const struct mssql_facts *f,
-                     int64_t now, unsigned window_s)
+static void to_model(struct model *m, struct arena *arena, const struct mssql_facts *f, int64_t now,
+                     unsigned window_s)
 {
 	static const struct poolcmd_status pool = POOLCMD_STATUS_INIT;
 	struct model desired;

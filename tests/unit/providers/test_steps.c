@@ -22,11 +22,12 @@
 #define HOSTILE "x]; DROP DATABASE mgc;--'"
 
 struct fake {
-	struct strbuf log; /* "instance| sql\n" per batch */
+	struct strbuf log;   /* "instance| sql\n" per batch */
 	const char *fail_on; /* a batch containing this fails with error 3013 */
 	int rc_value;        /* what every procedure returns */
 	const char *dirtree[4];
-	const char *headers[4][5]; /* file suffix, FirstLSN, LastLSN, FirstRecoveryForkID, RecoveryForkID */
+	const char *headers[4][5]; /* file suffix, FirstLSN, LastLSN, FirstRecoveryForkID,
+	                              RecoveryForkID */
 	const char *redo;          /* redo_start_lsn */
 	const char *redo_fork;     /* redo_start_fork_guid */
 	const char *role;          /* mirroring role of the principal, NULL: none */
@@ -44,14 +45,19 @@ static void one(struct mssql_result *res, const char *col, const char *val)
 
 static void headers(struct fake *f, const char *sql, struct mssql_result *res)
 {
-	const char *cols[7] = {"BackupType", "DatabaseName", "Position",          "FirstLSN",
+	const char *cols[7] = {"BackupType", "DatabaseName",        "Position",      "FirstLSN",
 	                       "LastLSN",    "FirstRecoveryForkID", "RecoveryForkID"};
 	struct mssql_rowset *set = mssql_result_add_set(res, cols, 7);
 
 	for (size_t i = 0; i < 4 && f->headers[i][0]; i++)
 		if (strstr(sql, f->headers[i][0])) {
-			const char *cells[7] = {"2", NULL, "1", f->headers[i][1], f->headers[i][2],
-			                        f->headers[i][3], f->headers[i][4]};
+			const char *cells[7] = {"2",
+			                        NULL,
+			                        "1",
+			                        f->headers[i][1],
+			                        f->headers[i][2],
+			                        f->headers[i][3],
+			                        f->headers[i][4]};
 
 			mssql_rowset_add_row(res, set, cells);
 		}
@@ -180,7 +186,7 @@ static void test_steps__tail_log_backup_records_the_demotion_token(void **state)
 	assert_string_equal(out.lsn, "42000000031200001");
 	steps_outcome_release(&out);
 	strbuf_reset(&f.log);
-	s.database = "..\\..\\Windows\\" HOSTILE; /* no name leaves the share */
+	s.database = "..\\..\\Windows\\" HOSTILE;                /* no name leaves the share */
 	assert_int_equal(run(&f, &s, &env, &out), ERR_CONFLICT); /* no header for it */
 	assert_non_null(strstr(strbuf_cstr(&f.log),
 	                       "TO DISK = N'\\\\fs1\\ls\\_._.__Windows_x___DROP_DATABASE_mgc_--_"
@@ -219,16 +225,19 @@ static void test_steps__seed_backs_up_then_restores_norecovery(void **state)
 	assert_int_equal(run(&f, &s, &e, &out), 0);
 	assert_string_equal(
 	        strbuf_cstr(&f.log),
-	        "sqla| BACKUP DATABASE [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' "
+	        "sqla| BACKUP DATABASE [mgc] TO DISK = "
+	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' "
 	        "WITH INIT, CHECKSUM, STATS = 10;\n"
-	        "sqla| BACKUP LOG [mgc] TO DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
+	        "sqla| BACKUP LOG [mgc] TO DISK = "
+	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
 	        "WITH COPY_ONLY, INIT, CHECKSUM, STATS = 10;\n"
 	        "sqlb| RESTORE FILELISTONLY FROM DISK = "
 	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak';\n"
 	        "sqlb| RESTORE DATABASE [mgc] FROM DISK = "
 	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.bak' WITH NORECOVERY, REPLACE, "
 	        "STATS = 10;\n"
-	        "sqlb| RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
+	        "sqlb| RESTORE LOG [mgc] FROM DISK = "
+	        "N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn' "
 	        "WITH FILE = 1, NORECOVERY, STATS = 10;\n");
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
@@ -245,8 +254,9 @@ static void test_steps__seed_rolls_forward_from_the_share(void **state)
 
 	(void)state;
 	e.copy_to = NULL;
-	f.fail_on = "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn'";
-	f.redo = "100"; /* the full backup's redo point */
+	f.fail_on =
+	        "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_20261128T140211Z_seed-sqlb.trn'";
+	f.redo = "100";             /* the full backup's redo point */
 	f.dirtree[0] = "mgc_1.trn"; /* the log shipping backup, [50, 220) */
 	f.dirtree[1] = "mgc_20261128T140211Z_seed-sqlb.trn";
 	f.headers[0][0] = "mgc_1.trn", f.headers[0][1] = "50", f.headers[0][2] = "220";
@@ -272,7 +282,8 @@ static void test_steps__a_failed_statement_stops_the_step(void **state)
 	(void)state;
 	f.fail_on = "BACKUP LOG";
 	assert_int_equal(run(&f, &s, &env, &out), ERR_GENERIC);
-	assert_non_null(strstr(out.error, "BACKUP LOG on 'sqla' failed: Cannot open backup device."));
+	assert_non_null(
+	        strstr(out.error, "BACKUP LOG on 'sqla' failed: Cannot open backup device."));
 	assert_null(strstr(strbuf_cstr(&f.log), "RESTORE"));
 	assert_int_equal(out.n_messages, 1);
 	steps_outcome_release(&out);
@@ -328,15 +339,16 @@ static void test_steps__drop_log_shipping_checks_return_codes(void **state)
 
 	(void)state;
 	assert_int_equal(run(&f, &s, &env, &out), 0);
-	assert_string_equal(strbuf_cstr(&f.log),
-	                    "sqla.dc2| DECLARE @rc int;\nEXEC @rc = "
-	                    "master.dbo.sp_delete_log_shipping_secondary_database "
-	                    "@secondary_database = N'x]; DROP DATABASE mgc;--''';\n"
-	                    "SELECT @rc AS pcdr_rc;\n"
-	                    "sqla.dc2| SELECT s.primary_server FROM msdb.dbo.log_shipping_secondary "
-	                    "AS s WHERE s.primary_database = N'x]; DROP DATABASE mgc;--''' AND NOT "
-	                    "EXISTS (SELECT 1 FROM msdb.dbo.log_shipping_secondary_databases AS d "
-	                    "WHERE d.secondary_id = s.secondary_id);\n");
+	assert_string_equal(
+	        strbuf_cstr(&f.log),
+	        "sqla.dc2| DECLARE @rc int;\nEXEC @rc = "
+	        "master.dbo.sp_delete_log_shipping_secondary_database "
+	        "@secondary_database = N'x]; DROP DATABASE mgc;--''';\n"
+	        "SELECT @rc AS pcdr_rc;\n"
+	        "sqla.dc2| SELECT s.primary_server FROM msdb.dbo.log_shipping_secondary "
+	        "AS s WHERE s.primary_database = N'x]; DROP DATABASE mgc;--''' AND NOT "
+	        "EXISTS (SELECT 1 FROM msdb.dbo.log_shipping_secondary_databases AS d "
+	        "WHERE d.secondary_id = s.secondary_id);\n");
 	steps_outcome_release(&out);
 	strbuf_reset(&f.log);
 	f.rc_value = 1;
@@ -419,10 +431,11 @@ static void test_steps__catch_up_stops_at_a_gap(void **state)
 	steps_outcome_release(&out);
 	s.peer = "sqla.dc1"; /* after a tail-log backup of sqla.dc1: the way back */
 	assert_int_equal(run(&f, &s, &e, &out), ERR_CONFLICT);
-	assert_non_null(strstr(out.error, "nothing was recovered. Put the missing log backup back "
-	                                  "on the share, or recover 'mgc' on 'sqla.dc1' (RESTORE "
-	                                  "DATABASE WITH RECOVERY: it holds every change) and apply "
-	                                  "again, which then reseeds 'sqla.dc2'"));
+	assert_non_null(strstr(out.error,
+	                       "nothing was recovered. Put the missing log backup back "
+	                       "on the share, or recover 'mgc' on 'sqla.dc1' (RESTORE "
+	                       "DATABASE WITH RECOVERY: it holds every change) and apply "
+	                       "again, which then reseeds 'sqla.dc2'"));
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
 }
@@ -484,7 +497,8 @@ static void test_steps__catch_up_follows_recovery_forks(void **state)
 	assert_int_equal(out.n_restored, 1);
 	assert_string_equal(out.lsn, "200");
 	assert_non_null(strstr(strbuf_cstr(&f.log), "mgc_b.trn' WITH FILE = 1, NORECOVERY"));
-	assert_null(strstr(strbuf_cstr(&f.log), "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_x"));
+	assert_null(
+	        strstr(strbuf_cstr(&f.log), "RESTORE LOG [mgc] FROM DISK = N'\\\\fs1\\ls\\mgc_x"));
 	steps_outcome_release(&out);
 	strbuf_release(&f.log);
 
@@ -503,8 +517,8 @@ static void test_steps__establish_mirroring_mirror_first(void **state)
 {
 	struct fake f = {0};
 	struct steps_outcome out;
-	struct plan_step s = step(PLAN_SQL_ESTABLISH_MIRRORING, "mgc", "sqla.dc1.lab",
-	                          "SQLB\\PCHAT,1433");
+	struct plan_step s =
+	        step(PLAN_SQL_ESTABLISH_MIRRORING, "mgc", "sqla.dc1.lab", "SQLB\\PCHAT,1433");
 
 	(void)state;
 	assert_int_equal(run(&f, &s, &env, &out), 0);
@@ -513,9 +527,11 @@ static void test_steps__establish_mirroring_mirror_first(void **state)
 	        "sqla.dc1.lab| CREATE ENDPOINT [Mirroring] STATE = STARTED AS TCP (LISTENER_PORT = "
 	        "5022) FOR DATABASE_MIRRORING (ROLE = PARTNER);\n"
 	        "SQLB\\PCHAT,1433| SELECT e.name, e.state_desc, e.role_desc, t.port FROM "
-	        "sys.database_mirroring_endpoints AS e JOIN sys.tcp_endpoints AS t ON t.endpoint_id "
+	        "sys.database_mirroring_endpoints AS e JOIN sys.tcp_endpoints AS t ON "
+	        "t.endpoint_id "
 	        "= e.endpoint_id;\n"
-	        "SQLB\\PCHAT,1433| CREATE ENDPOINT [Mirroring] STATE = STARTED AS TCP (LISTENER_PORT "
+	        "SQLB\\PCHAT,1433| CREATE ENDPOINT [Mirroring] STATE = STARTED AS TCP "
+	        "(LISTENER_PORT "
 	        "= 5022) FOR DATABASE_MIRRORING (ROLE = PARTNER);\n"
 	        "SQLB\\PCHAT,1433| ALTER DATABASE [mgc] SET PARTNER = N'TCP://sqla.dc1.lab:5022';\n"
 	        "sqla.dc1.lab| ALTER DATABASE [mgc] SET PARTNER = N'TCP://SQLB:5022';\n"
@@ -541,38 +557,56 @@ static void test_steps__configure_log_shipping_in_order(void **state)
 	struct fake f = {0};
 	struct steps_outcome out;
 	struct plan_step s = step(PLAN_SQL_CONFIGURE_LOG_SHIPPING, HOSTILE, "sqla.dc1", "sqla.dc2");
-	const char *log, *order[] = {
-	        "sqla.dc1| DECLARE @rc int, @backup_job_id uniqueidentifier, @primary_id "
-	        "uniqueidentifier;\nEXEC @rc = master.dbo.sp_add_log_shipping_primary_database "
-	        "@database = N'x]; DROP DATABASE mgc;--''', @backup_directory = N'\\\\fs1\\ls', "
-	        "@backup_share = N'\\\\fs1\\ls', @backup_job_name = N'LSBackup_x]; DROP DATABASE "
-	        "mgc;--''', @backup_retention_period = 4320, @backup_threshold = 60, "
-	        "@threshold_alert_enabled = 0, @history_retention_period = 14420, @backup_job_id = "
-	        "@backup_job_id OUTPUT, @primary_id = @primary_id OUTPUT;\nSELECT @rc AS pcdr_rc;",
-	        "sqla.dc1| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule @job_name = "
-	        "N'LSBackup_x]; DROP DATABASE mgc;--''', @name = N'LSBackupSchedule_x]; DROP "
-	        "DATABASE mgc;--''', @enabled = 1, @freq_type = 4, @freq_interval = 1, "
-	        "@freq_subday_type = 4, @freq_subday_interval = 5, @active_start_time = 0;",
-	        "sqla.dc1| DECLARE @rc int;\nEXEC @rc = master.dbo.sp_add_log_shipping_primary_secondary",
-	        "sqlb.dc1| DECLARE @rc int, @backup_job_id",
-	        "sqla.dc2| DECLARE @rc int, @copy_job_id uniqueidentifier, @restore_job_id "
-	        "uniqueidentifier, @secondary_id uniqueidentifier;\nEXEC @rc = "
-	        "master.dbo.sp_add_log_shipping_secondary_primary @primary_server = N'sqla.dc1', "
-	        "@primary_database = N'x]; DROP DATABASE mgc;--''', @backup_source_directory = "
-	        "N'\\\\fs1\\ls', @backup_destination_directory = N'D:\\ls', @copy_job_name = "
-	        "N'LSCopy_sqla.dc1_x]; DROP DATABASE mgc;--''',",
-	        "sqla.dc2| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule @job_name = "
-	        "N'LSCopy_sqla.dc1_",
-	        "sqla.dc2| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule @job_name = "
-	        "N'LSRestore_sqla.dc1_",
-	        "sqla.dc2| DECLARE @rc int;\nEXEC @rc = "
-	        "master.dbo.sp_add_log_shipping_secondary_database @secondary_database = N'x]; "
-	        "DROP DATABASE mgc;--''', @primary_server = N'sqla.dc1', @primary_database = N'x]; "
-	        "DROP DATABASE mgc;--''', @restore_delay = 0, @restore_all = 1, @restore_mode = 0, "
-	        "@disconnect_users = 0, @restore_threshold = 45, @threshold_alert_enabled = 0, "
-	        "@history_retention_period = 14420;\nSELECT @rc AS pcdr_rc;",
-	        "sqla.dc2| SELECT j.name AS job_name FROM msdb.dbo.sysjobs AS j JOIN "
-	        "msdb.dbo.log_shipping_secondary AS ls"};
+	const char *log,
+	        *order[] = {
+	                "sqla.dc1| DECLARE @rc int, @backup_job_id uniqueidentifier, @primary_id "
+	                "uniqueidentifier;\nEXEC @rc = "
+	                "master.dbo.sp_add_log_shipping_primary_database "
+	                "@database = N'x]; DROP DATABASE mgc;--''', @backup_directory = "
+	                "N'\\\\fs1\\ls', "
+	                "@backup_share = N'\\\\fs1\\ls', @backup_job_name = N'LSBackup_x]; DROP "
+	                "DATABASE "
+	                "mgc;--''', @backup_retention_period = 4320, @backup_threshold = 60, "
+	                "@threshold_alert_enabled = 0, @history_retention_period = 14420, "
+	                "@backup_job_id = "
+	                "@backup_job_id OUTPUT, @primary_id = @primary_id OUTPUT;\nSELECT @rc AS "
+	                "pcdr_rc;",
+	                "sqla.dc1| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule "
+	                "@job_name = "
+	                "N'LSBackup_x]; DROP DATABASE mgc;--''', @name = N'LSBackupSchedule_x]; "
+	                "DROP "
+	                "DATABASE mgc;--''', @enabled = 1, @freq_type = 4, @freq_interval = 1, "
+	                "@freq_subday_type = 4, @freq_subday_interval = 5, @active_start_time = 0;",
+	                "sqla.dc1| DECLARE @rc int;\nEXEC @rc = "
+	                "master.dbo.sp_add_log_shipping_primary_secondary",
+	                "sqlb.dc1| DECLARE @rc int, @backup_job_id",
+	                "sqla.dc2| DECLARE @rc int, @copy_job_id uniqueidentifier, @restore_job_id "
+	                "uniqueidentifier, @secondary_id uniqueidentifier;\nEXEC @rc = "
+	                "master.dbo.sp_add_log_shipping_secondary_primary @primary_server = "
+	                "N'sqla.dc1', "
+	                "@primary_database = N'x]; DROP DATABASE mgc;--''', "
+	                "@backup_source_directory = "
+	                "N'\\\\fs1\\ls', @backup_destination_directory = N'D:\\ls', @copy_job_name "
+	                "= "
+	                "N'LSCopy_sqla.dc1_x]; DROP DATABASE mgc;--''',",
+	                "sqla.dc2| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule "
+	                "@job_name = "
+	                "N'LSCopy_sqla.dc1_",
+	                "sqla.dc2| DECLARE @rc int;\nEXEC @rc = msdb.dbo.sp_add_jobschedule "
+	                "@job_name = "
+	                "N'LSRestore_sqla.dc1_",
+	                "sqla.dc2| DECLARE @rc int;\nEXEC @rc = "
+	                "master.dbo.sp_add_log_shipping_secondary_database @secondary_database = "
+	                "N'x]; "
+	                "DROP DATABASE mgc;--''', @primary_server = N'sqla.dc1', @primary_database "
+	                "= N'x]; "
+	                "DROP DATABASE mgc;--''', @restore_delay = 0, @restore_all = 1, "
+	                "@restore_mode = 0, "
+	                "@disconnect_users = 0, @restore_threshold = 45, @threshold_alert_enabled "
+	                "= 0, "
+	                "@history_retention_period = 14420;\nSELECT @rc AS pcdr_rc;",
+	                "sqla.dc2| SELECT j.name AS job_name FROM msdb.dbo.sysjobs AS j JOIN "
+	                "msdb.dbo.log_shipping_secondary AS ls"};
 
 	(void)state;
 	s.peer2 = "sqlb.dc1";
@@ -582,7 +616,8 @@ static void test_steps__configure_log_shipping_in_order(void **state)
 		const char *at = strstr(log, order[i]);
 
 		if (!at)
-			fail_msg("missing or out of order: %s\nin: %s", order[i], strbuf_cstr(&f.log));
+			fail_msg("missing or out of order: %s\nin: %s", order[i],
+			         strbuf_cstr(&f.log));
 		log = at + 1;
 	}
 	steps_outcome_release(&out);

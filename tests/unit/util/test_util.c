@@ -120,12 +120,12 @@ static void test_vec__push_keeps_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_err__set_returns_code_and_keeps_message),
-		cmocka_unit_test(test_err__is_per_thread),
-		cmocka_unit_test(test_strbuf__limit_refuses_and_leaves_buffer),
-		cmocka_unit_test(test_strbuf__grows_without_limit),
-		cmocka_unit_test(test_arena__allocations_are_zeroed_aligned_and_distinct),
-		cmocka_unit_test(test_vec__push_keeps_order),
+	        cmocka_unit_test(test_err__set_returns_code_and_keeps_message),
+	        cmocka_unit_test(test_err__is_per_thread),
+	        cmocka_unit_test(test_strbuf__limit_refuses_and_leaves_buffer),
+	        cmocka_unit_test(test_strbuf__grows_without_limit),
+	        cmocka_unit_test(test_arena__allocations_are_zeroed_aligned_and_distinct),
+	        cmocka_unit_test(test_vec__push_keeps_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
