@@ -22,6 +22,7 @@ need_cmd git git
 need_cmd node nodejs
 need_cmd npm npm
 need_cmd clang clang
+need_cmd clang-format clang-format
 /usr/bin/python3 -c 'import pytds' >/dev/null 2>&1 || missing+=(python3-tds)
 # LeakSanitizer/libFuzzer runtime for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
