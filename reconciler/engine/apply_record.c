@@ -114,8 +114,12 @@ static void add_recover_exposure(struct apply_ctx *c, json_t *r)
 		    c->steps[i].result != APPLY_SUCCEEDED || !db)
 			continue;
 		model_lsn_format(db->lsn, lsn);
-		e = json_pack("{s:s, s:s}", "last_lsn", lsn, "last_log",
-		              "(none: already restored)");
+		/* the copy had restored all it saw: its log shipping's last
+		 * restored file, when it has one, says how far shipping got */
+		e = json_pack("{s:s}", "last_lsn", lsn);
+		if (db->ls_secondary.last_restored_file)
+			json_object_set_new(e, "last_log",
+			                    json_string(db->ls_secondary.last_restored_file));
 		for (size_t n = 0; n < c->plan->n_notes; n++)
 			if (!strncmp(c->plan->notes[n], "exposure: ", 10))
 				json_object_set_new(e, "note", json_string(c->plan->notes[n] + 10));

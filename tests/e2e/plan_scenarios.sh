@@ -159,7 +159,7 @@ is "$rc" 3 "disaster: the saved plan applied (exit 3: dc1's re-protection waits 
 hist=$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat)
 like "$hist" "FAILOVER dc1 -> dc2  succeeded \\([0-9]+ steps, [1-9][0-9]* blocked: not converged yet\\)" \
 	"disaster: history says the move is not converged yet"
-like "$hist" "unplanned \\(disaster\\), exposure: last_lsn [0-9]+, last_log " \
+like "$hist" "unplanned \\(disaster\\), exposure: last_lsn [0-9]+" \
 	"disaster: history names the exposure (nothing to catch up: the LSN recovered at)"
 like "$hist" "'mgc' on lost authority 'sqla\\.dc1\\.lab': changes after LSN [0-9]+ are lost" \
 	"disaster: and the plan's exposure sentence"
