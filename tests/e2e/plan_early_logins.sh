@@ -43,10 +43,10 @@ ok "$([ "$took" -lt 15 ] && echo 0 || echo 1)" \
 	"plan does not wait for the unnamed instance's 30 s login (took ${took}s)"
 unlike "$out" "sqlz" "the plan never mentions the unnamed instance"
 for i in sqla.dc1.lab sqlb.dc1.lab sqla.dc2.lab sqlb.dc2.lab; do
-	is "$(grep -c "^dblib\\.c:[0-9]*:tdsdbopen(0x[0-9a-f]*, $i," "$TMP/dump")" 1 "one login to $i"
+	is "$(grep -o "tdsdbopen(0x[0-9a-f]*, $i," "$TMP/dump" | wc -l)" 1 "one login to $i"
 done
 # the unnamed one's login may or may not have begun when the plan ended
-ok "$([ "$(grep -c '^dblib\.c:[0-9]*:tdsdbopen(' "$TMP/dump")" -le 5 ] && echo 0 || echo 1)" \
+ok "$([ "$(grep -o 'tdsdbopen(' "$TMP/dump" | wc -l)" -le 5 ] && echo 0 || echo 1)" \
 	"no other login"
 
 # an instance with a login timeout of its own gets no early login: db-lib's
@@ -59,7 +59,7 @@ TDSDUMP=stderr plan --detailed-exitcode >/dev/null 2>"$TMP/dump"
 is "$?" 2 "plan: exit 2 again"
 took=$((SECONDS - start))
 ok "$([ "$took" -lt 15 ] && echo 0 || echo 1)" "no turn taken behind its 60 s login (took ${took}s)"
-is "$(grep -c '^dblib\.c:[0-9]*:tdsdbopen(' "$TMP/dump")" 4 "four logins: the named instances only"
+is "$(grep -o 'tdsdbopen(' "$TMP/dump" | wc -l)" 4 "four logins: the named instances only"
 
 lab stop sqlb.dc2.lab >/dev/null
 st=$("$PCDR" status --config "$CONFIG" --repo "$TMP/specs")

@@ -89,8 +89,8 @@ plan() { "$PCDR" plan --config "$W/pcdr.yaml" --repo "$W/specs" "$@"; }
 ok "$([ $? -le 3 ] && echo 0 || echo 1)" "apply --pool pool-1 runs"
 TDSDUMP=stderr plan >"$TMP/all" 2>"$TMP/dump"
 ok "$([ $? -le 3 ] && echo 0 || echo 1)" "plan of the three pools runs"
-is "$(grep -c '^dblib\.c:[0-9]*:tdsdbopen(' "$TMP/dump")" 6 "one login for each of the 6 instances"
-is "$(grep -c '^dblib\.c:[0-9]*:dbsqlexec(' "$TMP/dump")" 6 "one batch for each of the 6 instances"
+is "$(grep -o 'tdsdbopen(' "$TMP/dump" | wc -l)" 6 "one login for each of the 6 instances"
+is "$(grep -o 'dbsqlexec(' "$TMP/dump" | wc -l)" 6 "one batch for each of the 6 instances"
 is "$(grep -c "^plan for pool 'pool-" "$TMP/all")" 3 "three plans"
 unlike "$(awk '/^plan for pool .pool-1./,/^$/' "$TMP/all")" "sql\\.seed mgc_1 sqla" \
 	"pool-1: no reseed of mgc_1 after its bootstrap (its backups and restores were read)"

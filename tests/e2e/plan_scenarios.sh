@@ -39,9 +39,9 @@ like "$st" "^sqlb\\.dc1\\.lab +dc1 +yes +\\(no user database\\)" "bare: sqlb.dc1
 out=$(TDSDUMP=stderr plan --detailed-exitcode 2>"$TMP/bare.dump")
 is "$?" 2 "bare: the bootstrap plan has changes (exit 2)"
 like "$out" "^plan for pool 'atl-pchat': ready, 7 steps, 0 blocked$" "bare: the bootstrap plan, 7 steps"
-is "$(grep -c '^dblib\.c:[0-9]*:tdsdbopen(' "$TMP/bare.dump")" 4 "bare: one login per instance"
-is "$(grep -c '^dblib\.c:[0-9]*:dbsqlexec(' "$TMP/bare.dump")" 4 "bare: one batch per instance"
-is "$(grep -oE '^dblib\.c:[0-9]*:dbsqlexec\(0x[0-9a-f]+' "$TMP/bare.dump" | sort | uniq -d)" "" \
+is "$(grep -o 'tdsdbopen(' "$TMP/bare.dump" | wc -l)" 4 "bare: one login per instance"
+is "$(grep -o 'dbsqlexec(' "$TMP/bare.dump" | wc -l)" 4 "bare: one batch per instance"
+is "$(grep -oE 'dbsqlexec\(0x[0-9a-f]+' "$TMP/bare.dump" | sort | uniq -d)" "" \
 	"bare: no connection sends a second batch"
 
 # --- an instance stopped ------------------------------------------------------------
@@ -79,7 +79,7 @@ is "$?" 0 "apply --auto-approve converges the bare lab"
 out=$(TDSDUMP=stderr plan --detailed-exitcode 2>"$TMP/conv.dump")
 is "$?" 0 "converged: exit 0 with --detailed-exitcode"
 like "$out" "^plan for pool 'atl-pchat': converged, 0 steps, 0 blocked$" "converged: zero steps"
-is "$(grep -c '^dblib\.c:[0-9]*:dbsqlexec(' "$TMP/conv.dump")" 4 "converged: one batch per instance"
+is "$(grep -o 'dbsqlexec(' "$TMP/conv.dump" | wc -l)" 4 "converged: one batch per instance"
 is "$(grep -c 'xp_dirtree' "$TMP/conv.dump")" 0 "converged: the share is not read (no catch-up)"
 st=$(status)
 like "$st" "^sqla\\.dc1\\.lab +dc1 +yes +mgc +ONLINE +PRINCIPAL SYNCHRONIZED sqlb\\.dc1\\.lab +primary -> sqla\\.dc2\\.lab" \
