@@ -228,18 +228,8 @@ static int add_secdb_locked(struct sqlctx *c, const struct procbind *b, const in
 int logship_add_secondary_database(struct sqlctx *c, struct procarg *a, size_t n, int line,
                                    int32_t *status)
 {
-	static const char *const ints[] = {"@restore_delay",
-	                                   "@restore_all",
-	                                   "@restore_mode",
-	                                   "@disconnect_users",
-	                                   "@block_size",
-	                                   "@buffer_count",
-	                                   "@max_transfer_size",
-	                                   "@restore_threshold",
-	                                   "@threshold_alert",
-	                                   "@threshold_alert_enabled",
-	                                   "@history_retention_period",
-	                                   "@overwrite"};
+	/* the integer parameters: secdb_names from @restore_delay to @overwrite */
+	const char *const *ints = secdb_names + 3;
 	static const int64_t dflt[] = {0, 1, 0, 0, -1, -1, -1, 45, 14421, 1, 14420, 0};
 	struct procbind b;
 	int64_t v[12];
