@@ -174,6 +174,16 @@ int mssql_early_take(struct mssql_early *e, const char *name, struct mssql_conn 
 	return error;
 }
 
+size_t mssql_early_count(const struct mssql_early *e)
+{
+	return e ? e->n : 0;
+}
+
+const char *mssql_early_name(const struct mssql_early *e, size_t i)
+{
+	return e->logins[i].target.name; /* set before the threads start, never changed */
+}
+
 /* With the lock held: nobody will take `l`; close its connection, now or
  * when its login ends. */
 static void early_abandon(struct early_login *l)

@@ -37,6 +37,11 @@ struct mssql_early *mssql_early_start(const struct mssql_target *targets, size_t
 int mssql_early_take(struct mssql_early *e, const char *name, struct mssql_conn **conn,
                      enum mssql_failure *failure);
 
+/* The instance names of the early logins, in the order they began:
+ * mssql_early_name(e, i) for i < mssql_early_count(e). */
+size_t mssql_early_count(const struct mssql_early *e);
+const char *mssql_early_name(const struct mssql_early *e, size_t i);
+
 /* Give up the early logins to instances not in names[0..n): each closes
  * its connection, now or when its login ends (nobody waits for it). */
 void mssql_early_keep(struct mssql_early *e, const char *const *names, size_t n);

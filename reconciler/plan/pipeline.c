@@ -362,19 +362,13 @@ static void union_build(struct observe_union *u, const struct pipeline *p)
  * (early.h); the early logins to instances no pool names are given up. */
 static void union_early_first(struct observe_union *u, const struct pipeline *p)
 {
-	size_t max = p->config->max_connections ? p->config->max_connections : 8;
 	size_t front = 0;
 
 	if (!p->early)
 		return;
 	mssql_early_keep(p->early, u->names, u->n_names);
-	for (size_t c = 0, e = 0; c < p->config->n_instances && e < max; c++) {
-		size_t i;
-
-		if (!early_login_for(p->config, &p->config->instances[c]))
-			continue;
-		e++; /* the e-th early login, in the order mssql_early_start began them */
-		i = union_index(u, p->config->instances[c].name);
+	for (size_t e = 0; e < mssql_early_count(p->early); e++) {
+		size_t i = union_index(u, mssql_early_name(p->early, e));
 
 		if (i < u->n_names && i >= front) {
 			const char *name = u->names[i];
