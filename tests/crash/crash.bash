@@ -62,6 +62,8 @@ crash_world() {
 		>"$TMP/lab/clock"
 	# shellcheck disable=SC1091
 	. "$TOP/tests/e2e/apply_scenario_setup.bash"
+	# shellcheck disable=SC1091
+	. "$TOP/tests/e2e/apply_sql_helpers.bash"
 	printf 'lock:\n  ttl: %ss\n' "$CRASH_TTL" >>"$CONFIG"
 	lab throughput "$CRASH_FAST_MBPS" >/dev/null
 	CRASH_ALLOW=()
@@ -116,29 +118,13 @@ crash_world() {
 	return 0
 }
 
-# How many log shipping backups of mgc (mgc_YYYYMMDDhhmmss.trn) the share holds.
-crash_shipped_logs() {
-	local f n=0
-	for f in "$LAB_DIR"/share/mgc_[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].trn; do
-		[ -e "$f" ] && n=$((n + 1))
-	done
-	echo "$n"
-}
-
 # crash_ship_one_log: run dc1's log shipping backup job now and wait (20 s
 # at most) until one more log shipping backup is on the share.
 crash_ship_one_log() {
-	local n0 n
-	n0=$(crash_shipped_logs)
-	printf "EXEC msdb.dbo.sp_start_job @job_name = N'LSBackup_mgc'\ngo\nexit\n" |
-		timeout 30 tsql -S sqla.dc1.lab -U "$PCDR_SQL_USER" -P "$PCDR_SQL_PASSWORD" >/dev/null 2>&1
-	for _ in $(seq 1 100); do
-		n=$(crash_shipped_logs)
-		[ "$n" -gt "$n0" ] && return 0
-		sleep 0.2
-	done
-	echo "# the log shipping backup job shipped nothing"
-	return 1
+	ship_log sqla.dc1.lab || {
+		echo "# the log shipping backup job shipped nothing"
+		return 1
+	}
 }
 
 # crash_teardown: stop the current world's lab and remove its files.

@@ -25,16 +25,6 @@ full_restores() {
 	sql "$1" "SELECT COUNT(*) AS n FROM msdb.dbo.restorehistory WHERE restore_type = 'D' AND destination_database_name = N'$2'" |
 		grep -oE '^[0-9]+$' | head -1
 }
-# ship INSTANCE: ship_log, again when the job was busy (its own schedule
-# may have started it just then: sp_start_job refuses a running job)
-ship() {
-	local _
-	for _ in 1 2 3; do
-		ship_log "$1" && return 0
-		sleep 1
-	done
-	return 1
-}
 # switch WHAT PRIMARY: plan and apply a planned switchover to PRIMARY's site
 switch() {
 	local out
@@ -51,13 +41,13 @@ apply --auto-approve >"$TMP/bootstrap.out" 2>&1
 is "$?" 0 "bootstrap: exit 0"
 lab chat start --rate 20 >/dev/null
 sleep 1
-ship sqla.dc1.lab
+ship_log sqla.dc1.lab
 ok $? "dc1 ships a log backup"
 
 spec_failover
 switch "switchover" sqla.dc2.lab
 sleep 1
-ship sqla.dc2.lab
+ship_log sqla.dc2.lab
 ok $? "dc2 ships a log backup (its first spans its fork point)"
 
 spec_failback
@@ -67,7 +57,7 @@ is "$(full_restores sqla.dc1.lab mgc)" "$dc1_full" "switch back: no full restore
 is "$(copy sqla.dc2.lab mgc ls_secondary.primary)" "sqla.dc1.lab" \
 	"switch back: sqla.dc2 is dc1's log shipping secondary from the tail"
 sleep 1
-ship sqla.dc1.lab
+ship_log sqla.dc1.lab
 ok $? "dc1 ships a log backup again"
 
 spec_failover
@@ -84,7 +74,7 @@ like "$(cat "$TMP/verify1")" "lost 0, duplicates 0, split-brain 0" "zero loss, n
 spec_failback
 switch "second switch back" sqla.dc1.lab
 sleep 1
-ship sqla.dc1.lab
+ship_log sqla.dc1.lab
 ok $? "dc1 ships a log backup before it is lost"
 sleep 1 # messages only dc1 has: the failover's exposure
 lab stop dc1 >/dev/null
