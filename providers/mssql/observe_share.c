@@ -77,6 +77,7 @@ static void share_headers(struct mssql_facts *f, const struct mssql_result *res,
 		b.server_name = cell(f, res, "ServerName", i);
 		b.last_recovery_fork_guid = cell(f, res, "RecoveryForkID", i);
 		b.first_recovery_fork_guid = cell(f, res, "FirstRecoveryForkID", i);
+		b.fork_point_lsn = cell(f, res, "ForkPointLSN", i);
 		b.physical_device_name = arena_strdup(&f->arena, file);
 		share_add(f, &b);
 	}

@@ -16,21 +16,45 @@ static bool fork_matches(const char *set_fork, const char *a, const char *b)
 	return (a && strcmp(set_fork, a) == 0) || (b && strcmp(set_fork, b) == 0);
 }
 
+/*
+ * A set that starts on fork `a` or `b` and spans a fork point into
+ * another fork: RESTORE takes it onto a copy of that first fork that has
+ * not gone past the fork point (reference section 3; the first log
+ * backup of a new primary after a switchover, which the old primary's
+ * tail-log backup left at the fork point).
+ */
+static bool crosses_from(const struct model_backup *b, struct model_lsn need, const char *a,
+                         const char *bf)
+{
+	if (!b->first_fork || !b->fork || (!a && !bf) ||
+	    !((a && strcmp(b->first_fork, a) == 0) || (bf && strcmp(b->first_fork, bf) == 0)))
+		return false;
+	return model_lsn_is_zero(b->fork_lsn) || model_lsn_cmp(need, b->fork_lsn) <= 0;
+}
+
 static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
                                            struct model_lsn need, const char *fa, const char *fb)
 {
 	const struct model_backup *best = NULL;
+	bool best_on_fork = false;
 
 	for (size_t i = 0; i < viewer->n_backups; i++) {
 		const struct model_backup *b = &viewer->backups[i];
+		bool on_fork;
 
-		if (b->type != 'L' || strcmp(b->database, db) != 0 ||
-		    !fork_matches(b->fork, fa, fb))
+		if (b->type != 'L' || strcmp(b->database, db) != 0)
+			continue;
+		on_fork = fork_matches(b->fork, fa, fb);
+		if (!on_fork && !crosses_from(b, need, fa, fb))
 			continue;
 		if (model_lsn_cmp(b->first_lsn, need) > 0 || model_lsn_cmp(need, b->last_lsn) >= 0)
 			continue;
-		if (!best || model_lsn_cmp(b->last_lsn, best->last_lsn) > 0)
+		/* a set on the copy's own fork first, then the longest */
+		if (!best || (on_fork && !best_on_fork) ||
+		    (on_fork == best_on_fork && model_lsn_cmp(b->last_lsn, best->last_lsn) > 0)) {
 			best = b;
+			best_on_fork = on_fork;
+		}
 	}
 	return best;
 }
@@ -45,6 +69,11 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 	if (!viewer)
 		return;
 	while ((b = next_log(viewer, db, out->end, fork_a, fork_b)) != NULL) {
+		if (!fork_matches(b->fork, fork_a, fork_b)) { /* crossed a fork point */
+			fork_a = b->fork;
+			fork_b = NULL;
+			out->fork_lsn = b->fork_lsn;
+		}
 		out->end = b->last_lsn;
 		out->last = b;
 		out->n_logs++;
@@ -53,7 +82,8 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 		const struct model_backup *g = &viewer->backups[i];
 
 		if (g->type != 'L' || strcmp(g->database, db) != 0 ||
-		    !fork_matches(g->fork, fork_a, fork_b) ||
+		    !(fork_matches(g->fork, fork_a, fork_b) ||
+		      crosses_from(g, out->end, fork_a, fork_b)) ||
 		    model_lsn_cmp(g->first_lsn, out->end) <= 0)
 			continue;
 		if (!out->gap || model_lsn_cmp(g->first_lsn, out->gap_to) < 0)

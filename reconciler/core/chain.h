@@ -15,13 +15,17 @@ struct chain_result {
 	struct model_lsn end;              /* the chain reaches this LSN */
 	size_t n_logs;                     /* log backups it would restore */
 	const struct model_backup *last;   /* last one restored; NULL when none */
+	struct model_lsn fork_lsn;         /* the fork point of the last fork crossed; zero: none */
 	bool gap;                          /* a later log exists past a hole */
 	struct model_lsn gap_from, gap_to; /* the missing range [from, to) */
 };
 
 /*
  * Walk `db`'s log backups visible to `viewer` from `from`, using sets of
- * fork `fork_a` or `fork_b` (NULL forks on either side match anything).
+ * fork `fork_a` or `fork_b` (NULL forks on either side match anything),
+ * and a set that spans a fork point from one of them (first_fork) while
+ * the LSN reached is not past that fork point; the walk then goes on in
+ * the set's fork alone.
  */
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
                 const char *fork_a, const char *fork_b, struct chain_result *out);

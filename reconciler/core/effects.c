@@ -95,6 +95,7 @@ static void adopt_lineage(struct model *m, struct model_db *c, const struct plan
 	} else if (r->last && r->last->fork && c->fork && strcmp(r->last->fork, c->fork) != 0) {
 		c->fork_parent = c->fork;
 		c->fork = r->last->fork;
+		c->fork_lsn = r->fork_lsn;
 	}
 }
 

@@ -191,8 +191,12 @@ static void instance_copy(struct model *dst, struct model_instance *d,
 		db_copy(a, &d->dbs[i], &s->dbs[i]);
 	for (size_t i = 0; i < s->n_backups; i++) {
 		const struct model_backup *b = &s->backups[i];
-		model_add_backup(dst, d, b->database, b->file, b->type, b->first_lsn, b->last_lsn,
-		                 b->fork, b->finished);
+		struct model_backup *c =
+		        model_add_backup(dst, d, b->database, b->file, b->type, b->first_lsn,
+		                         b->last_lsn, b->fork, b->finished);
+
+		c->first_fork = arena_strdup(a, b->first_fork);
+		c->fork_lsn = b->fork_lsn;
 	}
 }
 

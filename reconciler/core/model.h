@@ -150,7 +150,12 @@ struct model_backup {
 	struct model_lsn first_lsn;
 	struct model_lsn last_lsn; /* LSN of the next record after the set */
 	const char *fork;          /* NULL: unknown, matches any */
-	const char *finished;      /* backup_finish_date as observed */
+	/* a log backup that spans a recovery fork point (FirstRecoveryForkID
+	 * differs from RecoveryForkID): the fork it starts on and the fork
+	 * point; NULL and zero otherwise or when unknown */
+	const char *first_fork;
+	struct model_lsn fork_lsn;
+	const char *finished; /* backup_finish_date as observed */
 };
 
 struct model_instance {

@@ -123,6 +123,8 @@ static json_t *backup(const struct model_backup *b)
 	put_lsn(o, "first_lsn", b->first_lsn);
 	put_lsn(o, "last_lsn", b->last_lsn);
 	put_str(o, "fork", b->fork);
+	put_str(o, "first_fork", b->first_fork);
+	put_lsn(o, "fork_lsn", b->fork_lsn);
 	put_str(o, "finished", b->finished);
 	return o;
 }

@@ -309,10 +309,12 @@ static int read_db(struct rd *r, struct model_instance *inst, const json_t *o)
 
 static int read_backup(struct rd *r, struct model_instance *inst, const json_t *o)
 {
-	static const char *const keys[] = {"database", "file", "type",     "first_lsn",
-	                                   "last_lsn", "fork", "finished", NULL};
-	const char *db, *file, *type, *fork, *finished;
-	struct model_lsn first, last;
+	static const char *const keys[] = {"database", "file", "type",       "first_lsn",
+	                                   "last_lsn", "fork", "first_fork", "fork_lsn",
+	                                   "finished", NULL};
+	const char *db, *file, *type, *fork, *first_fork, *finished;
+	struct model_lsn first, last, fork_lsn;
+	struct model_backup *b;
 	int error;
 
 	if ((error = keys_ok(r, o, keys)) < 0 || (error = req_str(r, o, "database", &db)) < 0 ||
@@ -321,11 +323,15 @@ static int read_backup(struct rd *r, struct model_instance *inst, const json_t *
 	    (error = opt_lsn(r, o, "first_lsn", &first)) < 0 ||
 	    (error = opt_lsn(r, o, "last_lsn", &last)) < 0 ||
 	    (error = opt_str(r, o, "fork", &fork)) < 0 ||
+	    (error = opt_str(r, o, "first_fork", &first_fork)) < 0 ||
+	    (error = opt_lsn(r, o, "fork_lsn", &fork_lsn)) < 0 ||
 	    (error = opt_str(r, o, "finished", &finished)) < 0)
 		return error;
 	if (strcmp(type, "D") && strcmp(type, "L"))
 		return bad(r, "type", "not \"D\" (full) or \"L\" (log)");
-	model_add_backup(r->m, inst, db, file, type[0], first, last, fork, finished);
+	b = model_add_backup(r->m, inst, db, file, type[0], first, last, fork, finished);
+	b->first_fork = arena_strdup(r->m->arena, first_fork);
+	b->fork_lsn = fork_lsn;
 	return 0;
 }
 

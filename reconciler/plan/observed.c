@@ -369,10 +369,18 @@ static void read_backups(struct model *m, struct model_instance *inst, const str
 
 		if ((b->type != 'D' && b->type != 'L') || !b->database)
 			continue;
-		model_add_backup(m, inst, b->database,
-		                 b->physical_device_name ? b->physical_device_name : "", b->type,
-		                 lsn_of(b->first_lsn), lsn_of(b->last_lsn),
-		                 b->last_recovery_fork_guid, b->finish_date);
+		struct model_backup *mb =
+		        model_add_backup(m, inst, b->database,
+		                         b->physical_device_name ? b->physical_device_name : "",
+		                         b->type, lsn_of(b->first_lsn), lsn_of(b->last_lsn),
+		                         b->last_recovery_fork_guid, b->finish_date);
+
+		/* a set that spans a fork point: RESTORE takes it from its first fork */
+		if (b->first_recovery_fork_guid && b->last_recovery_fork_guid &&
+		    strcasecmp(b->first_recovery_fork_guid, b->last_recovery_fork_guid)) {
+			mb->first_fork = arena_strdup(m->arena, b->first_recovery_fork_guid);
+			mb->fork_lsn = lsn_of(b->fork_point_lsn);
+		}
 	}
 }
 

@@ -12,6 +12,17 @@ sql() {
 shipped_logs() {
 	(cd "$LAB_DIR/share" && ls 2>/dev/null | grep -E '^mgc_[0-9]{14}\.trn$' | sort)
 }
+# newest_shipped_lsn INSTANCE: the greatest LastLSN of the log backups on
+# the share (RESTORE HEADERONLY of each, read by INSTANCE): how far the
+# share lets a disaster failover recover
+newest_shipped_lsn() {
+	local f
+	for f in $(shipped_logs); do
+		sql "$1" "RESTORE HEADERONLY FROM DISK = N'\\\\fs1.lab\\pchat-ls\\$f'" | awk -F'\t' '
+			/FirstLSN/ { sub(/^.*BackupName/, "BackupName"); for (i = 1; i <= NF; i++) c[$i] = i; next }
+			c["LastLSN"] && $c["LastLSN"] ~ /^[0-9]+$/ { print $c["LastLSN"] }'
+	done | sort -n | tail -1
+}
 # wait_for SECONDS COMMAND...: until COMMAND succeeds
 wait_for() {
 	local end=$((SECONDS + $1))

@@ -272,6 +272,40 @@ static void test_planner__exposure_names_the_last_log_on_the_share(void **state)
 	fx_release(&f);
 }
 
+/* dc1 lost after a switchover round trip: dc2 was left at dc1's fork
+ * point by its tail-log backup, and dc1's first log backup after it spans
+ * that fork point. The disaster restores it and the new fork's logs after
+ * it: everything the share holds. */
+static void test_planner__disaster_restores_across_the_fork_point(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	struct planner_opts o = {0};
+	const char *text;
+
+	(void)state;
+	fx_init(&f, "dc2");
+	fx_converged(&f, "dc1");
+	for (size_t i = 0; i < f.world.n_instances; i++) {
+		struct model_backup *b =
+		        model_add_backup(&f.world, &f.world.instances[i], "mgc", "mgc_span.trn", 'L',
+		                         fx_lsn(400), fx_lsn(430), "F2", "2026-11-28T12:30:00Z");
+
+		b->first_fork = "F1";
+		b->fork_lsn = fx_lsn(400);
+	}
+	fx_logs(&f, "F2", 430, 470, 20);
+	fx_unreachable(&f, A1, "connection timed out");
+	fx_unreachable(&f, B1, "connection timed out");
+	text = fx_plan_text(&f, &f.world, &o, &plan);
+	assert_non_null(strstr(text, "restore every log backup on the share in LSN order, up to "
+	                             "LSN 4100000000000000000470"));
+	assert_non_null(strstr(text, "changes after LSN 4100000000000000000470 are lost unless it "
+	                             "comes back (last shipped log 'mgc_F2_450.trn'"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* the same, with msdb knowing the last restored file (the restore job's
  * history): the exposure still gives that log's finish time, the time
  * messages start to be exposed, not only its name */
@@ -899,6 +933,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__disabled_restore_job_is_reenabled),
 	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
 	        cmocka_unit_test(test_planner__exposure_names_the_last_log_on_the_share),
+	        cmocka_unit_test(test_planner__disaster_restores_across_the_fork_point),
 	        cmocka_unit_test(test_planner__exposure_time_when_msdb_knows_the_last_restore),
 	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
 	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
