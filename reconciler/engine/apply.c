@@ -404,10 +404,14 @@ static int apply_pool(struct apply_ctx *c, const json_t *saved, struct apply_out
 		goto done;
 	}
 	if (c->plan->n_steps == plan_blocked_count(c->plan)) {
+		/* a record all the same (every apply leaves one): nothing ran,
+		 * and the Steps-Blocked trailer keeps it from being the last
+		 * applied spec while steps are blocked */
+		for (size_t i = 0; i < c->plan->n_steps; i++)
+			c->steps[i].result = APPLY_BLOCKED;
+		rc = write_record(c, audit, "succeeded", &c->pp->observed);
 		progress_event(c->progress, "apply_end",
 		               c->plan->n_steps ? "nothing can run" : "nothing to change");
-		if (c->plan->n_steps == 0)
-			rc = write_record(c, audit, "succeeded", &c->pp->observed);
 		goto done;
 	}
 	if ((rc = check_data_loss(c)) < 0 || (rc = preflight(c)) < 0 || (rc = approve(c)) < 0)

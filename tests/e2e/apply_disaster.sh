@@ -71,8 +71,17 @@ like "$out" "^plan for pool 'atl-pchat': blocked, ([0-9]+) steps?, \\1 blocked$"
 is "$(printf '%s\n' "$out" | grep -c 'BLOCKED:')" \
 	"$(printf '%s\n' "$out" | grep -c "BLOCKED: 'sqla.dc1.lab' is unreachable")" \
 	"each is blocked on dc1 alone"
+records=$(git -C "$TMP/specs" rev-list --count pcdr/audit)
 out=$(apply --auto-approve --allow-data-loss 2>&1)
 is "$?" 3 "second apply: exit 3"
 like "$out" "event=apply_end message=\"nothing can run\"" "second apply: runs nothing"
+is "$(git -C "$TMP/specs" rev-list --count pcdr/audit)" "$((records + 1))" \
+	"second apply: one audit record all the same"
+msg=$(git -C "$TMP/specs" log -1 --format=%B pcdr/audit)
+like "$msg" "Result: succeeded" "its result: succeeded (nothing failed)"
+like "$msg" "Steps-Blocked: [1-9]" "its trailer counts the blocked steps"
+like "$msg" "Steps-Run: 0" "and no step run"
+hist=$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat | head -3)
+like "$hist" "blocked: not converged yet" "history: the newest apply left every step blocked"
 
 done_testing
