@@ -26,10 +26,10 @@ static bool fork_matches(const char *set_fork, const char *a, const char *b)
 static bool crosses_from(const struct model_backup *b, struct model_lsn need, const char *a,
                          const char *bf)
 {
-	if (!b->first_fork || !b->fork || model_lsn_is_zero(b->fork_lsn) || (!a && !bf) ||
+	if (!b->first_fork || !b->fork || (!a && !bf) ||
 	    !((a && strcmp(b->first_fork, a) == 0) || (bf && strcmp(b->first_fork, bf) == 0)))
 		return false;
-	return model_lsn_cmp(need, b->fork_lsn) <= 0;
+	return model_lsn_is_zero(b->fork_lsn) || model_lsn_cmp(need, b->fork_lsn) <= 0;
 }
 
 static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
@@ -72,7 +72,6 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 		if (!fork_matches(b->fork, fork_a, fork_b)) { /* crossed a fork point */
 			fork_a = b->fork;
 			fork_b = NULL;
-			out->fork = b->fork;
 			out->fork_lsn = b->fork_lsn;
 		}
 		out->end = b->last_lsn;
@@ -91,39 +90,6 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 			out->gap_to = g->first_lsn;
 		out->gap = true;
 		out->gap_from = out->end;
-	}
-}
-
-/* One more leg of the walk over `view`: true when it reaches further. */
-static bool walk_on(const struct model_instance *view, const char *db, const char *fa,
-                    const char *fb, struct chain_result *r)
-{
-	struct chain_result more;
-
-	chain_walk(view, db, r->end, r->fork ? r->fork : fa, fb, &more);
-	if (model_lsn_cmp(more.end, r->end) <= 0)
-		return false;
-	if (!more.fork) {
-		more.fork = r->fork;
-		more.fork_lsn = r->fork_lsn;
-	}
-	more.n_logs += r->n_logs;
-	*r = more;
-	return true;
-}
-
-void chain_walk_views(const struct model *m, const char *db, struct model_lsn from,
-                      const char *fork_a, const char *fork_b, const struct model_instance *first,
-                      const struct model_instance *second, struct chain_result *out)
-{
-	bool more = true;
-
-	chain_walk(first, db, from, fork_a, fork_b, out);
-	walk_on(second, db, fork_a, fork_b, out);
-	while (!fork_b && more) {
-		more = false;
-		for (size_t i = 0; i < m->n_instances; i++)
-			more |= walk_on(&m->instances[i], db, fork_a, fork_b, out);
 	}
 }
 

@@ -15,8 +15,7 @@ struct chain_result {
 	struct model_lsn end;              /* the chain reaches this LSN */
 	size_t n_logs;                     /* log backups it would restore */
 	const struct model_backup *last;   /* last one restored; NULL when none */
-	const char *fork;                  /* the fork of the last fork point crossed; NULL: none */
-	struct model_lsn fork_lsn;         /* that fork point; zero: none */
+	struct model_lsn fork_lsn;         /* the fork point of the last fork crossed; zero: none */
 	bool gap;                          /* a later log exists past a hole */
 	struct model_lsn gap_from, gap_to; /* the missing range [from, to) */
 };
@@ -30,18 +29,6 @@ struct chain_result {
  */
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
                 const char *fork_a, const char *fork_b, struct chain_result *out);
-
-/*
- * chain_walk over `first`'s view, then on from where it stopped over
- * `second`'s (the bridging logs are the source's own: its msdb lists them,
- * the copy's does not), then, with `fork_b` NULL (forks reached only
- * through fork points), over every instance of `m` until none reaches
- * further: each msdb knows the backups it took or restored, and all of
- * them are on the share. n_logs counts every set of the walk.
- */
-void chain_walk_views(const struct model *m, const char *db, struct model_lsn from,
-                      const char *fork_a, const char *fork_b, const struct model_instance *first,
-                      const struct model_instance *second, struct chain_result *out);
 
 /* The greatest LastLSN of any backup of `db` on `fork` visible to `viewer`
  * (zero when none); a tail-log backup starts there. */

@@ -149,36 +149,23 @@ static void missing(struct planner *p, const struct planner_db *d, const char *i
 	              d->spec->name, inst);
 }
 
-/*
- * Restorable from `src` by the log chain alone (no full backup needed):
- * the copy is on the source's lineage (model_lineage_ok), or its log
- * chain leads there through fork points, each crossed while the copy is
- * not past it (the old mirror of a switchover round trip: left at the
- * tail-log LSN on the fork two recoveries back; the new primary's log
- * backups after each recovery span those fork points).
- */
+/* Restorable from `src` by the log chain alone (no full backup needed). */
 static bool on_chain(struct planner *p, const struct planner_db *d, const char *src,
                      const char *copy, struct chain_result *r)
 {
 	const struct model_db *sc = planner_copy(p, src, d->spec->name);
 	const struct model_db *cc = planner_copy(p, copy, d->spec->name);
+	struct chain_result more;
 	struct model_lsn need;
 
-	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE || !sc)
+	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE ||
+	    !model_lineage_ok(cc, sc))
 		return false;
-	if (model_lineage_ok(cc, sc)) {
-		chain_walk_views(&p->work, d->spec->name, cc->lsn, cc->fork, sc->fork,
-		                 model_instance(&p->work, copy), model_instance(&p->work, src), r);
-	} else {
-		struct model_db reached = *cc;
-
-		chain_walk_views(&p->work, d->spec->name, cc->lsn, cc->fork, NULL,
-		                 model_instance(&p->work, copy), model_instance(&p->work, src), r);
-		reached.fork = r->fork ? r->fork : cc->fork;
-		reached.lsn = r->end;
-		if (!r->fork || !model_lineage_ok(&reached, sc))
-			return false;
-	}
+	chain_walk(model_instance(&p->work, copy), d->spec->name, cc->lsn, cc->fork, sc->fork, r);
+	/* the bridging logs are the authority's own: its msdb lists them, the copy's does not */
+	chain_walk(model_instance(&p->work, src), d->spec->name, r->end, cc->fork, sc->fork, &more);
+	if (model_lsn_cmp(more.end, r->end) > 0)
+		*r = more;
 	need = chain_backed_up_to(model_instance(&p->work, src), d->spec->name, sc->fork);
 	return model_lsn_cmp(r->end, need) >= 0 || model_lsn_cmp(cc->lsn, need) >= 0;
 }

@@ -251,39 +251,6 @@ static void test_chain__walk_without_the_spanning_log_stops(void **state)
 	fx_release(&f);
 }
 
-/* each instance's msdb knows a part of the chain: the walk over every
- * view follows it across a fork point from the copy's fork */
-static void test_chain__walk_views_joins_what_each_msdb_knows(void **state)
-{
-	struct fx f;
-	struct chain_result r;
-	struct model_backup *b;
-
-	(void)state;
-	fx_init(&f, "dc1");
-	fx_instances(&f);
-	model_add_backup(&f.world, model_instance(&f.world, A1), "mgc", "tail.trn", 'L',
-	                 fx_lsn(100), fx_lsn(150), "F1", "2026-11-28T12:00:00Z");
-	b = model_add_backup(&f.world, model_instance(&f.world, A2), "mgc", "span.trn", 'L',
-	                     fx_lsn(150), fx_lsn(200), "F2", "2026-11-28T12:01:00Z");
-	b->first_fork = "F1";
-	b->fork_lsn = fx_lsn(150);
-	model_add_backup(&f.world, model_instance(&f.world, B2), "mgc", "f2.trn", 'L', fx_lsn(200),
-	                 fx_lsn(250), "F2", "2026-11-28T12:02:00Z");
-	/* the copy's and the source's views alone stop at the tail */
-	chain_walk_views(&f.world, "mgc", fx_lsn(120), "F1", "F9", model_instance(&f.world, B1),
-	                 model_instance(&f.world, A1), &r);
-	assert_int_equal(model_lsn_cmp(r.end, fx_lsn(150)), 0);
-	/* forks reached through fork points only: every view */
-	chain_walk_views(&f.world, "mgc", fx_lsn(120), "F1", NULL, model_instance(&f.world, B1),
-	                 model_instance(&f.world, A1), &r);
-	assert_int_equal(model_lsn_cmp(r.end, fx_lsn(250)), 0);
-	assert_int_equal(r.n_logs, 3);
-	assert_string_equal(r.fork, "F2");
-	assert_int_equal(model_lsn_cmp(r.fork_lsn, fx_lsn(150)), 0);
-	fx_release(&f);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,7 +261,6 @@ int main(void)
 	        cmocka_unit_test(test_model__diff_of_converged_world_is_empty),
 	        cmocka_unit_test(test_chain__walk_crosses_a_fork_point),
 	        cmocka_unit_test(test_chain__walk_without_the_spanning_log_stops),
-	        cmocka_unit_test(test_chain__walk_views_joins_what_each_msdb_knows),
 	        cmocka_unit_test(test_model__diff_accepts_a_mirror_ahead_of_its_principal),
 	        cmocka_unit_test(test_model__diff_skips_unreachable_instances),
 	        cmocka_unit_test(test_model__lineage_follows_one_fork_step),
