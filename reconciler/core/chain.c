@@ -17,19 +17,18 @@ static bool fork_matches(const char *set_fork, const char *a, const char *b)
 }
 
 /*
- * A set that starts on fork `a` or `b` and spans a fork point into
- * another fork: RESTORE takes it onto a copy of that first fork that has
- * not gone past the fork point (reference section 3; the first log
- * backup of a new primary after a switchover, which the old primary's
- * tail-log backup left at the fork point).
+ * A set that starts on fork `a` and spans a fork point into another fork:
+ * RESTORE takes it onto a copy of that first fork that has not gone past
+ * the fork point (reference section 3; the first log backup of a new
+ * primary after a switchover, which the old primary's tail-log backup
+ * left at the fork point).
  */
-static bool crosses_from(const struct model_backup *b, struct model_lsn need, const char *a,
-                         const char *bf)
+static bool crosses_from(const struct model_backup *b, struct model_lsn need, const char *a)
 {
-	if (!b->first_fork || !b->fork || (!a && !bf) ||
-	    !((a && strcmp(b->first_fork, a) == 0) || (bf && strcmp(b->first_fork, bf) == 0)))
+	if (!a || !b->first_fork || !b->fork || model_lsn_is_zero(b->fork_lsn) ||
+	    strcmp(b->first_fork, a) != 0)
 		return false;
-	return model_lsn_is_zero(b->fork_lsn) || model_lsn_cmp(need, b->fork_lsn) <= 0;
+	return model_lsn_cmp(need, b->fork_lsn) <= 0;
 }
 
 static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
@@ -45,7 +44,7 @@ static const struct model_backup *next_log(const struct model_instance *viewer, 
 		if (b->type != 'L' || strcmp(b->database, db) != 0)
 			continue;
 		on_fork = fork_matches(b->fork, fa, fb);
-		if (!on_fork && !crosses_from(b, need, fa, fb))
+		if (!on_fork && (fb || !crosses_from(b, need, fa)))
 			continue;
 		if (model_lsn_cmp(b->first_lsn, need) > 0 || model_lsn_cmp(need, b->last_lsn) >= 0)
 			continue;
@@ -83,7 +82,7 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 
 		if (g->type != 'L' || strcmp(g->database, db) != 0 ||
 		    !(fork_matches(g->fork, fork_a, fork_b) ||
-		      crosses_from(g, out->end, fork_a, fork_b)) ||
+		      (!fork_b && crosses_from(g, out->end, fork_a))) ||
 		    model_lsn_cmp(g->first_lsn, out->end) <= 0)
 			continue;
 		if (!out->gap || model_lsn_cmp(g->first_lsn, out->gap_to) < 0)

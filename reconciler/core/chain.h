@@ -22,10 +22,12 @@ struct chain_result {
 
 /*
  * Walk `db`'s log backups visible to `viewer` from `from`, using sets of
- * fork `fork_a` or `fork_b` (NULL forks on either side match anything),
- * and a set that spans a fork point from one of them (first_fork) while
- * the LSN reached is not past that fork point; the walk then goes on in
- * the set's fork alone.
+ * fork `fork_a` or `fork_b` (NULL forks on either side match anything).
+ * With `fork_b` NULL (the walk is not told where it must end up: a
+ * disaster's catch-up), also a set that spans a fork point from the
+ * current fork (first_fork) while the LSN reached is not past that fork
+ * point; the walk then goes on in the set's fork. With `fork_b` given,
+ * it never leaves the two forks (a divergent branch is not a chain).
  */
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
                 const char *fork_a, const char *fork_b, struct chain_result *out);

@@ -223,6 +223,10 @@ static void test_chain__walk_crosses_a_fork_point(void **state)
 	assert_int_equal(model_lsn_cmp(r.fork_lsn, fx_lsn(400)), 0);
 	assert_string_equal(r.last->fork, "F2");
 	assert_false(r.gap);
+	/* told where to end up (F1 or F9): it never leaves those forks */
+	chain_walk(model_instance(&f.world, A2), "mgc", fx_lsn(100), "F1", "F9", &r);
+	assert_int_equal(model_lsn_cmp(r.end, fx_lsn(600)), 0);
+	assert_true(model_lsn_is_zero(r.fork_lsn));
 	/* from the parent fork's far side of the fork point: another path */
 	chain_walk(model_instance(&f.world, A2), "mgc", fx_lsn(420), "F1", NULL, &r);
 	assert_int_equal(r.n_logs, 0);
