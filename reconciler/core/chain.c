@@ -31,8 +31,17 @@ static bool crosses_from(const struct model_backup *b, struct model_lsn need, co
 	return model_lsn_cmp(need, b->fork_lsn) <= 0;
 }
 
+/* A set the walk may use: with `share`, only those listed on the backup
+ * share and those the plan itself writes there ("(planned)"). */
+static bool usable(const struct model_backup *b, const char *db, bool share)
+{
+	return b->type == 'L' && strcmp(b->database, db) == 0 &&
+	       (!share || b->on_share || (b->finished && !strcmp(b->finished, "(planned)")));
+}
+
 static const struct model_backup *next_log(const struct model_instance *viewer, const char *db,
-                                           struct model_lsn need, const char *fa, const char *fb)
+                                           struct model_lsn need, const char *fa, const char *fb,
+                                           bool share)
 {
 	const struct model_backup *best = NULL;
 	bool best_on_fork = false;
@@ -41,7 +50,7 @@ static const struct model_backup *next_log(const struct model_instance *viewer, 
 		const struct model_backup *b = &viewer->backups[i];
 		bool on_fork;
 
-		if (b->type != 'L' || strcmp(b->database, db) != 0)
+		if (!usable(b, db, share))
 			continue;
 		on_fork = fork_matches(b->fork, fa, fb);
 		if (!on_fork && (fb || !crosses_from(b, need, fa)))
@@ -58,8 +67,8 @@ static const struct model_backup *next_log(const struct model_instance *viewer, 
 	return best;
 }
 
-void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
-                const char *fork_a, const char *fork_b, struct chain_result *out)
+static void walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
+                 const char *fork_a, const char *fork_b, bool share, struct chain_result *out)
 {
 	const struct model_backup *b;
 
@@ -67,10 +76,11 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 	out->end = from;
 	if (!viewer)
 		return;
-	while ((b = next_log(viewer, db, out->end, fork_a, fork_b)) != NULL) {
+	while ((b = next_log(viewer, db, out->end, fork_a, fork_b, share)) != NULL) {
 		if (!fork_matches(b->fork, fork_a, fork_b)) { /* crossed a fork point */
 			fork_a = b->fork;
 			fork_b = NULL;
+			out->fork = b->fork;
 			out->fork_lsn = b->fork_lsn;
 		}
 		out->end = b->last_lsn;
@@ -80,7 +90,7 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 	for (size_t i = 0; i < viewer->n_backups; i++) {
 		const struct model_backup *g = &viewer->backups[i];
 
-		if (g->type != 'L' || strcmp(g->database, db) != 0 ||
+		if (!usable(g, db, share) ||
 		    !(fork_matches(g->fork, fork_a, fork_b) ||
 		      (!fork_b && crosses_from(g, out->end, fork_a))) ||
 		    model_lsn_cmp(g->first_lsn, out->end) <= 0)
@@ -90,6 +100,18 @@ void chain_walk(const struct model_instance *viewer, const char *db, struct mode
 		out->gap = true;
 		out->gap_from = out->end;
 	}
+}
+
+void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
+                const char *fork_a, const char *fork_b, struct chain_result *out)
+{
+	walk(viewer, db, from, fork_a, fork_b, false, out);
+}
+
+void chain_walk_share(const struct model_instance *viewer, const char *db, struct model_lsn from,
+                      const char *fork, struct chain_result *out)
+{
+	walk(viewer, db, from, fork, NULL, true, out);
 }
 
 struct model_lsn chain_backed_up_to(const struct model_instance *viewer, const char *db,

@@ -15,7 +15,8 @@ struct chain_result {
 	struct model_lsn end;              /* the chain reaches this LSN */
 	size_t n_logs;                     /* log backups it would restore */
 	const struct model_backup *last;   /* last one restored; NULL when none */
-	struct model_lsn fork_lsn;         /* the fork point of the last fork crossed; zero: none */
+	const char *fork;                  /* the fork of the last fork point crossed; NULL: none */
+	struct model_lsn fork_lsn;         /* that fork point; zero: none */
 	bool gap;                          /* a later log exists past a hole */
 	struct model_lsn gap_from, gap_to; /* the missing range [from, to) */
 };
@@ -31,6 +32,15 @@ struct chain_result {
  */
 void chain_walk(const struct model_instance *viewer, const char *db, struct model_lsn from,
                 const char *fork_a, const char *fork_b, struct chain_result *out);
+
+/*
+ * chain_walk from `fork` (crossing fork points) over the sets of `viewer`
+ * that are on the backup share as listed (on_share) or that the plan
+ * writes there: what a catch-up can restore, not what msdb remembers
+ * (log shipping deletes its backup files after the retention period).
+ */
+void chain_walk_share(const struct model_instance *viewer, const char *db, struct model_lsn from,
+                      const char *fork, struct chain_result *out);
 
 /* The greatest LastLSN of any backup of `db` on `fork` visible to `viewer`
  * (zero when none); a tail-log backup starts there. */

@@ -31,13 +31,43 @@ static int need_copy(struct model *m, const char *inst, const char *db, struct m
 	return 0;
 }
 
+/*
+ * Where the next backup of `a` on `inst` starts: after the last backup on
+ * its fork; or, when there is none since its recovery, at the fork point,
+ * and the set then spans it from the parent fork (*first_fork, *fork_lsn;
+ * NULL and zero otherwise), as SQL Server's first log backup after a
+ * recovery does.
+ */
+static struct model_lsn backup_start(const struct model_instance *inst, const struct model_db *a,
+                                     const char *db, const char **first_fork,
+                                     struct model_lsn *fork_lsn)
+{
+	struct model_lsn first = chain_backed_up_to(inst, db, a->fork);
+
+	*first_fork = NULL;
+	*fork_lsn = model_lsn_u64(0);
+	if (a->fork_parent && !model_lsn_is_zero(a->fork_lsn) &&
+	    model_lsn_cmp(first, a->fork_lsn) < 0) {
+		*first_fork = a->fork_parent;
+		*fork_lsn = a->fork_lsn;
+		first = a->fork_lsn;
+	}
+	return first;
+}
+
 static void share_add(struct model *m, const char *db, const char *file, char type,
-                      struct model_lsn first, struct model_lsn last, const char *fork)
+                      struct model_lsn first, struct model_lsn last, const char *fork,
+                      const char *first_fork, struct model_lsn fork_lsn)
 {
 	for (size_t i = 0; i < m->n_instances; i++)
-		if (m->instances[i].reachable)
-			model_add_backup(m, &m->instances[i], db, file, type, first, last, fork,
-			                 "(planned)");
+		if (m->instances[i].reachable) {
+			struct model_backup *b =
+			        model_add_backup(m, &m->instances[i], db, file, type, first, last,
+			                         fork, "(planned)");
+
+			b->first_fork = arena_strdup(m->arena, first_fork);
+			b->fork_lsn = fork_lsn;
+		}
 }
 
 static void clear_mirroring(struct model_db *db)
@@ -60,7 +90,8 @@ static int tail_log_backup(struct model *m, const struct plan_step *s)
 {
 	struct model_db *a;
 	struct model_instance *inst;
-	struct model_lsn first;
+	struct model_lsn first, fork_lsn;
+	const char *first_fork;
 	int rc = need_copy(m, s->instance, s->database, &a);
 
 	if (rc)
@@ -69,12 +100,12 @@ static int tail_log_backup(struct model *m, const struct plan_step *s)
 		return err_set(ERR_CONFLICT, "'%s' on '%s' is not ONLINE and unmirrored",
 		               s->database, s->instance);
 	inst = model_instance(m, s->instance);
-	first = chain_backed_up_to(inst, s->database, a->fork);
+	first = backup_start(inst, a, s->database, &first_fork, &fork_lsn);
 	a->state = MODEL_DB_RESTORING;
 	share_add(m, s->database,
 	          arena_sprintf(m->arena, "%s_tail_%s.trn", s->database,
 	                        model_lsn_str(m->arena, a->lsn)),
-	          'L', first, a->lsn, a->fork);
+	          'L', first, a->lsn, a->fork, first_fork, fork_lsn);
 	return 0;
 }
 
@@ -117,9 +148,15 @@ static int catch_up(struct model *m, const struct plan_step *s)
 	if (s->peer && (si = model_instance(m, s->peer)) != NULL && si->reachable) {
 		const struct model_db *src = model_db(si, s->database);
 
-		chain_walk(si, s->database, r.end, c->fork, src ? src->fork : NULL, &more);
-		if (model_lsn_cmp(more.end, r.end) > 0)
+		chain_walk(si, s->database, r.end, r.fork ? r.fork : c->fork,
+		           src ? src->fork : NULL, &more);
+		if (model_lsn_cmp(more.end, r.end) > 0) {
+			if (!more.fork) { /* the fork points the copy's walk crossed */
+				more.fork = r.fork;
+				more.fork_lsn = r.fork_lsn;
+			}
 			r = more;
+		}
 	}
 	if (model_lsn_cmp(r.end, s->lsn) < 0)
 		return err_set(ERR_CONFLICT,
@@ -290,19 +327,20 @@ static int seed(struct model *m, const struct plan_step *s)
 {
 	struct model_db *src, *dst;
 	struct model_instance *t;
-	struct model_lsn first;
-	const char *lsn;
+	struct model_lsn first, fork_lsn;
+	const char *lsn, *first_fork;
 	int rc = seed_guard(m, s, &src);
 
 	if (rc)
 		return rc;
 	t = model_instance(m, s->peer);
-	first = chain_backed_up_to(model_instance(m, s->instance), s->database, src->fork);
+	first = backup_start(model_instance(m, s->instance), src, s->database, &first_fork,
+	                     &fork_lsn);
 	lsn = model_lsn_str(m->arena, src->lsn);
 	share_add(m, s->database, arena_sprintf(m->arena, "%s_seed_%s.bak", s->database, lsn), 'D',
-	          first, src->lsn, src->fork);
+	          first, src->lsn, src->fork, NULL, model_lsn_u64(0));
 	share_add(m, s->database, arena_sprintf(m->arena, "%s_seed_%s.trn", s->database, lsn), 'L',
-	          first, src->lsn, src->fork);
+	          first, src->lsn, src->fork, first_fork, fork_lsn);
 	dst = model_db(t, s->database);
 	if (!dst) {
 		dst = model_add_db(m, t, s->database);

@@ -183,6 +183,7 @@ static void instance_copy(struct model *dst, struct model_instance *d,
 	d->name = arena_strdup(a, s->name);
 	d->site = arena_strdup(a, s->site);
 	d->reachable = s->reachable;
+	d->share_listed = s->share_listed;
 	d->unreachable_reason = arena_strdup(a, s->unreachable_reason);
 	d->cap_dbs = s->n_dbs;
 	d->n_dbs = s->n_dbs;
@@ -197,6 +198,7 @@ static void instance_copy(struct model *dst, struct model_instance *d,
 
 		c->first_fork = arena_strdup(a, b->first_fork);
 		c->fork_lsn = b->fork_lsn;
+		c->on_share = b->on_share;
 	}
 }
 

@@ -156,6 +156,7 @@ struct model_backup {
 	const char *first_fork;
 	struct model_lsn fork_lsn;
 	const char *finished; /* backup_finish_date as observed */
+	bool on_share;        /* listed on the backup share (RESTORE HEADERONLY) */
 };
 
 struct model_instance {
@@ -167,6 +168,7 @@ struct model_instance {
 	size_t n_dbs, cap_dbs;
 	struct model_backup *backups;
 	size_t n_backups, cap_backups;
+	bool share_listed; /* the backup share was read from it (backups on_share) */
 };
 
 struct model_pool {

@@ -104,6 +104,10 @@ struct plan {
 	enum plan_status status;
 	const char *refusal;    /* PLAN_REFUSED: why */
 	struct model predicted; /* observed + effects of the steps that are not blocked */
+	/* an instance whose catch-up the planner could plan with the backup
+	 * share's listing (docs/PLANNER.md "Lineage"): read it there and plan
+	 * again; NULL when none */
+	const char *share_for;
 };
 
 void plan_init(struct plan *plan);

@@ -149,6 +149,39 @@ static void missing(struct planner *p, const struct planner_db *d, const char *i
 	              d->spec->name, inst);
 }
 
+/*
+ * A copy not on the source's lineage may still lead there through fork
+ * points: the old mirror of a switchover round trip, left at a tail-log
+ * LSN one or two recoveries back, while the new primary's first log
+ * backup after each recovery spans its fork point. Only the log backups
+ * still on the share count (log shipping deletes them after its retention
+ * period; msdb keeps the rows), so without the share's listing for the
+ * copy the plan asks for it (plan->share_for) and reseeds meanwhile.
+ */
+static bool across_forks(struct planner *p, const struct planner_db *d, const char *src,
+                         const char *copy, const struct model_db *cc, const struct model_db *sc,
+                         struct chain_result *r)
+{
+	const struct model_instance *ci = model_instance(&p->work, copy);
+	struct model_db reached;
+
+	if (!ci || !cc->fork || !sc || !sc->fork)
+		return false;
+	if (!ci->share_listed) {
+		if (!p->plan->share_for)
+			p->plan->share_for = arena_strdup(&p->plan->arena, copy);
+		return false;
+	}
+	chain_walk_share(ci, d->spec->name, cc->lsn, cc->fork, r);
+	reached = *cc;
+	reached.fork = r->fork;
+	reached.lsn = r->end;
+	/* up to the source's last log backup: mirroring starts from there */
+	return r->fork && model_lineage_ok(&reached, sc) &&
+	       model_lsn_cmp(r->end, chain_backed_up_to(model_instance(&p->work, src),
+	                                                d->spec->name, sc->fork)) >= 0;
+}
+
 /* Restorable from `src` by the log chain alone (no full backup needed). */
 static bool on_chain(struct planner *p, const struct planner_db *d, const char *src,
                      const char *copy, struct chain_result *r)
@@ -158,9 +191,10 @@ static bool on_chain(struct planner *p, const struct planner_db *d, const char *
 	struct chain_result more;
 	struct model_lsn need;
 
-	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE ||
-	    !model_lineage_ok(cc, sc))
+	if (!model_db_restoring(cc) || cc->mirroring.role != MODEL_ROLE_NONE)
 		return false;
+	if (!model_lineage_ok(cc, sc))
+		return across_forks(p, d, src, copy, cc, sc, r);
 	chain_walk(model_instance(&p->work, copy), d->spec->name, cc->lsn, cc->fork, sc->fork, r);
 	/* the bridging logs are the authority's own: its msdb lists them, the copy's does not */
 	chain_walk(model_instance(&p->work, src), d->spec->name, r->end, cc->fork, sc->fork, &more);

@@ -126,6 +126,8 @@ static json_t *backup(const struct model_backup *b)
 	put_str(o, "first_fork", b->first_fork);
 	put_lsn(o, "fork_lsn", b->fork_lsn);
 	put_str(o, "finished", b->finished);
+	if (b->on_share)
+		json_object_set_new(o, "on_share", json_true());
 	return o;
 }
 
@@ -137,6 +139,8 @@ static json_t *instance(const struct model_instance *in, bool desired)
 	put_str(o, "site", in->site);
 	json_object_set_new(o, "reachable", json_boolean(in->reachable));
 	put_str(o, "unreachable_reason", in->unreachable_reason);
+	if (in->share_listed)
+		json_object_set_new(o, "share_listed", json_true());
 	for (size_t i = 0; i < in->n_dbs; i++)
 		json_array_append_new(dbs, database(&in->dbs[i], desired));
 	json_object_set_new(o, "databases", dbs);

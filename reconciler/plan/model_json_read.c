@@ -309,12 +309,13 @@ static int read_db(struct rd *r, struct model_instance *inst, const json_t *o)
 
 static int read_backup(struct rd *r, struct model_instance *inst, const json_t *o)
 {
-	static const char *const keys[] = {"database", "file", "type",       "first_lsn",
-	                                   "last_lsn", "fork", "first_fork", "fork_lsn",
-	                                   "finished", NULL};
+	static const char *const keys[] = {"database", "file",     "type",       "first_lsn",
+	                                   "last_lsn", "fork",     "first_fork", "fork_lsn",
+	                                   "finished", "on_share", NULL};
 	const char *db, *file, *type, *fork, *first_fork, *finished;
 	struct model_lsn first, last, fork_lsn;
 	struct model_backup *b;
+	bool on_share;
 	int error;
 
 	if ((error = keys_ok(r, o, keys)) < 0 || (error = req_str(r, o, "database", &db)) < 0 ||
@@ -325,13 +326,15 @@ static int read_backup(struct rd *r, struct model_instance *inst, const json_t *
 	    (error = opt_str(r, o, "fork", &fork)) < 0 ||
 	    (error = opt_str(r, o, "first_fork", &first_fork)) < 0 ||
 	    (error = opt_lsn(r, o, "fork_lsn", &fork_lsn)) < 0 ||
-	    (error = opt_str(r, o, "finished", &finished)) < 0)
+	    (error = opt_str(r, o, "finished", &finished)) < 0 ||
+	    (error = opt_bool(r, o, "on_share", false, &on_share)) < 0)
 		return error;
 	if (strcmp(type, "D") && strcmp(type, "L"))
 		return bad(r, "type", "not \"D\" (full) or \"L\" (log)");
 	b = model_add_backup(r->m, inst, db, file, type[0], first, last, fork, finished);
 	b->first_fork = arena_strdup(r->m->arena, first_fork);
 	b->fork_lsn = fork_lsn;
+	b->on_share = on_share;
 	return 0;
 }
 
@@ -361,23 +364,26 @@ static int each(struct rd *r, struct model_instance *inst, const json_t *o, cons
 static int read_instance(struct rd *r, struct model_instance *unused, const json_t *o)
 {
 	static const char *const keys[] = {
-	        "name", "site", "reachable", "unreachable_reason", "databases", "backups", NULL};
+	        "name",      "site",    "reachable",    "unreachable_reason",
+	        "databases", "backups", "share_listed", NULL};
 	const char *name, *site, *reason;
 	struct model_instance *inst;
-	bool reachable;
+	bool reachable, listed;
 	int error;
 
 	(void)unused;
 	if ((error = keys_ok(r, o, keys)) < 0 || (error = req_str(r, o, "name", &name)) < 0 ||
 	    (error = opt_str(r, o, "site", &site)) < 0 ||
 	    (error = opt_bool(r, o, "reachable", true, &reachable)) < 0 ||
-	    (error = opt_str(r, o, "unreachable_reason", &reason)) < 0)
+	    (error = opt_str(r, o, "unreachable_reason", &reason)) < 0 ||
+	    (error = opt_bool(r, o, "share_listed", false, &listed)) < 0)
 		return error;
 	if (model_instance(r->m, name))
 		return bad(r, "name", "instance listed twice");
 	inst = model_add_instance(r->m, name, site);
 	inst->reachable = reachable;
 	inst->unreachable_reason = reason;
+	inst->share_listed = listed;
 	if ((error = each(r, inst, o, "databases", read_db)) < 0)
 		return error;
 	/* read_db may have grown the instance array: look the instance up again */

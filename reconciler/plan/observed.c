@@ -387,9 +387,14 @@ static void read_backups(struct model *m, struct model_instance *inst, const str
 void observed_add_backups(struct model *m, const char *instance, const struct mssql_facts *f)
 {
 	struct model_instance *inst = model_instance(m, instance);
+	size_t from = inst ? inst->n_backups : 0;
 
-	if (inst)
-		read_backups(m, inst, f);
+	if (!inst)
+		return;
+	read_backups(m, inst, f);
+	for (size_t i = from; i < inst->n_backups; i++)
+		inst->backups[i].on_share = true;
+	inst->share_listed = true;
 }
 
 static void read_sessions(struct model_instance *inst, const struct mssql_facts *f)

@@ -49,7 +49,8 @@ void observed_from_facts(struct model *out, struct arena *arena, const struct ob
 const char *observed_instance_name(const struct model *desired, const char *server);
 
 /* Add the backup sets of `f` (mssql_observe_share's log backups on the
- * share) to instance `instance` of `m`, as the backups it can see. */
+ * share) to instance `instance` of `m`, as the backups it can see, marked
+ * on_share; the instance is then share_listed. */
 void observed_add_backups(struct model *m, const char *instance, const struct mssql_facts *f);
 
 #endif

@@ -517,7 +517,7 @@ static const char *share_catch_up(const struct plan *plan)
 	for (size_t i = 0; exposure && i < plan->n_steps; i++)
 		if (plan->steps[i].kind == PLAN_SQL_RECOVER)
 			return plan->steps[i].instance;
-	return NULL;
+	return plan->share_for; /* a mirror's catch-up across fork points */
 }
 
 /*

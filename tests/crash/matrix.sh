@@ -3,7 +3,8 @@
 # the planned switchover dc1 -> dc2, the failback dc2 -> dc1, the disaster
 # failover (dc1 stopped) and the failback after that disaster and
 # `pcdr-lab rebuild dc1`, `pcdr apply` is killed with SIGKILL after each
-# of its steps and once inside a full restore; each time a
+# of its steps and once inside a full restore (when it seeds a copy:
+# the failback of a switchover catches its old mirror up instead); each time a
 # second apply takes the dead apply's expired lease over and converges,
 # `pcdr-lab verify` finds no loss beyond the reported exposure and no split
 # brain, and the audit branch keeps the crashed apply's intent record.

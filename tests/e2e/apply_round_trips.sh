@@ -9,6 +9,10 @@
 # shipping role change Microsoft documents). The second switchover must
 # therefore plan no seed in its move phase and restore no full backup on
 # sqla.dc2 (msdb.dbo.restorehistory rows of type D), and lose nothing.
+# From the switch back on, each new principal's old mirror (left
+# RESTORING at the tail-log LSN when the previous move removed mirroring,
+# on a fork one or two recoveries back) is caught up from the log backups
+# across those fork points and mirrors again: no full restore on it.
 # Then back to dc1 and a disaster: dc1 lost, failover with data loss
 # allowed. dc2's old mirror, sqlb.dc2 (left RESTORING on dc2's fork when
 # the switch back removed mirroring), is caught up to the fork point of
@@ -25,16 +29,28 @@ full_restores() {
 	sql "$1" "SELECT COUNT(*) AS n FROM msdb.dbo.restorehistory WHERE restore_type = 'D' AND destination_database_name = N'$2'" |
 		grep -oE '^[0-9]+$' | head -1
 }
-# switch WHAT PRIMARY: plan and apply a planned switchover to PRIMARY's site
+# switch WHAT PRIMARY [MIRROR]: plan and apply a planned switchover to
+# PRIMARY's site; MIRROR, the site's mirror, held mgc before: it is caught
+# up from the log backups (across the fork points of the earlier
+# switchovers), not reseeded with a full backup
 switch() {
-	local out
+	local out fulls
 	out=$(plan 2>&1)
 	like "$out" "sql.tail_log_backup mgc on " "$1: a planned switchover (tail-log backup)"
 	unlike "$out" "move +sql\\.seed" "$1: no seed in the move phase"
+	if [ -n "${3:-}" ]; then
+		like "$out" "protect +sql\\.catch_up mgc on $3" "$1: the mirror $3 is caught up"
+		unlike "$out" "protect +sql\\.seed mgc " "$1: ... not reseeded"
+		fulls=$(full_restores "$3" mgc)
+	fi
 	out=$(apply --auto-approve 2>&1)
 	is "$?" 0 "$1: apply exits 0"
 	unlike "$out" "result=failed" "$1: no step failed"
 	is "$(copy "$2" mgc state)" "ONLINE" "$1: mgc ONLINE on $2"
+	if [ -n "${3:-}" ]; then
+		is "$(full_restores "$3" mgc)" "$fulls" "$1: no full restore on $3"
+		is "$(copy "$3" mgc mirroring.role)" "MIRROR" "$1: $3 mirrors mgc again"
+	fi
 }
 
 apply --auto-approve >"$TMP/bootstrap.out" 2>&1
@@ -52,7 +68,7 @@ ok $? "dc2 ships a log backup (its first spans its fork point)"
 
 spec_failback
 dc1_full=$(full_restores sqla.dc1.lab mgc)
-switch "switch back" sqla.dc1.lab
+switch "switch back" sqla.dc1.lab sqlb.dc1.lab
 is "$(full_restores sqla.dc1.lab mgc)" "$dc1_full" "switch back: no full restore on sqla.dc1"
 is "$(copy sqla.dc2.lab mgc ls_secondary.primary)" "sqla.dc1.lab" \
 	"switch back: sqla.dc2 is dc1's log shipping secondary from the tail"
@@ -62,7 +78,7 @@ ok $? "dc1 ships a log backup again"
 
 spec_failover
 dc2_full=$(full_restores sqla.dc2.lab mgc)
-switch "second switchover" sqla.dc2.lab
+switch "second switchover" sqla.dc2.lab sqlb.dc2.lab
 is "$(full_restores sqla.dc2.lab mgc)" "$dc2_full" "second switchover: no full restore on sqla.dc2"
 is "$(pool_get)" '{"state":"FailedOver","activeServers":["pc1.dc2.lab","pc2.dc2.lab"]}' \
 	"second switchover: pool FailedOver, dc2's servers active"
@@ -72,7 +88,17 @@ is "$?" 0 "after three switchovers: nothing lost"
 like "$(cat "$TMP/verify1")" "lost 0, duplicates 0, split-brain 0" "zero loss, no split brain"
 
 spec_failback
-switch "second switch back" sqla.dc1.lab
+# sqlb.dc1's bridge to dc2's fork is dc1's tail-log backup of the second
+# switchover: msdb remembers it, but with the file gone from the share
+# (log shipping deletes old files) the plan reseeds instead of planning a
+# catch-up that would stop at the gap
+tail=$(cd "$LAB_DIR/share" && ls -t mgc_*_tail.trn | head -1)
+mv "$LAB_DIR/share/$tail" "$TMP/"
+out=$(plan 2>&1)
+like "$out" "protect +sql\\.seed mgc sqla\\.dc1\\.lab -> sqlb\\.dc1\\.lab" \
+	"without $tail on the share: the old mirror is reseeded"
+mv "$TMP/$tail" "$LAB_DIR/share/"
+switch "second switch back" sqla.dc1.lab sqlb.dc1.lab
 sleep 1
 ship_log sqla.dc1.lab
 ok $? "dc1 ships a log backup before it is lost"

@@ -306,6 +306,93 @@ static void test_planner__disaster_restores_across_the_fork_point(void **state)
 	fx_release(&f);
 }
 
+/*
+ * dc1's old mirror left at LSN 400 on fork F1 (where the fixture's log
+ * chain ends) when mirroring was removed; since then the principal
+ * recovered twice (F1 -> F2 at 400, F2 -> F3 at 500) and each first log
+ * backup after a recovery spans its fork point. `listed`: the share was
+ * read for sqlb.dc1; `keep_f2`: the F2 log backup between the fork points
+ * is still on the share (msdb remembers it either way; log shipping
+ * deletes old files).
+ */
+static const char *old_mirror_plan(struct fx *f, struct plan *plan, bool listed, bool keep_f2)
+{
+	struct planner_opts o = {0};
+	struct model_db *a, *m;
+	struct model_instance *mi;
+	struct {
+		const char *file, *first_fork, *fork;
+		unsigned first, last, fork_lsn;
+		bool on_share;
+	} sets[] = {{"span12.trn", "F1", "F2", 400, 450, 400, true},
+	            {"f2.trn", NULL, "F2", 450, 500, 0, keep_f2},
+	            {"span23.trn", "F2", "F3", 500, 540, 500, true}};
+
+	fx_init(f, "dc1");
+	fx_converged(f, "dc1");
+	a = fx_db(f, A1, "mgc");
+	memset(&a->mirroring, 0, sizeof(a->mirroring));
+	a->fork = "F3";
+	a->fork_parent = "F2";
+	a->fork_lsn = fx_lsn(500);
+	a->lsn = fx_lsn(550);
+	m = fx_db(f, B1, "mgc");
+	memset(&m->mirroring, 0, sizeof(m->mirroring));
+	m->fork = "F1";
+	m->lsn = fx_lsn(400);
+	mi = model_instance(&f->world, B1);
+	mi->share_listed = listed;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct model_backup *b;
+
+		/* msdb of the principal: it restored or took each of them */
+		b = model_add_backup(&f->world, model_instance(&f->world, A1), "mgc", sets[i].file,
+		                     'L', fx_lsn(sets[i].first), fx_lsn(sets[i].last), sets[i].fork,
+		                     "2026-11-28T12:40:00Z");
+		b->first_fork = sets[i].first_fork;
+		b->fork_lsn = sets[i].fork_lsn ? fx_lsn(sets[i].fork_lsn) : model_lsn_u64(0);
+		if (!listed || !sets[i].on_share)
+			continue;
+		b = model_add_backup(&f->world, mi, "mgc", sets[i].file, 'L', fx_lsn(sets[i].first),
+		                     fx_lsn(sets[i].last), sets[i].fork, "2026-11-28T12:40:00Z");
+		b->first_fork = sets[i].first_fork;
+		b->fork_lsn = sets[i].fork_lsn ? fx_lsn(sets[i].fork_lsn) : model_lsn_u64(0);
+		b->on_share = true;
+	}
+	return fx_plan_text(f, &f->world, &o, plan);
+}
+
+static void test_planner__old_mirror_caught_up_across_fork_points(void **state)
+{
+	struct fx f;
+	struct plan plan;
+	const char *text;
+
+	(void)state;
+	/* msdb alone: the plan asks for the share's listing and reseeds meanwhile */
+	text = old_mirror_plan(&f, &plan, false, true);
+	assert_non_null(strstr(text, "sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com"));
+	assert_non_null(plan.share_for);
+	assert_string_equal(plan.share_for, B1);
+	plan_release(&plan);
+	fx_release(&f);
+	/* the share lists every log backup: catch up across both fork points */
+	text = old_mirror_plan(&f, &plan, true, true);
+	assert_non_null(strstr(text, "sql.catch_up mgc on sqlb.dc1.litwareinc.com up to LSN "
+	                             "4100000000000000000540 from sqla.dc1.litwareinc.com"));
+	assert_null(strstr(text, "sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1"));
+	assert_non_null(strstr(text, "sql.establish_mirroring mgc principal sqla.dc1.litwareinc.com"));
+	assert_true(!plan.share_for || strcmp(plan.share_for, B1) != 0);
+	plan_release(&plan);
+	fx_release(&f);
+	/* the log backup between the fork points is gone from the share: reseed */
+	text = old_mirror_plan(&f, &plan, true, false);
+	assert_non_null(strstr(text, "sql.seed mgc sqla.dc1.litwareinc.com -> sqlb.dc1.litwareinc.com"));
+	assert_null(strstr(text, "sql.catch_up mgc on sqlb.dc1"));
+	plan_release(&plan);
+	fx_release(&f);
+}
+
 /* the same, with msdb knowing the last restored file (the restore job's
  * history): the exposure still gives that log's finish time, the time
  * messages start to be exposed, not only its name */
@@ -934,6 +1021,7 @@ int main(void)
 	        cmocka_unit_test(test_planner__disaster_failover_dc1_unreachable),
 	        cmocka_unit_test(test_planner__exposure_names_the_last_log_on_the_share),
 	        cmocka_unit_test(test_planner__disaster_restores_across_the_fork_point),
+	        cmocka_unit_test(test_planner__old_mirror_caught_up_across_fork_points),
 	        cmocka_unit_test(test_planner__exposure_time_when_msdb_knows_the_last_restore),
 	        cmocka_unit_test(test_planner__planned_switchover_dc1_reachable),
 	        cmocka_unit_test(test_planner__failback_after_rebuild_one_reseed),
