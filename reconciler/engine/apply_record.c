@@ -95,6 +95,14 @@ static json_t *step_json(struct apply_ctx *c, size_t i, bool intent)
 	return o;
 }
 
+/* The plan's exposure sentence, as the note of exposure `e`. */
+static void add_exposure_note(struct apply_ctx *c, json_t *e)
+{
+	for (size_t n = 0; n < c->plan->n_notes; n++)
+		if (!strncmp(c->plan->notes[n], "exposure: ", 10))
+			json_object_set_new(e, "note", json_string(c->plan->notes[n] + 10));
+}
+
 /*
  * A disaster move with nothing to catch up (the copy had restored all it
  * saw) still loses what the lost authority had not shipped: its exposure
@@ -120,9 +128,7 @@ static void add_recover_exposure(struct apply_ctx *c, json_t *r)
 		if (db->ls_secondary.last_restored_file)
 			json_object_set_new(e, "last_log",
 			                    json_string(db->ls_secondary.last_restored_file));
-		for (size_t n = 0; n < c->plan->n_notes; n++)
-			if (!strncmp(c->plan->notes[n], "exposure: ", 10))
-				json_object_set_new(e, "note", json_string(c->plan->notes[n] + 10));
+		add_exposure_note(c, e);
 		json_object_set_new(r, "exposure", e);
 		return;
 	}
@@ -140,12 +146,14 @@ static void add_move_facts(struct apply_ctx *c, json_t *r)
 			json_object_set_new(r, "demotion",
 			                    json_pack("{s:s, s:s}", "tail_log_backup",
 			                              st->outcome.file, "lsn", st->outcome.lsn));
-		if (s->kind == PLAN_SQL_CATCH_UP && !s->peer && st->outcome.lsn)
-			json_object_set_new(r, "exposure",
-			                    json_pack("{s:s, s:s}", "last_lsn", st->outcome.lsn,
-			                              "last_log",
-			                              st->outcome.last_file ? st->outcome.last_file
-			                                                    : "(none restored)"));
+		if (s->kind == PLAN_SQL_CATCH_UP && !s->peer && st->outcome.lsn) {
+			json_t *e = json_pack("{s:s, s:s}", "last_lsn", st->outcome.lsn, "last_log",
+			                      st->outcome.last_file ? st->outcome.last_file
+			                                            : "(none restored)");
+
+			add_exposure_note(c, e);
+			json_object_set_new(r, "exposure", e);
+		}
 	}
 	if (!json_object_get(r, "exposure"))
 		add_recover_exposure(c, r);

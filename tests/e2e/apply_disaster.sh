@@ -64,6 +64,8 @@ hist=$("$PCDR" history --repo "$TMP/specs" --pool atl-pchat)
 like "$hist" "FAILOVER dc1 -> dc2 +succeeded" "history: a FAILOVER from dc1 to dc2"
 like "$hist" "unplanned \\(disaster\\), exposure: last_lsn $at, last_log [^ ]*$NEWEST_LOG" \
 	"history: unplanned, with the plan's exposure (LSN $at, the newest log)"
+like "$hist" "'mgc' on lost authority 'sqla\\.dc1\\.lab': changes after LSN $at are lost" \
+	"history: and the plan's exposure sentence (after a catch-up too)"
 
 out=$(plan --detailed-exitcode 2>&1)
 is "$?" 3 "after the failover, dc1 down: plan exit 3"
