@@ -164,6 +164,22 @@ static inline void fx_logs(struct fx *f, const char *fork, unsigned k0, unsigned
 	}
 }
 
+/* The first log backup of a new fork, as the new primary of a switchover
+ * writes it, on every instance's list: it starts on `from` and spans the
+ * fork point `at` into `to`. */
+static inline void fx_span_log(struct fx *f, const char *from, const char *to, unsigned at,
+                               unsigned end)
+{
+	for (size_t i = 0; i < f->world.n_instances; i++) {
+		struct model_backup *b =
+		        model_add_backup(&f->world, &f->world.instances[i], "mgc", "mgc_span.trn",
+		                         'L', fx_lsn(at), fx_lsn(end), to, "2026-11-28T12:30:00Z");
+
+		b->first_fork = from;
+		b->fork_lsn = fx_lsn(at);
+	}
+}
+
 static inline void fx_instances(struct fx *f)
 {
 	model_init(&f->world, &f->arena, "atl-pchat");

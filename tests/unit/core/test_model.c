@@ -190,20 +190,6 @@ static void test_chain__walk_ignores_other_forks(void **state)
 	fx_release(&f);
 }
 
-/* The first log backup of a new fork, as the new primary of a switchover
- * writes it: it starts on `from` and spans the fork point `at` into `to`. */
-static void spanning_log(struct fx *f, const char *from, const char *to, unsigned at, unsigned end)
-{
-	for (size_t i = 0; i < f->world.n_instances; i++) {
-		struct model_backup *b =
-		        model_add_backup(&f->world, &f->world.instances[i], "mgc", "mgc_span.trn",
-		                         'L', fx_lsn(at), fx_lsn(end), to, "2026-11-28T12:30:00Z");
-
-		b->first_fork = from;
-		b->fork_lsn = fx_lsn(at);
-	}
-}
-
 /* a copy left at the fork point (the old primary's tail-log backup) takes
  * the set that spans it, then the new fork's logs after it */
 static void test_chain__walk_crosses_a_fork_point(void **state)
@@ -215,7 +201,7 @@ static void test_chain__walk_crosses_a_fork_point(void **state)
 	fx_init(&f, "dc1");
 	fx_converged(&f, "dc1");          /* F1's logs up to LSN 400 */
 	fx_logs(&f, "F9", 400, 600, 100); /* a divergent copy shipping to the same share */
-	spanning_log(&f, "F1", "F2", 400, 450);
+	fx_span_log(&f, "F1", "F2", 400, 450);
 	fx_logs(&f, "F2", 450, 550, 50);
 	chain_walk(model_instance(&f.world, A2), "mgc", fx_lsn(100), "F1", NULL, &r);
 	assert_int_equal(r.n_logs, 6);
@@ -246,7 +232,7 @@ static void test_chain__walk_without_the_spanning_log_stops(void **state)
 	(void)state;
 	fx_init(&f, "dc1");
 	fx_converged(&f, "dc1");
-	spanning_log(&f, "F1", "F2", 400, 450);
+	fx_span_log(&f, "F1", "F2", 400, 450);
 	fx_logs(&f, "F2", 500, 550, 50); /* 450..500 lost */
 	chain_walk(model_instance(&f.world, A2), "mgc", fx_lsn(100), "F1", NULL, &r);
 	assert_int_equal(model_lsn_cmp(r.end, fx_lsn(450)), 0);

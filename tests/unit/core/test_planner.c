@@ -286,14 +286,7 @@ static void test_planner__disaster_restores_across_the_fork_point(void **state)
 	(void)state;
 	fx_init(&f, "dc2");
 	fx_converged(&f, "dc1");
-	for (size_t i = 0; i < f.world.n_instances; i++) {
-		struct model_backup *b =
-		        model_add_backup(&f.world, &f.world.instances[i], "mgc", "mgc_span.trn", 'L',
-		                         fx_lsn(400), fx_lsn(430), "F2", "2026-11-28T12:30:00Z");
-
-		b->first_fork = "F1";
-		b->fork_lsn = fx_lsn(400);
-	}
+	fx_span_log(&f, "F1", "F2", 400, 430);
 	fx_logs(&f, "F2", 430, 470, 20);
 	fx_unreachable(&f, A1, "connection timed out");
 	fx_unreachable(&f, B1, "connection timed out");
